@@ -1,0 +1,29 @@
+//! The uptime engine: everything that decides a number lives here, once (SPEC §1–§7).
+//!
+//! Pure: bytes in through [`Ingest`], a [`Report`] and per-store [`Timeline`]s out, CSV
+//! written to any `io::Write`. No web, no clock, no file system, no threads, and no panic
+//! on any input. Compiles natively and to `wasm32-unknown-unknown`; the CLI and the web
+//! worker are thin shells over it.
+
+pub mod business;
+pub mod error;
+pub mod ingest;
+pub mod report;
+pub mod time;
+pub mod timeline;
+
+pub use business::{BusinessHours, HoursRule, MissingDay};
+pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
+pub use ingest::{dataset_from_bytes, Dataset, FileId, FileKind, FileSummary, Ingest, StoreIdx};
+pub use report::{analyse, write_csv, Analyser, Options, Quality, Report, StoreReport, StoreTimeline, Window};
+pub use time::{format_timestamp, parse_timestamp, Micros};
+pub use timeline::{Interpolation, Observation, Segment, State, Tick, Timeline, Totals};
+
+/// Progress of a run, for the worker's progress bar and the CLI's silence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// `bytes` of the file `file` have been read.
+    Read { file: String, bytes: u64 },
+    /// `stores` of `of` stores have been computed.
+    Computed { stores: usize, of: usize },
+}

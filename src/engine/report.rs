@@ -1,0 +1,419 @@
+//! The report (SPEC §3, §6, §7): `now`, the three windows, per-store totals taken from
+//! each store's [`Timeline`], and the CSV file.
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+
+use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
+
+use super::business::{BusinessHours, MissingDay, ZoneClock};
+use super::error::RunError;
+use super::ingest::{unpack_poll, Dataset, StoreIdx};
+use super::time::{Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_WEEK};
+use super::timeline::{to_ticks, Interpolation, Observation, Tick, Timeline, Totals, TICKS_PER_MICRO};
+use super::Progress;
+
+/// A store with no valid timezone is in this zone (SPEC §2).
+pub const DEFAULT_ZONE: Tz = chrono_tz::America::Chicago;
+
+/// The choices a user can make (SPEC §2, §3, §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Overrides `now`, which is otherwise the latest valid poll.
+    pub now: Option<Micros>,
+    pub interpolation: Interpolation,
+    pub missing_day: MissingDay,
+}
+
+/// The rolling windows of SPEC §3, each `[now - span, now)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Hour,
+    Day,
+    Week,
+}
+
+impl Window {
+    pub const ALL: [Window; 3] = [Window::Hour, Window::Day, Window::Week];
+
+    pub fn span(self) -> Micros {
+        match self {
+            Window::Hour => MICROS_PER_HOUR,
+            Window::Day => MICROS_PER_DAY,
+            Window::Week => MICROS_PER_WEEK,
+        }
+    }
+
+    /// The report's unit for this window: minutes for the hour, hours otherwise.
+    pub fn unit(self) -> Micros {
+        match self {
+            Window::Hour => MICROS_PER_MINUTE,
+            Window::Day | Window::Week => MICROS_PER_HOUR,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Window::Hour => "last_hour",
+            Window::Day => "last_day",
+            Window::Week => "last_week",
+        }
+    }
+}
+
+/// One store's line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreReport {
+    pub store: StoreIdx,
+    pub zone: Tz,
+    pub zone_defaulted: bool,
+    pub hours_defaulted: bool,
+    /// Totals per window, in [`Window::ALL`] order.
+    pub totals: [Totals; 3],
+    /// Observations in `[now - 168 h, now]` (the latest poll, at `now`, counts).
+    pub observations_last_week: u32,
+    /// SPEC §5: no observation at all, so 0 up and 0 down everywhere; flagged "no data".
+    pub no_data: bool,
+}
+
+impl StoreReport {
+    pub fn window(&self, window: Window) -> Totals {
+        self.totals[window as usize]
+    }
+}
+
+/// Fleet-wide facts for the data-quality summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quality {
+    /// Stores in the hours or timezone files but without a valid poll: not listed (SPEC §2).
+    pub stores_without_polls: usize,
+    pub stores_hours_defaulted: usize,
+    pub stores_zone_defaulted: usize,
+    pub stores_no_data: usize,
+    /// Polls later than `now` (only when `now` was given), ignored (SPEC §3).
+    pub polls_after_now: usize,
+}
+
+/// A finished report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub now: Micros,
+    pub options: Options,
+    /// Sorted by store id, byte order (SPEC §7).
+    pub stores: Vec<StoreReport>,
+    pub quality: Quality,
+}
+
+/// Computes timelines for one dataset, `now` and options; caches zone clocks.
+pub struct Analyser<'a> {
+    data: &'a Dataset,
+    options: Options,
+    now: Micros,
+    week_start: Micros,
+    clocks: FxHashMap<Tz, ZoneClock>,
+}
+
+/// One store's timeline with what was needed to build it.
+#[derive(Debug, Clone)]
+pub struct StoreTimeline {
+    pub store: StoreIdx,
+    pub zone: Tz,
+    pub zone_defaulted: bool,
+    pub hours: BusinessHours,
+    /// The last week, `[now - 168 h, now)`.
+    pub timeline: Timeline,
+    /// Observations in `[now - 168 h, now]`, plus at most one before (it decides the
+    /// status at the start of the week).
+    pub observations: Vec<Observation>,
+    /// Whether the store has any observation at all, at any time up to `now`.
+    pub observations_ever: bool,
+}
+
+impl<'a> Analyser<'a> {
+    /// `Err(NoValidPolls)` when there is no `now`: no valid poll and none given.
+    pub fn new(data: &'a Dataset, options: Options) -> Result<Analyser<'a>, RunError> {
+        if !data.has_status_file() {
+            return Err(RunError::NoStatusFile);
+        }
+        let now = options.now.or(data.latest_poll).ok_or(RunError::NoValidPolls)?;
+        Ok(Analyser { data, options, now, week_start: now - MICROS_PER_WEEK, clocks: FxHashMap::default() })
+    }
+
+    pub fn now(&self) -> Micros {
+        self.now
+    }
+
+    /// The store's status timeline over the last week: the one source of every number.
+    pub fn timeline(&mut self, store: StoreIdx) -> StoreTimeline {
+        let data = self.data;
+        let (zone, zone_defaulted) = match data.zone(store) {
+            Some(zone) => (zone, false),
+            None => (DEFAULT_ZONE, true),
+        };
+        let hours = BusinessHours::new(data.hours(store), self.options.missing_day);
+        // Local dates whose rows can reach [week_start, now]: offsets are within ±1 day and
+        // a row reaches at most into the next day.
+        let first_day = self.week_start.div_euclid(MICROS_PER_DAY) - 2;
+        let last_day = self.now.div_euclid(MICROS_PER_DAY) + 1;
+        let clock = self
+            .clocks
+            .entry(zone)
+            .or_insert_with(|| ZoneClock::covering(zone, first_day, last_day));
+        let business = hours.utc_intervals(clock, first_day, last_day);
+
+        let polls = data.polls(store);
+        let upto = polls.partition_point(|&p| unpack_poll(p).0 <= self.now);
+        let week = polls[..upto].partition_point(|&p| unpack_poll(p).0 < self.week_start);
+        let mut observations = Vec::new();
+        // The latest observation before the week, found by asking the wall clock directly.
+        if let Some(before) = polls[..week].iter().rev().map(|&p| unpack_poll(p)).find(|&(t, _)| hours.is_open_at(zone, t)) {
+            observations.push(Observation { at: before.0, active: before.1 });
+        }
+        let mut interval = 0;
+        for &p in &polls[week..upto] {
+            let (t, active) = unpack_poll(p);
+            while interval < business.len() && business[interval].1 <= t {
+                interval += 1;
+            }
+            if interval < business.len() && business[interval].0 <= t {
+                observations.push(Observation { at: t, active });
+            }
+        }
+        let timeline = Timeline::build(self.week_start, self.now, &business, &observations, self.options.interpolation);
+        let observations_ever = !observations.is_empty();
+        StoreTimeline { store, zone, zone_defaulted, hours, timeline, observations, observations_ever }
+    }
+
+    /// The report line of one store: sums over its timeline.
+    pub fn store_report(&mut self, store: StoreIdx) -> StoreReport {
+        let st = self.timeline(store);
+        let now = to_ticks(self.now);
+        let totals = Window::ALL.map(|w| st.timeline.totals(now - to_ticks(w.span()), now));
+        let observations_last_week = st.observations.iter().filter(|o| o.at >= self.week_start).count() as u32;
+        StoreReport {
+            store,
+            zone: st.zone,
+            zone_defaulted: st.zone_defaulted,
+            hours_defaulted: st.hours.defaulted,
+            totals,
+            observations_last_week,
+            no_data: !st.observations_ever,
+        }
+    }
+}
+
+/// Builds the whole report. `observe` sees progress every few hundred stores and may stop
+/// the work with `Break` (then `Err(Cancelled)`).
+pub fn analyse(
+    data: &Dataset,
+    options: Options,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Report, RunError> {
+    let mut analyser = Analyser::new(data, options)?;
+    let now = analyser.now;
+    let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx).filter(|&s| data.poll_count(s) > 0).collect();
+    listed.sort_unstable_by(|&a, &b| data.store_id(a).as_bytes().cmp(data.store_id(b).as_bytes()));
+
+    let mut quality = Quality { stores_without_polls: data.store_count() - listed.len(), ..Quality::default() };
+    let mut stores = Vec::with_capacity(listed.len());
+    for (done, &store) in listed.iter().enumerate() {
+        if done % 256 == 0 && observe(Progress::Computed { stores: done, of: listed.len() }).is_break() {
+            return Err(RunError::Cancelled);
+        }
+        let report = analyser.store_report(store);
+        quality.stores_hours_defaulted += usize::from(report.hours_defaulted);
+        quality.stores_zone_defaulted += usize::from(report.zone_defaulted);
+        quality.stores_no_data += usize::from(report.no_data);
+        let polls = data.polls(store);
+        quality.polls_after_now += polls.len() - polls.partition_point(|&p| unpack_poll(p).0 <= now);
+        stores.push(report);
+    }
+    let _ = observe(Progress::Computed { stores: listed.len(), of: listed.len() });
+    Ok(Report { now, options, stores, quality })
+}
+
+/// `value / unit` with two decimals, rounded half up, from exact ticks (SPEC §6).
+pub fn format_hundredths(value: Tick, unit: Micros) -> String {
+    let unit = unit * TICKS_PER_MICRO;
+    let hundredths = (value * 100 + unit / 2).div_euclid(unit);
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// `100 * part / whole` with two decimals, or empty when `whole` is zero.
+pub fn format_percent(part: Tick, whole: Tick) -> String {
+    if whole == 0 {
+        return String::new();
+    }
+    // i128: `part * 10 000` must not overflow whatever the window.
+    let hundredths = ((part as i128 * 10_000 + whole as i128 / 2) / whole as i128) as i64;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// SPEC §7: ids that a spreadsheet would run as a formula get a leading `'`.
+pub fn formula_safe(id: &str) -> std::borrow::Cow<'_, str> {
+    if id.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{id}").into()
+    } else {
+        id.into()
+    }
+}
+
+/// RFC 4180 quoting, only when needed.
+fn write_field(out: &mut impl Write, text: &str) -> io::Result<()> {
+    if text.contains([',', '"', '\n', '\r']) {
+        write!(out, "\"{}\"", text.replace('"', "\"\""))
+    } else {
+        out.write_all(text.as_bytes())
+    }
+}
+
+pub const REPORT_HEADER: &str =
+    "store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week";
+pub const EXTENDED_HEADER: &str =
+    ",business_hours_last_week,observations_last_week,uptime_pct_last_week,timezone,hours_defaulted,timezone_defaulted";
+
+/// Writes the report file (SPEC §7): LF, UTF-8 without BOM, two decimals, sorted by id.
+pub fn write_csv(report: &Report, data: &Dataset, extended: bool, out: &mut impl Write) -> io::Result<()> {
+    out.write_all(REPORT_HEADER.as_bytes())?;
+    if extended {
+        out.write_all(EXTENDED_HEADER.as_bytes())?;
+    }
+    out.write_all(b"\n")?;
+    for row in &report.stores {
+        write_field(out, &formula_safe(data.store_id(row.store)))?;
+        for pick in [|t: Totals| t.up, |t: Totals| t.down] {
+            for window in Window::ALL {
+                write!(out, ",{}", format_hundredths(pick(row.window(window)), window.unit()))?;
+            }
+        }
+        if extended {
+            let week = row.window(Window::Week);
+            write!(
+                out,
+                ",{},{},{},{},{},{}",
+                format_hundredths(week.business(), MICROS_PER_HOUR),
+                row.observations_last_week,
+                format_percent(week.up, week.business()),
+                row.zone.name(),
+                row.hours_defaulted,
+                row.zone_defaulted
+            )?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::dataset_from_bytes;
+
+    #[test]
+    fn spec_6_two_decimals_rounded_half_up() {
+        let m = MICROS_PER_MINUTE;
+        assert_eq!(format_hundredths(to_ticks(60 * m), m), "60.00");
+        assert_eq!(format_hundredths(to_ticks(104_700_000), m), "1.75"); // 1.745 min
+        assert_eq!(format_hundredths(to_ticks(104_700_000) - 1, m), "1.74");
+        assert_eq!(format_hundredths(0, m), "0.00");
+        assert_eq!(format_hundredths(to_ticks(168 * MICROS_PER_HOUR), MICROS_PER_HOUR), "168.00");
+        assert_eq!(format_percent(1, 3), "33.33");
+        assert_eq!(format_percent(2, 3), "66.67");
+        assert_eq!(format_percent(0, 0), "");
+    }
+
+    #[test]
+    fn spec_7_formula_prefixes_are_neutralised() {
+        for id in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(formula_safe(id), format!("'{id}"));
+        }
+        assert_eq!(formula_safe("8419537941919820732"), "8419537941919820732");
+        assert_eq!(formula_safe("a=b"), "a=b");
+    }
+
+    fn report_text(files: &[(&str, &[u8])], options: Options, extended: bool) -> String {
+        let data = dataset_from_bytes(files).unwrap();
+        let report = analyse(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
+        let mut out = Vec::new();
+        write_csv(&report, &data, extended, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn spec_7_report_is_sorted_by_id_bytes_and_quoted_when_needed() {
+        let status = "store_id,status,timestamp_utc\n\
+            b,active,2024-10-14 12:00:00\n\
+            B,active,2024-10-14 12:00:00\n\
+            \"a,1\",inactive,2024-10-14 12:00:00\n\
+            =cmd,active,2024-10-14 12:00:00\n";
+        let text = report_text(&[("s", status.as_bytes())], Options::default(), false);
+        let ids: Vec<&str> = text.lines().skip(1).map(|l| l.rsplitn(7, ',').last().unwrap()).collect();
+        assert_eq!(ids, ["'=cmd", "B", "\"a,1\"", "b"]);
+    }
+
+    #[test]
+    fn spec_2_3_defaults_open_all_week_in_chicago_and_now_is_the_latest_poll() {
+        let status = "store_id,status,timestamp_utc\n\
+            1,active,2024-10-07 12:00:00\n\
+            1,inactive,2024-10-14 12:00:00\n";
+        let text = report_text(&[("s", status.as_bytes())], Options::default(), true);
+        let row = text.lines().nth(1).unwrap();
+        // Open 24/7; the switch is at the midpoint 2024-10-11 00:00 UTC: 84 h up, 84 h down.
+        assert_eq!(row, "1,0.00,0.00,84.00,60.00,24.00,84.00,168.00,2,50.00,America/Chicago,true,true");
+    }
+
+    #[test]
+    fn spec_3_polls_after_a_given_now_are_ignored() {
+        let status = "store_id,status,timestamp_utc\n\
+            1,active,2024-10-14 10:00:00\n\
+            1,inactive,2024-10-14 12:00:00\n";
+        let now = crate::engine::time::parse_timestamp(b"2024-10-14 11:00").unwrap();
+        let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
+        let options = Options { now: Some(now), ..Options::default() };
+        let report = analyse(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
+        assert_eq!(report.quality.polls_after_now, 1);
+        assert_eq!(report.stores[0].window(Window::Hour).up, to_ticks(MICROS_PER_HOUR));
+    }
+
+    #[test]
+    fn spec_2_stores_only_in_other_files_are_counted_not_listed() {
+        let status = "store_id,status,timestamp_utc\n1,active,2024-10-14 10:00:00\n";
+        let zones = "store_id,timezone_str\n1,Asia/Tokyo\n2,Asia/Tokyo\n";
+        let data = dataset_from_bytes(&[("s", status.as_bytes()), ("z", zones.as_bytes())]).unwrap();
+        let report = analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap();
+        assert_eq!(report.stores.len(), 1);
+        assert_eq!(report.quality.stores_without_polls, 1);
+    }
+
+    #[test]
+    fn spec_5_polls_outside_business_hours_are_not_observations() {
+        // Open Mondays 09:00-17:00 in Chicago (CDT): 14:00-22:00 UTC. The inactive poll at
+        // 23:00 UTC is after closing and must not count; it is still `now`.
+        let status = "store_id,status,timestamp_utc\n\
+            1,active,2024-10-14 15:00:00\n\
+            1,inactive,2024-10-14 23:00:00\n";
+        let hours = "store_id,dayOfWeek,start_time_local,end_time_local\n1,0,09:00:00,17:00:00\n";
+        let text = report_text(&[("s", status.as_bytes()), ("h", hours.as_bytes())], Options::default(), false);
+        assert_eq!(text.lines().nth(1).unwrap(), "1,0.00,8.00,8.00,0.00,0.00,0.00");
+    }
+
+    #[test]
+    fn no_status_file_and_no_valid_polls_are_errors() {
+        let zones = "store_id,timezone_str\n1,Asia/Tokyo\n";
+        let data = dataset_from_bytes(&[("z", zones.as_bytes())]).unwrap();
+        let err = analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap_err();
+        assert_eq!(err, RunError::NoStatusFile);
+        let data = dataset_from_bytes(&[("s", b"store_id,status,timestamp_utc\n1,up,x\n")]).unwrap();
+        let err = analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap_err();
+        assert_eq!(err, RunError::NoValidPolls);
+    }
+
+    #[test]
+    fn analysis_can_be_cancelled() {
+        let status = "store_id,status,timestamp_utc\n1,active,2024-10-14 10:00:00\n";
+        let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
+        let err = analyse(&data, Options::default(), &mut |_| ControlFlow::Break(())).unwrap_err();
+        assert_eq!(err, RunError::Cancelled);
+    }
+}

@@ -1,0 +1,422 @@
+//! Instants and times of day, and their text forms (SPEC §1).
+//!
+//! Instants are integer microseconds since 1970-01-01 00:00 UTC; the engine never reads
+//! a clock. Parsers take bytes and never allocate: they run once per input row.
+
+/// Microseconds since the Unix epoch (UTC), or a duration in microseconds.
+pub type Micros = i64;
+
+pub const MICROS_PER_SECOND: Micros = 1_000_000;
+pub const MICROS_PER_MINUTE: Micros = 60 * MICROS_PER_SECOND;
+pub const MICROS_PER_HOUR: Micros = 60 * MICROS_PER_MINUTE;
+pub const MICROS_PER_DAY: Micros = 24 * MICROS_PER_HOUR;
+pub const MICROS_PER_WEEK: Micros = 7 * MICROS_PER_DAY;
+
+/// Why a timestamp or time of day could not be read. Rendered in `error.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeProblem {
+    Empty,
+    /// The text does not have the expected layout.
+    Layout,
+    /// The layout is right but a part is out of range (month 13, 25:00, Feb 30 …).
+    OutOfRange,
+    /// `24:00` given as a start time.
+    MidnightStart,
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number: inverse of [`days_from_civil`].
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Weekday of a day number, 0 = Monday (SPEC §1). 1970-01-01 was a Thursday.
+pub fn weekday_of_days(days: i64) -> u8 {
+    (days + 3).rem_euclid(7) as u8
+}
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(year) => 29,
+        _ => 28,
+    }
+}
+
+/// A tiny cursor over ASCII bytes; every method leaves the position unchanged on failure.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Cursor { bytes, pos: 0 }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Exactly `n` ASCII digits as a number.
+    fn digits(&mut self, n: usize) -> Option<u32> {
+        let end = self.pos.checked_add(n)?;
+        let run = self.bytes.get(self.pos..end)?;
+        let mut value = 0u32;
+        for &b in run {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(b - b'0');
+        }
+        self.pos = end;
+        Some(value)
+    }
+
+    /// One to `max` digits, as many as there are.
+    fn digit_run(&mut self, max: usize) -> Option<(u32, usize)> {
+        let mut value = 0u32;
+        let mut n = 0;
+        while n < max {
+            match self.bytes.get(self.pos + n) {
+                Some(&b) if b.is_ascii_digit() => {
+                    value = value * 10 + u32::from(b - b'0');
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        if n == 0 {
+            return None;
+        }
+        self.pos += n;
+        Some((value, n))
+    }
+
+    /// `.fraction` of 1 to 9 digits, kept to the microsecond (extra digits truncated).
+    fn fraction_micros(&mut self) -> Result<Micros, TimeProblem> {
+        if !self.eat(b'.') {
+            return Ok(0);
+        }
+        let (value, n) = self.digit_run(9).ok_or(TimeProblem::Layout)?;
+        let micros = if n <= 6 {
+            value as i64 * 10i64.pow((6 - n) as u32)
+        } else {
+            value as i64 / 10i64.pow((n - 6) as u32)
+        };
+        Ok(micros)
+    }
+
+    fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.pos..]
+    }
+}
+
+/// Parses `timestamp_utc` (SPEC §1): `YYYY-MM-DD HH:MM[:SS[.fraction]]`, space or `T`,
+/// then nothing, ` UTC`, `Z`, or an offset `±HH:MM` / `±HHMM`. Surrounding spaces are ignored.
+pub fn parse_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
+    let text = text.trim_ascii();
+    if text.is_empty() {
+        return Err(TimeProblem::Empty);
+    }
+    let mut c = Cursor::new(text);
+    let layout = TimeProblem::Layout;
+    let year = c.digits(4).ok_or(layout)?;
+    if !c.eat(b'-') {
+        return Err(layout);
+    }
+    let month = c.digits(2).ok_or(layout)?;
+    if !c.eat(b'-') {
+        return Err(layout);
+    }
+    let day = c.digits(2).ok_or(layout)?;
+    if !(c.eat(b' ') || c.eat(b'T') || c.eat(b't')) {
+        return Err(layout);
+    }
+    let hour = c.digits(2).ok_or(layout)?;
+    if !c.eat(b':') {
+        return Err(layout);
+    }
+    let minute = c.digits(2).ok_or(layout)?;
+    // A fraction is only allowed after seconds (`HH:MM:SS.ffffff`).
+    let (second, fraction) = if c.eat(b':') {
+        let second = c.digits(2).ok_or(layout)?;
+        (second, c.fraction_micros()?)
+    } else {
+        (0, 0)
+    };
+    let offset = parse_zone_suffix(c.rest())?;
+
+    let year = i64::from(year);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return Err(TimeProblem::OutOfRange);
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(TimeProblem::OutOfRange);
+    }
+    let days = days_from_civil(year, month, day);
+    let local = days * MICROS_PER_DAY
+        + i64::from(hour) * MICROS_PER_HOUR
+        + i64::from(minute) * MICROS_PER_MINUTE
+        + i64::from(second) * MICROS_PER_SECOND
+        + fraction;
+    Ok(local - offset)
+}
+
+/// The part after the time: nothing, `UTC`, `Z`, `±HH:MM` or `±HHMM`; returns the offset.
+fn parse_zone_suffix(rest: &[u8]) -> Result<Micros, TimeProblem> {
+    let rest = rest.trim_ascii_start();
+    if rest.is_empty() || rest.eq_ignore_ascii_case(b"UTC") || rest.eq_ignore_ascii_case(b"Z") {
+        return Ok(0);
+    }
+    let mut c = Cursor::new(rest);
+    let sign = match c.peek() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Err(TimeProblem::Layout),
+    };
+    c.pos += 1;
+    let hours = c.digits(2).ok_or(TimeProblem::Layout)?;
+    c.eat(b':');
+    let minutes = c.digits(2).ok_or(TimeProblem::Layout)?;
+    if !c.rest().is_empty() {
+        return Err(TimeProblem::Layout);
+    }
+    if hours > 23 || minutes > 59 {
+        return Err(TimeProblem::OutOfRange);
+    }
+    Ok(sign * (i64::from(hours) * MICROS_PER_HOUR + i64::from(minutes) * MICROS_PER_MINUTE))
+}
+
+/// Parses a business-hours time of day (SPEC §1): `HH:MM`, `HH:MM:SS` or
+/// `HH:MM:SS.fraction`, as microseconds after midnight. `24:00[:00]` is the end of the day
+/// and is accepted only when `allow_end_of_day`. One-digit hours (`9:00`, as spreadsheets
+/// re-save them) are accepted too.
+pub fn parse_time_of_day(text: &[u8], allow_end_of_day: bool) -> Result<Micros, TimeProblem> {
+    let text = text.trim_ascii();
+    if text.is_empty() {
+        return Err(TimeProblem::Empty);
+    }
+    let mut c = Cursor::new(text);
+    let layout = TimeProblem::Layout;
+    let (hour, _) = c.digit_run(2).ok_or(layout)?;
+    if !c.eat(b':') {
+        return Err(layout);
+    }
+    let minute = c.digits(2).ok_or(layout)?;
+    let (second, fraction) = if c.eat(b':') {
+        let second = c.digits(2).ok_or(layout)?;
+        (second, c.fraction_micros()?)
+    } else {
+        (0, 0)
+    };
+    if !c.rest().is_empty() {
+        return Err(layout);
+    }
+    if minute > 59 || second > 59 {
+        return Err(TimeProblem::OutOfRange);
+    }
+    if hour == 24 {
+        if minute != 0 || second != 0 || fraction != 0 {
+            return Err(TimeProblem::OutOfRange);
+        }
+        return if allow_end_of_day {
+            Ok(MICROS_PER_DAY)
+        } else {
+            Err(TimeProblem::MidnightStart)
+        };
+    }
+    if hour > 23 {
+        return Err(TimeProblem::OutOfRange);
+    }
+    Ok(i64::from(hour) * MICROS_PER_HOUR
+        + i64::from(minute) * MICROS_PER_MINUTE
+        + i64::from(second) * MICROS_PER_SECOND
+        + fraction)
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff] UTC`: the layout the public data set uses, trailing zeros
+/// of the fraction dropped. Used for summaries, never for the report's numbers.
+pub fn format_timestamp(t: Micros) -> String {
+    let days = t.div_euclid(MICROS_PER_DAY);
+    let in_day = t.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        in_day / MICROS_PER_HOUR,
+        in_day / MICROS_PER_MINUTE % 60,
+        in_day / MICROS_PER_SECOND % 60
+    );
+    push_fraction(&mut out, in_day % MICROS_PER_SECOND);
+    out.push_str(" UTC");
+    out
+}
+
+/// `HH:MM[:SS[.ffffff]]` of a time of day (`24:00` for the end of the day).
+pub fn format_time_of_day(t: Micros) -> String {
+    let mut out = format!("{:02}:{:02}", t / MICROS_PER_HOUR, t / MICROS_PER_MINUTE % 60);
+    let rest = t % MICROS_PER_MINUTE;
+    if rest != 0 {
+        out.push_str(&format!(":{:02}", rest / MICROS_PER_SECOND));
+        push_fraction(&mut out, rest % MICROS_PER_SECOND);
+    }
+    out
+}
+
+fn push_fraction(out: &mut String, micros: i64) {
+    if micros != 0 {
+        let digits = format!("{micros:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Micros {
+        parse_timestamp(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn civil_round_trip_over_many_years() {
+        for days in (-800_000..800_000).step_by(97) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn weekday_zero_is_monday() {
+        assert_eq!(weekday_of_days(days_from_civil(2024, 10, 14)), 0); // a Monday
+        assert_eq!(weekday_of_days(days_from_civil(2023, 1, 22)), 6); // a Sunday
+        assert_eq!(weekday_of_days(days_from_civil(1969, 12, 31)), 2);
+    }
+
+    #[test]
+    fn spec_1_timestamp_public_layout() {
+        let t = ts("2023-01-22 12:09:39.388884 UTC");
+        assert_eq!(format_timestamp(t), "2023-01-22 12:09:39.388884 UTC");
+        assert_eq!(ts("2024-10-14 23:55:18.727055 UTC") % MICROS_PER_SECOND, 727_055);
+    }
+
+    #[test]
+    fn spec_1_timestamp_variants_agree() {
+        let base = ts("2024-03-10 08:30:00 UTC");
+        for text in [
+            "2024-03-10 08:30",
+            "2024-03-10T08:30:00Z",
+            "2024-03-10 08:30:00",
+            "  2024-03-10 08:30:00.000 utc  ",
+            "2024-03-10T10:30:00+02:00",
+            "2024-03-10T03:30:00-0500",
+            "2024-03-10 08:30:00.000000009 UTC",
+        ] {
+            assert_eq!(ts(text), base, "{text}");
+        }
+    }
+
+    #[test]
+    fn spec_1_fraction_kept_to_microsecond_and_truncated() {
+        let base = ts("2024-01-01 00:00:00");
+        assert_eq!(ts("2024-01-01 00:00:00.5") - base, 500_000);
+        assert_eq!(ts("2024-01-01 00:00:00.1234567 UTC") - base, 123_456);
+        assert_eq!(ts("2024-01-01 00:00:00.999999999 UTC") - base, 999_999);
+    }
+
+    #[test]
+    fn spec_1_bad_timestamps_are_rejected() {
+        use TimeProblem::*;
+        for (text, problem) in [
+            ("", Empty),
+            ("2023-01-2", Layout),
+            ("2023/01/22 12:00:00", Layout),
+            ("2023-01-22 12:00:00 CET", Layout),
+            ("2023-01-22 12:00:00.", Layout),
+            ("2023-01-22 12:00.5", Layout),
+            ("2023-01-22 12:00:00.1234567890", Layout),
+            ("2023-13-01 00:00:00", OutOfRange),
+            ("2023-02-29 00:00:00", OutOfRange),
+            ("2023-01-22 24:00:00", OutOfRange),
+            ("2023-01-22 12:60:00", OutOfRange),
+            ("2023-01-22 12:00:60", OutOfRange),
+            ("2023-01-22 12:00:00+24:00", OutOfRange),
+        ] {
+            assert_eq!(parse_timestamp(text.as_bytes()), Err(problem), "{text}");
+        }
+        assert!(parse_timestamp(b"2024-02-29 00:00:00").is_ok());
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_four_digit_years() {
+        let first = ts("0001-01-01 00:00:00");
+        let last = ts("9999-12-31 23:59:59.999999");
+        assert!(first < last);
+        assert_eq!(format_timestamp(last), "9999-12-31 23:59:59.999999 UTC");
+    }
+
+    #[test]
+    fn spec_1_times_of_day() {
+        let tod = |s: &str| parse_time_of_day(s.as_bytes(), true);
+        assert_eq!(tod("00:00"), Ok(0));
+        assert_eq!(tod("09:30"), Ok(9 * MICROS_PER_HOUR + 30 * MICROS_PER_MINUTE));
+        assert_eq!(tod("9:30:00"), tod("09:30"));
+        assert_eq!(tod("23:59:59.5"), Ok(MICROS_PER_DAY - MICROS_PER_SECOND / 2));
+        assert_eq!(tod("24:00"), Ok(MICROS_PER_DAY));
+        assert_eq!(tod("24:00:00"), Ok(MICROS_PER_DAY));
+        assert_eq!(
+            parse_time_of_day(b"24:00:00", false),
+            Err(TimeProblem::MidnightStart)
+        );
+        assert_eq!(tod("25:00"), Err(TimeProblem::OutOfRange));
+        assert_eq!(tod("12:60"), Err(TimeProblem::OutOfRange));
+        assert_eq!(tod("24:00:01"), Err(TimeProblem::OutOfRange));
+        assert_eq!(tod("noon"), Err(TimeProblem::Layout));
+        assert_eq!(tod("12"), Err(TimeProblem::Layout));
+        assert_eq!(tod(" "), Err(TimeProblem::Empty));
+    }
+
+    #[test]
+    fn time_of_day_formats_back() {
+        for s in ["00:00", "09:30", "23:59:59", "10:00:00.25", "24:00"] {
+            let t = parse_time_of_day(s.as_bytes(), true).unwrap();
+            assert_eq!(format_time_of_day(t), s);
+        }
+    }
+}
