@@ -1,0 +1,451 @@
+//! The page (Leptos, client-side only): files in, reports as jobs in the web worker, the
+//! report and its data quality, and the history kept in IndexedDB (SPEC §8).
+//!
+//! The page never parses a CSV and never computes a number: the worker runs the engine and
+//! sends back the engine's words. Nothing here sends user data anywhere.
+
+pub mod browser;
+pub mod history;
+pub mod history_store;
+pub mod job;
+pub mod report_view;
+pub mod upload;
+pub mod worker_link;
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::Blob;
+
+use crate::messages::{
+    parse_now, FileFacts, FromWorker, InputKind, JobOptions, JobProgress, ReportRecord, ReportStatus, ToWorker,
+};
+
+/// How long a job may take to answer "cancel" before its worker is ended (ms). The worker
+/// can only read the flag between slices; `analyse` runs in one piece.
+const CANCEL_GRACE_MS: u32 = 800;
+
+/// What the page knows about one added file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileState {
+    /// The worker is reading its header.
+    Checking,
+    Recognised(InputKind),
+    /// The header did not fit in the first megabyte; the engine decides when it is read.
+    Undecided,
+    /// Not one of the three layouts; the engine's reason.
+    Rejected(String),
+}
+
+/// One file in the list (SPEC §1: any order, several of one kind merged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub token: u32,
+    pub name: String,
+    pub bytes: u64,
+    pub state: FileState,
+    /// Rows, stores and time range, once a report has read it.
+    pub read: Option<FileFacts>,
+}
+
+impl InputFile {
+    /// Whether it goes into the next report.
+    pub fn usable(&self) -> bool {
+        matches!(self.state, FileState::Recognised(_) | FileState::Undecided)
+    }
+}
+
+/// The page's state, shared by context. Every field is a handle, so `State` is `Copy`.
+#[derive(Clone, Copy)]
+pub struct State {
+    pub files: RwSignal<Vec<InputFile>>,
+    /// The `Blob`s behind `files`, by token (not `Send`, so kept apart).
+    blobs: StoredValue<Vec<(u32, Blob)>, LocalStorage>,
+    next_token: StoredValue<u32>,
+    pub options: RwSignal<JobOptions>,
+    /// Newest first.
+    pub history: RwSignal<Vec<ReportRecord>>,
+    pub selected: RwSignal<Option<String>>,
+    /// The running job: its id and the tokens of its files.
+    pub running: RwSignal<Option<(String, Vec<u32>)>>,
+    pub progress: RwSignal<Option<JobProgress>>,
+    /// CSVs of this session, so a download works even if storage failed.
+    csv_cache: StoredValue<HashMap<String, String>>,
+    /// A problem outside any report (storage, worker), shown in one line.
+    pub notice: RwSignal<Option<String>>,
+    pub worker_ready: RwSignal<bool>,
+    /// Files are being dragged over the page.
+    pub dragging: RwSignal<bool>,
+    pub history_loaded: RwSignal<bool>,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            files: RwSignal::new(Vec::new()),
+            blobs: StoredValue::new_local(Vec::new()),
+            next_token: StoredValue::new(1),
+            options: RwSignal::new(JobOptions::default()),
+            history: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            running: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            csv_cache: StoredValue::new(HashMap::new()),
+            notice: RwSignal::new(None),
+            worker_ready: RwSignal::new(false),
+            dragging: RwSignal::new(false),
+            history_loaded: RwSignal::new(false),
+        }
+    }
+
+    /// Adds files (from the picker, a drop, or the sample) and asks the worker their kinds.
+    pub fn add_files(&self, files: Vec<(String, Blob)>) {
+        for (name, blob) in files {
+            let token = self.next_token.get_value();
+            self.next_token.set_value(token + 1);
+            let bytes = blob.size() as u64;
+            self.blobs.update_value(|b| b.push((token, blob.clone())));
+            self.files.update(|f| {
+                f.push(InputFile {
+                    token,
+                    name: name.clone(),
+                    bytes,
+                    state: FileState::Checking,
+                    read: None,
+                })
+            });
+            worker_link::send(&ToWorker::Inspect { token, name }, &[blob]);
+        }
+    }
+
+    pub fn remove_file(&self, token: u32) {
+        self.files.update(|f| f.retain(|x| x.token != token));
+        self.blobs.update_value(|b| b.retain(|(t, _)| *t != token));
+    }
+
+    pub fn clear_files(&self) {
+        self.files.set(Vec::new());
+        self.blobs.set_value(Vec::new());
+    }
+
+    /// Starts a report over the usable files: a new id at once, the job in the worker.
+    pub fn generate(&self) {
+        if self.running.get_untracked().is_some() {
+            return;
+        }
+        let options = self.options.get_untracked();
+        if let Some(now) = options.now.as_deref().filter(|n| !n.trim().is_empty()) {
+            if let Err(reason) = parse_now(now) {
+                self.notice.set(Some(reason));
+                return;
+            }
+        }
+        let files: Vec<InputFile> = self.files.get_untracked().into_iter().filter(InputFile::usable).collect();
+        if files.is_empty() {
+            self.notice.set(Some("Add your CSV files first (or try the sample data).".to_string()));
+            return;
+        }
+        self.notice.set(None);
+        let blobs = self.blobs.with_value(|all| {
+            files
+                .iter()
+                .filter_map(|f| all.iter().find(|(t, _)| *t == f.token).map(|(_, b)| b.clone()))
+                .collect::<Vec<Blob>>()
+        });
+        let id = browser::new_report_id();
+        let record = ReportRecord {
+            id: id.clone(),
+            created_ms: browser::now_ms(),
+            inputs: files
+                .iter()
+                .map(|f| FileFacts {
+                    name: f.name.clone(),
+                    kind: match &f.state {
+                        FileState::Recognised(kind) => Some(*kind),
+                        _ => None,
+                    },
+                    bytes: f.bytes,
+                    rows: 0,
+                    valid_rows: 0,
+                    stores: 0,
+                    first_poll: None,
+                    last_poll: None,
+                    error: None,
+                })
+                .collect(),
+            options: options.clone(),
+            status: ReportStatus::Running,
+            reason: None,
+            summary: None,
+            quality: None,
+        };
+        self.history.update(|h| h.insert(0, record.clone()));
+        self.selected.set(Some(id.clone()));
+        self.progress.set(None);
+        self.running.set(Some((id.clone(), files.iter().map(|f| f.token).collect())));
+        let names = files.iter().map(|f| f.name.clone()).collect();
+        worker_link::send(
+            &ToWorker::Start {
+                job: id,
+                options,
+                names,
+            },
+            &blobs,
+        );
+        browser::ask_persistent_storage();
+        self.save(record);
+    }
+
+    /// Asks the worker to stop; ends it if it does not answer soon.
+    pub fn cancel(&self) {
+        let Some((id, _)) = self.running.get_untracked() else {
+            return;
+        };
+        worker_link::send(&ToWorker::Cancel { job: id.clone() }, &[]);
+        let state = *self;
+        gloo_timers::callback::Timeout::new(CANCEL_GRACE_MS, move || {
+            if state.running.get_untracked().is_some_and(|(running, _)| running == id) {
+                worker_link::restart();
+                state.worker_ready.set(false);
+                state.finish(&id, ReportStatus::Cancelled, None);
+            }
+        })
+        .forget();
+    }
+
+    fn on_worker(&self, message: FromWorker) {
+        let is_running = |job: &str| self.running.get_untracked().is_some_and(|(id, _)| id == job);
+        match message {
+            FromWorker::Ready => self.worker_ready.set(true),
+            FromWorker::Inspected { token, kind, error } => self.files.update(|files| {
+                if let Some(f) = files.iter_mut().find(|f| f.token == token) {
+                    f.state = match (kind, error) {
+                        (_, Some(reason)) => FileState::Rejected(reason),
+                        (Some(kind), None) => FileState::Recognised(kind),
+                        (None, None) => FileState::Undecided,
+                    };
+                }
+            }),
+            FromWorker::Progress { job, progress } => {
+                if is_running(&job) {
+                    self.progress.set(Some(progress));
+                }
+            }
+            FromWorker::Complete { job, outcome } => {
+                if !is_running(&job) {
+                    return;
+                }
+                let tokens = self.running.get_untracked().map(|(_, t)| t).unwrap_or_default();
+                self.files.update(|files| {
+                    for (token, facts) in tokens.iter().zip(&outcome.files) {
+                        if let Some(f) = files.iter_mut().find(|f| f.token == *token) {
+                            f.read = Some(facts.clone());
+                        }
+                    }
+                });
+                let outcome = *outcome;
+                self.csv_cache.update_value(|c| {
+                    c.insert(job.clone(), outcome.csv.clone());
+                });
+                self.running.set(None);
+                self.progress.set(None);
+                if let Some(record) = self.update_record(&job, |r| {
+                    r.status = ReportStatus::Complete;
+                    r.inputs = outcome.files.clone();
+                    r.summary = Some(outcome.summary.clone());
+                    r.quality = Some(outcome.quality.clone());
+                }) {
+                    let state = *self;
+                    spawn_local(async move {
+                        if let Err(e) = history_store::put_complete(&record, &outcome.csv).await {
+                            state.notice.set(Some(format!("The report could not be saved in this browser: {e}")));
+                        }
+                    });
+                }
+            }
+            FromWorker::Failed { job, reason, files } => {
+                if is_running(&job) {
+                    if !files.is_empty() {
+                        self.update_record(&job, |r| r.inputs = files);
+                    }
+                    self.finish(&job, ReportStatus::Failed, Some(reason));
+                }
+            }
+            FromWorker::Cancelled { job } => {
+                if is_running(&job) {
+                    self.finish(&job, ReportStatus::Cancelled, None);
+                }
+            }
+        }
+    }
+
+    /// Ends the running job without a report.
+    fn finish(&self, job: &str, status: ReportStatus, reason: Option<String>) {
+        self.running.set(None);
+        self.progress.set(None);
+        if let Some(record) = self.update_record(job, |r| {
+            r.status = status;
+            r.reason = reason;
+        }) {
+            self.save(record);
+        }
+    }
+
+    fn on_worker_crash(&self, text: String) {
+        self.worker_ready.set(false);
+        if let Some((job, _)) = self.running.get_untracked() {
+            self.finish(&job, ReportStatus::Failed, Some(format!("the report worker stopped: {text}")));
+        } else {
+            self.notice.set(Some(format!("The report worker stopped: {text}")));
+        }
+        worker_link::restart();
+    }
+
+    fn update_record(&self, id: &str, change: impl FnOnce(&mut ReportRecord)) -> Option<ReportRecord> {
+        let mut out = None;
+        self.history.update(|h| {
+            if let Some(r) = h.iter_mut().find(|r| r.id == id) {
+                change(r);
+                out = Some(r.clone());
+            }
+        });
+        out
+    }
+
+    fn save(&self, record: ReportRecord) {
+        let state = *self;
+        spawn_local(async move {
+            if let Err(e) = history_store::put_report(&record).await {
+                state.notice.set(Some(format!("The report history could not be saved in this browser: {e}")));
+            }
+        });
+    }
+
+    /// Saves a finished report's CSV as `store-uptime-<id>.csv`.
+    pub fn download(&self, id: String) {
+        let Some(record) = self.history.get_untracked().into_iter().find(|r| r.id == id) else {
+            return;
+        };
+        let cached = self.csv_cache.with_value(|c| c.get(&id).cloned());
+        let state = *self;
+        spawn_local(async move {
+            let csv = match cached {
+                Some(csv) => Ok(Some(csv)),
+                None => history_store::csv(&id).await,
+            };
+            let result = match csv {
+                Ok(Some(csv)) => browser::save_text(&record.csv_name(), &csv, "text/csv"),
+                Ok(None) => Err("this report's CSV is no longer stored in this browser".to_string()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = result {
+                state.notice.set(Some(format!("Download failed: {e}")));
+            }
+        });
+    }
+
+    pub fn delete_report(&self, id: String) {
+        if self.running.get_untracked().is_some_and(|(r, _)| r == id) {
+            return;
+        }
+        self.history.update(|h| h.retain(|r| r.id != id));
+        self.csv_cache.update_value(|c| {
+            c.remove(&id);
+        });
+        if self.selected.get_untracked().as_deref() == Some(&id) {
+            self.selected.set(None);
+        }
+        let state = *self;
+        spawn_local(async move {
+            if let Err(e) = history_store::delete(&id).await {
+                state.notice.set(Some(format!("Could not delete the report: {e}")));
+            }
+        });
+    }
+
+    pub fn clear_history(&self) {
+        let running = self.running.get_untracked().map(|(id, _)| id);
+        self.history.update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
+        self.csv_cache.update_value(|c| c.clear());
+        self.selected.set(running.clone());
+        let state = *self;
+        let keep = self.history.get_untracked();
+        spawn_local(async move {
+            let result = history_store::clear().await;
+            for record in keep {
+                let _ = history_store::put_report(&record).await;
+            }
+            if let Err(e) = result {
+                state.notice.set(Some(format!("Could not clear the history: {e}")));
+            }
+        });
+    }
+
+    /// Loads the history; a report that was running when the page closed is interrupted.
+    async fn load_history(self) {
+        match history_store::all_reports().await {
+            Ok(mut records) => {
+                records.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| a.id.cmp(&b.id)));
+                for record in records.iter_mut().filter(|r| r.status == ReportStatus::Running) {
+                    record.status = ReportStatus::Interrupted;
+                    let _ = history_store::put_report(record).await;
+                }
+                let first = records.first().map(|r| r.id.clone());
+                self.history.update(|h| {
+                    // Reports started before the list arrived stay on top.
+                    let started: Vec<ReportRecord> = std::mem::take(h);
+                    *h = started.into_iter().chain(records).collect();
+                });
+                if self.selected.get_untracked().is_none() {
+                    self.selected.set(first);
+                }
+            }
+            Err(e) => self.notice.set(Some(format!("The report history is not available: {e}"))),
+        }
+        self.history_loaded.set(true);
+    }
+}
+
+/// Mounts the page into `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = State::new();
+    provide_context(state);
+    worker_link::connect(move |m| state.on_worker(m), move |e| state.on_worker_crash(e));
+    spawn_local(state.load_history());
+    browser::register_service_worker();
+    upload::listen_for_drops(state);
+
+    view! {
+        <header class="masthead">
+            <h1>"Store uptime"</h1>
+            <p class="tagline">
+                "Uptime and downtime of each store during its business hours, from your status exports."
+            </p>
+            <p class="privacy" data-testid="privacy">
+                <span aria-hidden="true">"🔒 "</span>
+                "Your files never leave this device: they are read and processed in this browser tab, with no upload."
+            </p>
+        </header>
+        <main>
+            <upload::Inputs />
+            <job::Run />
+            <report_view::SelectedReport />
+            <history::History />
+        </main>
+        <footer class="footer">
+            <p>"Works offline once loaded. Reports are kept in this browser only."</p>
+        </footer>
+    }
+}
+
+/// The page's state, from context.
+pub fn use_state() -> State {
+    expect_context::<State>()
+}

@@ -1,0 +1,236 @@
+//! Getting data in (SPEC §1): a drop zone as large as the page, a keyboard-accessible file
+//! picker, the built-in sample, and the list of files with their kinds.
+//!
+//! Files are never read here: the worker reads their headers and, later, their contents.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, DragEvent, FileList, HtmlInputElement};
+
+use super::{browser, use_state, FileState, InputFile, State};
+use crate::messages::{human_bytes, missing_kinds, InputKind};
+
+fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|f| (f.name(), f.unchecked_into::<Blob>()))
+        .collect()
+}
+
+/// Any file dropped anywhere on the page is added; dragging shows where to drop.
+pub fn listen_for_drops(state: State) {
+    let dragging = state.dragging;
+    let carries_files = |e: &DragEvent| {
+        e.data_transfer()
+            .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+            .unwrap_or(false)
+    };
+    let _ = window_event_listener(ev::dragover, move |e: DragEvent| {
+        if carries_files(&e) {
+            e.prevent_default();
+            if let Some(dt) = e.data_transfer() {
+                dt.set_drop_effect("copy");
+            }
+            dragging.set(true);
+        }
+    });
+    let _ = window_event_listener(ev::dragleave, move |e: DragEvent| {
+        // Leaving the window (no related target), not just moving between elements.
+        if e.related_target().is_none() {
+            dragging.set(false);
+        }
+    });
+    let _ = window_event_listener(ev::drop, move |e: DragEvent| {
+        e.prevent_default();
+        dragging.set(false);
+        let files = file_list(e.data_transfer().and_then(|dt| dt.files()));
+        if !files.is_empty() {
+            state.add_files(files);
+        }
+    });
+}
+
+impl State {
+    /// Replaces the files with the built-in sample and starts a report on it.
+    pub fn use_sample(&self) {
+        let state = *self;
+        state.notice.set(None);
+        spawn_local(async move {
+            let mut blobs = Vec::new();
+            for name in browser::SAMPLE_FILES {
+                match browser::fetch_sample(name).await {
+                    Ok(blob) => blobs.push((name.to_string(), blob)),
+                    Err(e) => {
+                        state.notice.set(Some(format!("The sample data could not be loaded: {e}")));
+                        return;
+                    }
+                }
+            }
+            state.clear_files();
+            state.add_files(blobs);
+            // Kinds are checked by the worker, but the report does not wait for that: every
+            // file goes in and the engine classifies it again.
+            state.files.update(|files| {
+                for f in files.iter_mut().filter(|f| f.state == FileState::Checking) {
+                    f.state = FileState::Undecided;
+                }
+            });
+            state.generate();
+        });
+    }
+}
+
+fn kind_label(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Status => "Status polls",
+        InputKind::Hours => "Business hours",
+        InputKind::Timezones => "Timezones",
+    }
+}
+
+#[component]
+pub fn Inputs() -> impl IntoView {
+    let state = use_state();
+    let dragging = state.dragging;
+    let input_ref: NodeRef<leptos::html::Input> = NodeRef::new();
+    let on_change = move |e: ev::Event| {
+        let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+            return;
+        };
+        let files = file_list(input.files());
+        // Let the same file be chosen again later.
+        input.set_value("");
+        state.add_files(files);
+    };
+    let has_files = move || !state.files.with(Vec::is_empty);
+    let defaults = move || {
+        state.files.with(|files| {
+            missing_kinds(files.iter().filter_map(|f| match f.state {
+                FileState::Recognised(kind) => Some(kind),
+                _ => None,
+            }))
+        })
+    };
+    let no_status = move || {
+        state.files.with(|files| {
+            !files.is_empty()
+                && files.iter().all(|f| f.state != FileState::Checking && f.state != FileState::Undecided)
+                && !files.iter().any(|f| f.state == FileState::Recognised(InputKind::Status))
+        })
+    };
+
+    view! {
+        <section class="panel inputs" aria-labelledby="inputs-title">
+            <h2 id="inputs-title">"1. Your exports"</h2>
+            <div class="dropzone" class:dragging=move || dragging.get() data-testid="drop-zone">
+                <p class="drop-hint">
+                    <strong>"Drop your CSV files anywhere on this page"</strong>
+                    " — status polls (required), business hours and timezones (optional), in any order."
+                </p>
+                <div class="drop-actions">
+                    <label class="button primary file-picker">
+                        "Choose files…"
+                        <input
+                            type="file"
+                            multiple
+                            accept=".csv,text/csv,text/plain"
+                            class="visually-hidden"
+                            data-testid="file-input"
+                            node_ref=input_ref
+                            on:change=on_change
+                        />
+                    </label>
+                    <button class="button" type="button" data-testid="sample-data" on:click=move |_| state.use_sample()>
+                        "Try with sample data"
+                    </button>
+                </div>
+            </div>
+            <Show when=has_files>
+                <table class="files" data-testid="file-list">
+                    <caption class="visually-hidden">"Files added"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"File"</th>
+                            <th scope="col">"Kind"</th>
+                            <th scope="col" class="num">"Size"</th>
+                            <th scope="col">"Read"</th>
+                            <th scope="col"><span class="visually-hidden">"Remove"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || state.files.get() key=|f| (f.token, format!("{:?}{:?}", f.state, f.read)) let:file>
+                            <FileRow file=file />
+                        </For>
+                    </tbody>
+                </table>
+                <div class="file-actions">
+                    <button class="button small" type="button" on:click=move |_| state.clear_files()>
+                        "Remove all files"
+                    </button>
+                </div>
+            </Show>
+            <Show when=no_status>
+                <p class="warning" role="alert" data-testid="no-status-file">
+                    <span aria-hidden="true">"⚠ "</span>
+                    "No status polls file yet: one file must have the columns store_id, status, timestamp_utc."
+                </p>
+            </Show>
+            <Show when=has_files>
+                <ul class="defaults" data-testid="defaults">
+                    {move || defaults().into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn FileRow(file: InputFile) -> impl IntoView {
+    let state = use_state();
+    let token = file.token;
+    let (kind, rejected) = match &file.state {
+        FileState::Checking => ("Checking…".to_string(), None),
+        FileState::Recognised(kind) => (kind_label(*kind).to_string(), None),
+        FileState::Undecided => ("Decided when read".to_string(), None),
+        FileState::Rejected(reason) => ("Not recognised".to_string(), Some(reason.clone())),
+    };
+    let read = file.read.as_ref().map(|r| {
+        let mut text = format!("{} rows, {} stores", r.rows, r.stores);
+        if let (Some(a), Some(b)) = (&r.first_poll, &r.last_poll) {
+            text.push_str(&format!(", {a} → {b}"));
+        }
+        text
+    });
+    let is_rejected = rejected.is_some();
+    let name = file.name.clone();
+    view! {
+        <tr class:rejected=is_rejected data-testid="file-row" data-file-name=file.name.clone()>
+            <td class="file-name">{file.name.clone()}</td>
+            <td data-testid="file-kind">
+                {if is_rejected { view! { <span class="badge bad">"✗ "{kind}</span> }.into_any() } else { view! { <span class="badge">{kind}</span> }.into_any() }}
+            </td>
+            <td class="num">{human_bytes(file.bytes)}</td>
+            <td class="file-read">{read.unwrap_or_default()}</td>
+            <td>
+                <button
+                    class="button small quiet"
+                    type="button"
+                    aria-label=format!("Remove {name}")
+                    on:click=move |_| state.remove_file(token)
+                >
+                    "Remove"
+                </button>
+            </td>
+        </tr>
+        {rejected.map(|reason| view! {
+            <tr class="rejected-reason">
+                <td colspan="5" role="alert" data-testid="file-error">{reason}</td>
+            </tr>
+        })}
+    }
+}

@@ -1,0 +1,150 @@
+//! The page's end of the web worker: starts it, queues messages until it says "ready"
+//! (earlier ones can be lost), and hands its replies to one handler.
+//!
+//! Never runs the engine and never reads files: `Blob`s are passed to the worker as they are.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
+
+use crate::messages::{FromWorker, ToWorker, WORKER_FILES_FIELD, WORKER_JSON_FIELD};
+
+/// Trunk's loader for the worker bin (`data-loader-shim`), next to index.html.
+const WORKER_URL: &str = "./worker_loader.js";
+
+type Handler = Rc<dyn Fn(FromWorker)>;
+
+#[derive(Default)]
+struct Link {
+    worker: Option<Worker>,
+    ready: bool,
+    queue: Vec<js_sys::Object>,
+    handler: Option<Handler>,
+    /// Keeps the event closures alive as long as their worker.
+    closures: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+thread_local! {
+    static LINK: RefCell<Link> = RefCell::new(Link::default());
+}
+
+/// Starts the worker; `handler` receives every message it sends, `Ready` included.
+/// A worker that fails to load or crashes is reported as `Err(text)` to `on_crash`.
+pub fn connect(handler: impl Fn(FromWorker) + 'static, on_crash: impl Fn(String) + 'static) {
+    let on_crash: Rc<dyn Fn(String)> = Rc::new(on_crash);
+    LINK.with(|l| l.borrow_mut().handler = Some(Rc::new(handler)));
+    CRASH.with(|c| *c.borrow_mut() = Some(on_crash));
+    spawn();
+}
+
+thread_local! {
+    static CRASH: RefCell<Option<Rc<dyn Fn(String)>>> = const { RefCell::new(None) };
+}
+
+fn spawn() {
+    let worker = match Worker::new(WORKER_URL) {
+        Ok(w) => w,
+        Err(e) => {
+            report_crash(format!("the report worker could not start: {e:?}"));
+            return;
+        }
+    };
+    let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        let Some(text) = event.unchecked_ref::<MessageEvent>().data().as_string() else {
+            return;
+        };
+        let Ok(message) = serde_json::from_str::<FromWorker>(&text) else {
+            web_sys::console::error_1(&JsValue::from_str(&format!("page: unreadable worker message {text}")));
+            return;
+        };
+        if message == FromWorker::Ready {
+            flush();
+        }
+        // Clone the handler out first: it may send messages (and so borrow LINK) itself.
+        let handler = LINK.with(|l| l.borrow().handler.clone());
+        if let Some(handler) = handler {
+            handler(message);
+        }
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
+        let text = event
+            .dyn_ref::<ErrorEvent>()
+            .map(|e| e.message())
+            .unwrap_or_else(|| "the report worker could not be loaded".to_string());
+        report_crash(text);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    LINK.with(|l| {
+        let mut link = l.borrow_mut();
+        link.worker = Some(worker);
+        link.ready = false;
+        link.closures = vec![on_message, on_error];
+    });
+}
+
+fn report_crash(text: String) {
+    let crash = CRASH.with(|c| c.borrow().clone());
+    if let Some(crash) = crash {
+        crash(text);
+    }
+}
+
+fn flush() {
+    LINK.with(|l| {
+        let mut link = l.borrow_mut();
+        link.ready = true;
+        let queue = std::mem::take(&mut link.queue);
+        if let Some(worker) = &link.worker {
+            for message in queue {
+                if let Err(e) = worker.post_message(&message) {
+                    web_sys::console::error_1(&e);
+                }
+            }
+        }
+    });
+}
+
+/// Whether the worker has said "ready".
+pub fn is_ready() -> bool {
+    LINK.with(|l| l.borrow().ready)
+}
+
+/// Sends a message with files attached (see `messages::WORKER_FILES_FIELD`).
+pub fn send(message: &ToWorker, blobs: &[Blob]) {
+    let Ok(json) = serde_json::to_string(message) else {
+        return;
+    };
+    let object = js_sys::Object::new();
+    let files: js_sys::Array = blobs.iter().collect();
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str(WORKER_JSON_FIELD), &JsValue::from_str(&json));
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str(WORKER_FILES_FIELD), &files);
+    LINK.with(|l| {
+        let mut link = l.borrow_mut();
+        match (&link.worker, link.ready) {
+            (Some(worker), true) => {
+                if let Err(e) = worker.post_message(&object) {
+                    web_sys::console::error_1(&e);
+                }
+            }
+            _ => link.queue.push(object),
+        }
+    });
+}
+
+/// Ends the worker at once (a job that did not answer a cancel) and starts a fresh one.
+pub fn restart() {
+    LINK.with(|l| {
+        let mut link = l.borrow_mut();
+        if let Some(worker) = link.worker.take() {
+            worker.terminate();
+        }
+        link.ready = false;
+        link.queue.clear();
+        link.closures.clear();
+    });
+    spawn();
+}

@@ -1,0 +1,562 @@
+//! What the page and the web worker say to each other, and what the report history keeps.
+//!
+//! Plain data (serde, sent as JSON text) converted from engine types in one place, so the
+//! page never needs the engine's types and the worker never formats words of its own: every
+//! message about the data is the engine's `Display` (SPEC §1 errors, skipped rows). Compiled
+//! natively too, so the conversions are unit-tested without a browser. Must never do I/O.
+
+use std::ops::ControlFlow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{
+    self, format_timestamp, parse_timestamp, Dataset, FileKind, FileSummary, Interpolation, Micros,
+    MissingDay, Options, Progress, Report, SkipReason, Window,
+};
+
+/// The page's messages to the worker. Files travel beside the JSON, in the same
+/// `postMessage` (see [`WORKER_FILES_FIELD`]), in the order of `names`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ToWorker {
+    /// Read the header of the one attached file and say what kind it is.
+    Inspect { token: u32, name: String },
+    /// Run a report over the attached files, named `names` (same order).
+    Start { job: String, options: JobOptions, names: Vec<String> },
+    /// Stop the job as soon as possible (between slices, or between batches of stores).
+    Cancel { job: String },
+}
+
+/// The worker's messages to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum FromWorker {
+    /// The worker's wasm is loaded; messages sent before this may have been lost.
+    Ready,
+    Inspected { token: u32, kind: Option<InputKind>, error: Option<String> },
+    Progress { job: String, progress: JobProgress },
+    Complete { job: String, outcome: Box<Outcome> },
+    Failed { job: String, reason: String, files: Vec<FileFacts> },
+    Cancelled { job: String },
+}
+
+/// The JS property of a worker message that holds the JSON text.
+pub const WORKER_JSON_FIELD: &str = "json";
+/// The JS property of a worker message that holds the attached `File`s / `Blob`s.
+pub const WORKER_FILES_FIELD: &str = "files";
+
+/// SPEC §1: the three layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputKind {
+    Status,
+    Hours,
+    Timezones,
+}
+
+impl InputKind {
+    pub fn describe(self) -> &'static str {
+        self.engine().describe()
+    }
+
+    fn engine(self) -> FileKind {
+        match self {
+            InputKind::Status => FileKind::Status,
+            InputKind::Hours => FileKind::Hours,
+            InputKind::Timezones => FileKind::Timezones,
+        }
+    }
+}
+
+impl From<FileKind> for InputKind {
+    fn from(kind: FileKind) -> Self {
+        match kind {
+            FileKind::Status => InputKind::Status,
+            FileKind::Hours => InputKind::Hours,
+            FileKind::Timezones => InputKind::Timezones,
+        }
+    }
+}
+
+/// SPEC §5 interpolation, as the page offers it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FillRule {
+    #[default]
+    Nearest,
+    Previous,
+}
+
+/// SPEC §2 `missing_day`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MissingWeekday {
+    #[default]
+    Closed,
+    Open,
+}
+
+/// The choices beside "Generate report".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobOptions {
+    /// The `now` override as the user typed it; `None` (or blank) means the latest poll.
+    pub now: Option<String>,
+    pub fill: FillRule,
+    pub missing_day: MissingWeekday,
+    pub extended: bool,
+}
+
+impl JobOptions {
+    /// The engine's options; an unreadable `now` is explained in the engine's words.
+    pub fn to_engine(&self) -> Result<Options, String> {
+        let now = match self.now.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(parse_now(text)?),
+        };
+        Ok(Options {
+            now,
+            interpolation: match self.fill {
+                FillRule::Nearest => Interpolation::Nearest,
+                FillRule::Previous => Interpolation::Previous,
+            },
+            missing_day: match self.missing_day {
+                MissingWeekday::Closed => MissingDay::Closed,
+                MissingWeekday::Open => MissingDay::Open,
+            },
+        })
+    }
+
+    /// One line for the history list, e.g. `nearest, missing days closed`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![
+            match self.fill {
+                FillRule::Nearest => "nearest",
+                FillRule::Previous => "previous",
+            }
+            .to_string(),
+            match self.missing_day {
+                MissingWeekday::Closed => "missing weekdays closed",
+                MissingWeekday::Open => "missing weekdays open",
+            }
+            .to_string(),
+        ];
+        if let Some(now) = self.now.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            parts.push(format!("now = {now}"));
+        }
+        if self.extended {
+            parts.push("extended columns".to_string());
+        }
+        parts.join(", ")
+    }
+}
+
+/// Parses a `now` override with the same rules as `timestamp_utc` (SPEC §1, §3).
+pub fn parse_now(text: &str) -> Result<Micros, String> {
+    parse_timestamp(text.as_bytes()).map_err(|problem| {
+        // The engine's own words for an unreadable or impossible timestamp.
+        let reason = match problem {
+            engine::time::TimeProblem::OutOfRange => SkipReason::TimestampOutOfRange,
+            _ => SkipReason::BadTimestamp,
+        };
+        format!("now: {}", reason.explain(text))
+    })
+}
+
+/// How far a job has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase")]
+pub enum JobProgress {
+    /// Bytes read of all files together.
+    Reading { file: String, bytes: u64, total: u64 },
+    /// Stores computed.
+    Computing { stores: u64, of: u64 },
+}
+
+impl JobProgress {
+    /// The engine's progress, with the total bytes of all files for the bar.
+    pub fn from_engine(progress: &Progress, bytes_before: u64, total: u64) -> JobProgress {
+        match progress {
+            Progress::Read { file, bytes } => JobProgress::Reading {
+                file: file.clone(),
+                bytes: bytes_before + bytes,
+                total,
+            },
+            Progress::Computed { stores, of } => JobProgress::Computing {
+                stores: *stores as u64,
+                of: *of as u64,
+            },
+        }
+    }
+
+    /// `(done, of)` for a `<progress>` bar.
+    pub fn fraction(&self) -> (u64, u64) {
+        match self {
+            JobProgress::Reading { bytes, total, .. } => (*bytes, *total),
+            JobProgress::Computing { stores, of } => (*stores, *of),
+        }
+    }
+}
+
+/// One input file as the page shows it (SPEC §1): kind, size, and once read, rows, stores
+/// and time range; or why it was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileFacts {
+    pub name: String,
+    pub kind: Option<InputKind>,
+    pub bytes: u64,
+    pub rows: u64,
+    pub valid_rows: u64,
+    pub stores: u64,
+    pub first_poll: Option<String>,
+    pub last_poll: Option<String>,
+    pub error: Option<String>,
+}
+
+impl From<&FileSummary> for FileFacts {
+    fn from(file: &FileSummary) -> Self {
+        FileFacts {
+            name: file.name.clone(),
+            kind: file.kind.map(InputKind::from),
+            bytes: file.bytes,
+            rows: file.rows,
+            valid_rows: file.valid_rows,
+            stores: file.stores,
+            first_poll: file.time_range.map(|(a, _)| format_timestamp(a)),
+            last_poll: file.time_range.map(|(_, b)| format_timestamp(b)),
+            error: file.error.clone().map(|error| {
+                engine::FileProblem {
+                    file: file.name.clone(),
+                    error,
+                }
+                .to_string()
+            }),
+        }
+    }
+}
+
+/// The headline numbers of a finished report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub stores: u64,
+    /// Distinct (store, timestamp) polls read.
+    pub polls: u64,
+    /// `now`, in UTC (its zone), e.g. `2023-01-25 18:13:22.479220 UTC`.
+    pub now: String,
+    /// Whether `now` was given by the user rather than taken from the latest poll.
+    pub now_given: bool,
+    /// Up time over business time, all stores, last week; `None` without business time.
+    pub fleet_uptime_pct_last_week: Option<String>,
+    pub rows_skipped: u64,
+}
+
+/// Skipped rows of one reason (SPEC §1): the count and the first examples, in the engine's
+/// words (`file, line N, column: reason`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkipGroup {
+    pub title: String,
+    pub count: u64,
+    pub examples: Vec<String>,
+}
+
+/// The data-quality panel.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityFacts {
+    pub skipped: Vec<SkipGroup>,
+    pub stores_hours_defaulted: u64,
+    pub stores_zone_defaulted: u64,
+    pub stores_no_data: u64,
+    /// Stores only in the hours or timezone files (SPEC §2): counted, not listed.
+    pub stores_without_polls: u64,
+    pub polls_after_now: u64,
+    /// First few ids of each kind of store, to look up.
+    pub hours_defaulted_examples: Vec<String>,
+    pub zone_defaulted_examples: Vec<String>,
+    pub no_data_examples: Vec<String>,
+    /// Defaults that apply to every store because a file is absent (SPEC §2).
+    pub missing_inputs: Vec<String>,
+}
+
+/// How many store ids the quality panel lists per kind.
+pub const STORE_EXAMPLES: usize = 20;
+
+/// A finished job: the CSV (SPEC §7) and what the page shows about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub csv: String,
+    pub summary: ReportSummary,
+    pub quality: QualityFacts,
+    pub files: Vec<FileFacts>,
+}
+
+impl Outcome {
+    /// Everything the page needs from a report, with the CSV written by the engine.
+    pub fn new(report: &Report, data: &Dataset, extended: bool) -> Outcome {
+        let mut csv = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = engine::write_csv(report, data, extended, &mut csv);
+        // Store ids are `str`, so the report is UTF-8 (SPEC §7).
+        let csv = String::from_utf8(csv).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+
+        let (mut up, mut business) = (0i128, 0i128);
+        let mut quality = QualityFacts {
+            stores_hours_defaulted: report.quality.stores_hours_defaulted as u64,
+            stores_zone_defaulted: report.quality.stores_zone_defaulted as u64,
+            stores_no_data: report.quality.stores_no_data as u64,
+            stores_without_polls: report.quality.stores_without_polls as u64,
+            polls_after_now: report.quality.polls_after_now as u64,
+            ..QualityFacts::default()
+        };
+        for row in &report.stores {
+            let week = row.window(Window::Week);
+            up += i128::from(week.up);
+            business += i128::from(week.business());
+            let id = || data.store_id(row.store).to_string();
+            if row.hours_defaulted && quality.hours_defaulted_examples.len() < STORE_EXAMPLES {
+                quality.hours_defaulted_examples.push(id());
+            }
+            if row.zone_defaulted && quality.zone_defaulted_examples.len() < STORE_EXAMPLES {
+                quality.zone_defaulted_examples.push(id());
+            }
+            if row.no_data && quality.no_data_examples.len() < STORE_EXAMPLES {
+                quality.no_data_examples.push(id());
+            }
+        }
+        quality.skipped = data
+            .skips
+            .iter()
+            .map(|(reason, count)| SkipGroup {
+                title: reason.title().to_string(),
+                count: count.count,
+                examples: count.examples.iter().map(ToString::to_string).collect(),
+            })
+            .collect();
+        quality.missing_inputs = missing_inputs(&data.files);
+
+        let summary = ReportSummary {
+            stores: report.stores.len() as u64,
+            polls: data.total_polls() as u64,
+            now: format_timestamp(report.now),
+            now_given: report.options.now.is_some(),
+            fleet_uptime_pct_last_week: (business > 0).then(|| percent(up, business)),
+            rows_skipped: data.skips.total(),
+        };
+        Outcome {
+            csv,
+            summary,
+            quality,
+            files: data.files.iter().map(FileFacts::from).collect(),
+        }
+    }
+}
+
+/// `100 * part / whole` with two decimals, rounded half up.
+fn percent(part: i128, whole: i128) -> String {
+    let hundredths = (part * 10_000 + whole / 2) / whole;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+/// The defaults that apply because an optional file is absent (SPEC §2), in words.
+pub fn missing_inputs(files: &[FileSummary]) -> Vec<String> {
+    missing_kinds(files.iter().filter_map(|f| f.kind.map(InputKind::from)))
+}
+
+/// As [`missing_inputs`], from the kinds the page has recognised so far.
+pub fn missing_kinds(kinds: impl Iterator<Item = InputKind>) -> Vec<String> {
+    let kinds: Vec<InputKind> = kinds.collect();
+    let mut out = Vec::new();
+    if !kinds.contains(&InputKind::Hours) {
+        out.push("No business-hours file: every store counts as open 24 hours a day, 7 days a week.".to_string());
+    }
+    if !kinds.contains(&InputKind::Timezones) {
+        out.push(format!(
+            "No timezones file: every store's hours are read in {}.",
+            engine::report::DEFAULT_ZONE.name()
+        ));
+    }
+    out
+}
+
+/// The kind of a file from its first bytes, or why it is rejected (the engine's words).
+/// `complete` says the bytes are the whole file. `Ok(None)`: the header is not complete yet.
+pub fn inspect_header(name: &str, head: &[u8], complete: bool) -> Result<Option<InputKind>, String> {
+    let mut ingest = engine::Ingest::new();
+    let file = ingest.open_file(name);
+    ingest.push(file, head).map_err(|p| p.to_string())?;
+    if let Some(kind) = ingest.kind(file) {
+        return Ok(Some(kind.into()));
+    }
+    if !complete {
+        return Ok(None);
+    }
+    let summary = ingest.close_file(file).map_err(|p| p.to_string())?;
+    Ok(summary.kind.map(InputKind::from))
+}
+
+/// Status of a report in the history (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReportStatus {
+    Running,
+    Complete,
+    Failed,
+    Cancelled,
+    /// Was running when the page closed.
+    Interrupted,
+}
+
+impl ReportStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReportStatus::Running => "Running",
+            ReportStatus::Complete => "Complete",
+            ReportStatus::Failed => "Failed",
+            ReportStatus::Cancelled => "Cancelled",
+            ReportStatus::Interrupted => "Interrupted",
+        }
+    }
+}
+
+/// One report of the history, as kept in IndexedDB (the CSV is kept apart, by id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    pub id: String,
+    /// Milliseconds since the epoch, from the page's clock.
+    pub created_ms: u64,
+    pub inputs: Vec<FileFacts>,
+    pub options: JobOptions,
+    pub status: ReportStatus,
+    pub reason: Option<String>,
+    pub summary: Option<ReportSummary>,
+    pub quality: Option<QualityFacts>,
+}
+
+impl ReportRecord {
+    /// One line about the inputs, e.g. `3 files, 1.2 MB`.
+    pub fn inputs_line(&self) -> String {
+        let bytes: u64 = self.inputs.iter().map(|f| f.bytes).sum();
+        let n = self.inputs.len();
+        format!("{n} file{}, {}", if n == 1 { "" } else { "s" }, human_bytes(bytes))
+    }
+
+    /// The download's file name.
+    pub fn csv_name(&self) -> String {
+        format!("store-uptime-{}.csv", self.id)
+    }
+}
+
+/// `1.2 MB`, `340 KB`, `12 bytes`.
+pub fn human_bytes(bytes: u64) -> String {
+    const KB: f64 = 1000.0;
+    let b = bytes as f64;
+    if b >= KB * KB * KB {
+        format!("{:.1} GB", b / (KB * KB * KB))
+    } else if b >= KB * KB {
+        format!("{:.1} MB", b / (KB * KB))
+    } else if b >= KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// A report id (SPEC §8): 8 random bytes in hex, from `random`.
+pub fn report_id(random: [u8; 8]) -> String {
+    random.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs the whole job over in-memory files, as the worker does slice by slice; for tests
+/// and the native comparison with the CLI.
+pub fn run_in_memory(files: &[(&str, &[u8])], options: &JobOptions) -> Result<Outcome, String> {
+    let engine_options = options.to_engine()?;
+    let data = engine::dataset_from_bytes(files).map_err(|p| p.to_string())?;
+    let report = engine::analyse(&data, engine_options, &mut |_| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
+    Ok(Outcome::new(&report, &data, options.extended))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATUS: &str = "store_id,status,timestamp_utc\n\
+        1,active,2024-10-14 10:00:00 UTC\n\
+        1,inactive,2024-10-14 12:00:00 UTC\n\
+        2,up,2024-10-14 12:00:00 UTC\n";
+
+    #[test]
+    fn messages_round_trip_as_json() {
+        let messages = [
+            FromWorker::Ready,
+            FromWorker::Inspected { token: 3, kind: Some(InputKind::Hours), error: None },
+            FromWorker::Progress {
+                job: "ab".into(),
+                progress: JobProgress::Reading { file: "s.csv".into(), bytes: 5, total: 9 },
+            },
+            FromWorker::Cancelled { job: "ab".into() },
+        ];
+        for m in messages {
+            let text = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);
+        }
+        let start = ToWorker::Start { job: "x".into(), options: JobOptions::default(), names: vec!["a.csv".into()] };
+        let text = serde_json::to_string(&start).unwrap();
+        assert_eq!(serde_json::from_str::<ToWorker>(&text).unwrap(), start);
+    }
+
+    #[test]
+    fn outcome_has_the_engines_csv_and_the_quality_facts() {
+        let outcome = run_in_memory(&[("polls.csv", STATUS.as_bytes())], &JobOptions::default()).unwrap();
+        let data = engine::dataset_from_bytes(&[("polls.csv", STATUS.as_bytes())]).unwrap();
+        let report = engine::analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap();
+        let mut expected = Vec::new();
+        engine::write_csv(&report, &data, false, &mut expected).unwrap();
+        assert_eq!(outcome.csv.as_bytes(), &expected[..]);
+        assert_eq!(outcome.summary.stores, 1);
+        assert_eq!(outcome.summary.now, "2024-10-14 12:00:00 UTC");
+        assert_eq!(outcome.summary.rows_skipped, 1);
+        assert_eq!(outcome.quality.skipped.len(), 1);
+        assert_eq!(outcome.quality.skipped[0].title, "unknown status");
+        assert!(outcome.quality.skipped[0].examples[0].starts_with("polls.csv, line 4, status:"));
+        assert_eq!(outcome.quality.missing_inputs.len(), 2);
+        assert_eq!(outcome.quality.hours_defaulted_examples, ["1"]);
+        assert_eq!(outcome.files[0].kind, Some(InputKind::Status));
+        assert_eq!(outcome.files[0].rows, 3);
+        // 24/7 in Chicago; up 10:00-11:00, down 11:00-12:00, up before 10:00 for the rest.
+        assert!(outcome.summary.fleet_uptime_pct_last_week.is_some());
+    }
+
+    #[test]
+    fn now_override_is_parsed_with_the_timestamp_rules_and_explained_in_engine_words() {
+        let options = JobOptions { now: Some(" 2024-10-14 11:00 ".into()), ..JobOptions::default() };
+        assert_eq!(options.to_engine().unwrap().now, Some(parse_timestamp(b"2024-10-14 11:00").unwrap()));
+        let blank = JobOptions { now: Some("  ".into()), ..JobOptions::default() };
+        assert_eq!(blank.to_engine().unwrap().now, None);
+        let bad = JobOptions { now: Some("yesterday".into()), ..JobOptions::default() };
+        assert!(bad.to_engine().unwrap_err().contains("`yesterday` is not a timestamp"));
+    }
+
+    #[test]
+    fn headers_are_inspected_by_the_engine() {
+        assert_eq!(inspect_header("a", STATUS.as_bytes(), true), Ok(Some(InputKind::Status)));
+        assert_eq!(inspect_header("a", b"store_id,timezone_str\n", false), Ok(Some(InputKind::Timezones)));
+        assert_eq!(inspect_header("a", b"store_id,timez", false), Ok(None));
+        let err = inspect_header("notes.csv", b"name,age\nx,1\n", true).unwrap_err();
+        assert!(err.starts_with("notes.csv: the header `name,age` matches no input layout"), "{err}");
+        assert!(inspect_header("empty.csv", b"", true).unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn report_ids_are_16_hex_digits_and_names_follow_them() {
+        let id = report_id([0xab; 8]);
+        assert_eq!(id.len(), 16);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        let record = ReportRecord {
+            id: id.clone(),
+            created_ms: 0,
+            inputs: vec![],
+            options: JobOptions::default(),
+            status: ReportStatus::Running,
+            reason: None,
+            summary: None,
+            quality: None,
+        };
+        assert_eq!(record.csv_name(), format!("store-uptime-{id}.csv"));
+        assert_eq!(human_bytes(1_234_567), "1.2 MB");
+        assert_eq!(human_bytes(12), "12 bytes");
+    }
+}

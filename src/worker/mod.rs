@@ -1,0 +1,228 @@
+//! The web worker: receives files from the page, feeds them slice by slice to the engine's
+//! `Ingest`, runs `analyse`, and posts progress and the finished report back (SPEC §8).
+//!
+//! Glue only: every number and every message about the data comes from the engine (via
+//! `messages`). It never touches the DOM, never fetches, and reads each file in slices.
+
+pub mod slices;
+
+use std::cell::{Cell, RefCell};
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::engine::{self, FileError, FileProblem, Ingest, Progress, RunError};
+use crate::messages::{
+    inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker, WORKER_FILES_FIELD,
+    WORKER_JSON_FIELD,
+};
+use slices::{read_head, BlobSlices, HEAD_BYTES, SLICE_BYTES};
+
+/// Progress is posted at most this often, in milliseconds.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+thread_local! {
+    /// The running job's id and its cancel flag. One job at a time: a new one cancels the old.
+    static CURRENT: RefCell<Option<(String, Rc<Cell<bool>>)>> = const { RefCell::new(None) };
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(message: &FromWorker) {
+    match serde_json::to_string(message) {
+        Ok(text) => {
+            if let Err(e) = scope().post_message(&JsValue::from_str(&text)) {
+                web_sys::console::error_1(&e);
+            }
+        }
+        Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+    }
+}
+
+/// Entry point of the worker binary: listen, then say "ready" (messages sent before that
+/// may have been lost, so the page queues them until it hears it).
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&FromWorker::Ready);
+}
+
+fn handle(data: JsValue) {
+    let json = js_sys::Reflect::get(&data, &JsValue::from_str(WORKER_JSON_FIELD))
+        .ok()
+        .and_then(|v| v.as_string());
+    let Some(message) = json.and_then(|text| serde_json::from_str::<ToWorker>(&text).ok()) else {
+        web_sys::console::error_2(&JsValue::from_str("worker: unreadable message"), &data);
+        return;
+    };
+    let blobs: Vec<Blob> = js_sys::Reflect::get(&data, &JsValue::from_str(WORKER_FILES_FIELD))
+        .ok()
+        .filter(|v| js_sys::Array::is_array(v))
+        .map(|v| js_sys::Array::from(&v).iter().filter_map(|b| b.dyn_into::<Blob>().ok()).collect())
+        .unwrap_or_default();
+    match message {
+        ToWorker::Inspect { token, name } => {
+            let (kind, error) = match blobs.first() {
+                Some(blob) => inspect(&name, blob),
+                None => (None, None),
+            };
+            post(&FromWorker::Inspected { token, kind, error });
+        }
+        ToWorker::Start { job, options, names } => {
+            let cancel = Rc::new(Cell::new(false));
+            let previous = CURRENT.with(|c| c.borrow_mut().replace((job.clone(), cancel.clone())));
+            if let Some((_, flag)) = previous {
+                flag.set(true);
+            }
+            let files: Vec<(String, Blob)> = names.into_iter().zip(blobs).collect();
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = run_job(&job, &options, &files, &cancel).await;
+                CURRENT.with(|c| {
+                    let mut current = c.borrow_mut();
+                    if current.as_ref().is_some_and(|(id, _)| *id == job) {
+                        *current = None;
+                    }
+                });
+                post(&result);
+            });
+        }
+        ToWorker::Cancel { job } => CURRENT.with(|c| {
+            if let Some((id, flag)) = c.borrow().as_ref() {
+                if *id == job {
+                    flag.set(true);
+                }
+            }
+        }),
+    }
+}
+
+/// The kind of a file from its header, or the engine's reason to reject it.
+fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>, Option<String>) {
+    let read = read_head(blob, HEAD_BYTES).map_err(|why| {
+        FileProblem {
+            file: name.to_string(),
+            error: FileError::Read(why),
+        }
+        .to_string()
+    });
+    match read.and_then(|(head, complete)| inspect_header(name, &head, complete)) {
+        Ok(kind) => (kind, None),
+        Err(reason) => (None, Some(reason)),
+    }
+}
+
+/// Limits how often progress is posted.
+struct Throttle {
+    last: f64,
+}
+
+impl Throttle {
+    fn due(&mut self) -> bool {
+        let now = js_sys::Date::now();
+        if now - self.last >= PROGRESS_EVERY_MS {
+            self.last = now;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Lets the worker's event loop run, so a `Cancel` message can arrive.
+async fn yield_now() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+async fn run_job(job: &str, options: &JobOptions, files: &[(String, Blob)], cancel: &Cell<bool>) -> FromWorker {
+    let failed = |reason: String, files: Vec<FileFacts>| FromWorker::Failed {
+        job: job.to_string(),
+        reason,
+        files,
+    };
+    let cancelled = || FromWorker::Cancelled { job: job.to_string() };
+    let engine_options = match options.to_engine() {
+        Ok(o) => o,
+        Err(reason) => return failed(reason, vec![]),
+    };
+    let total: u64 = files.iter().map(|(_, b)| b.size() as u64).sum();
+    let mut throttle = Throttle { last: 0.0 };
+    let mut ingest = Ingest::new();
+    let mut before = 0u64;
+    let mut buf = Vec::new();
+    let facts = |ingest: &Ingest| ingest.files().iter().map(FileFacts::from).collect::<Vec<_>>();
+    for (name, blob) in files {
+        let file = ingest.open_file(name);
+        let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
+            Ok(s) => s,
+            Err(why) => return failed(read_problem(name, why), facts(&ingest)),
+        };
+        loop {
+            match slices.next_into(&mut buf) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(why) => return failed(read_problem(name, why), facts(&ingest)),
+            }
+            if let Err(problem) = ingest.push(file, &buf) {
+                return failed(problem.to_string(), facts(&ingest));
+            }
+            if throttle.due() {
+                let progress = Progress::Read {
+                    file: name.clone(),
+                    bytes: slices.offset(),
+                };
+                post(&FromWorker::Progress {
+                    job: job.to_string(),
+                    progress: JobProgress::from_engine(&progress, before, total),
+                });
+            }
+            yield_now().await;
+            if cancel.get() {
+                return cancelled();
+            }
+        }
+        if let Err(problem) = ingest.close_file(file) {
+            return failed(problem.to_string(), facts(&ingest));
+        }
+        before += slices.size();
+    }
+    drop(buf);
+    let data = ingest.finish();
+    // `analyse` is synchronous: the flag can only have been set before it starts; the page
+    // ends the worker if a cancel is not answered soon (see app::worker_link).
+    let result = engine::analyse(&data, engine_options, &mut |progress| {
+        if cancel.get() {
+            return ControlFlow::Break(());
+        }
+        if throttle.due() {
+            post(&FromWorker::Progress {
+                job: job.to_string(),
+                progress: JobProgress::from_engine(&progress, 0, 0),
+            });
+        }
+        ControlFlow::Continue(())
+    });
+    match result {
+        Ok(report) => FromWorker::Complete {
+            job: job.to_string(),
+            outcome: Box::new(Outcome::new(&report, &data, options.extended)),
+        },
+        Err(RunError::Cancelled) => cancelled(),
+        Err(e) => failed(e.to_string(), data.files.iter().map(FileFacts::from).collect()),
+    }
+}
+
+/// A file the browser could not read, in the engine's words.
+fn read_problem(name: &str, why: String) -> String {
+    FileProblem {
+        file: name.to_string(),
+        error: FileError::Read(why),
+    }
+    .to_string()
+}

@@ -1,0 +1,90 @@
+//! Reads a `Blob` (a user's `File`) in fixed-size slices with `FileReaderSync`, so a file of
+//! any size is never one big string or buffer: memory stays one slice plus the parsed data.
+//!
+//! Works only inside a worker (`FileReaderSync` does not exist on the page's thread). Never
+//! parses: the bytes go to the engine's `Ingest::push` unchanged.
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Blob, FileReaderSync};
+
+/// 8 MiB: large enough that per-slice overhead is nothing, small enough that progress and
+/// cancellation come several times a second.
+pub const SLICE_BYTES: u32 = 8 << 20;
+
+/// How much of a file is read to find its header (SPEC §1: files are recognised by it).
+pub const HEAD_BYTES: u32 = 1 << 20;
+
+/// Successive slices of one blob.
+pub struct BlobSlices {
+    blob: Blob,
+    reader: FileReaderSync,
+    offset: f64,
+    size: f64,
+    slice: f64,
+}
+
+impl BlobSlices {
+    /// Fails outside a worker, where there is no `FileReaderSync`.
+    pub fn new(blob: &Blob, slice_bytes: u32) -> Result<BlobSlices, String> {
+        let reader = FileReaderSync::new().map_err(|e| js_error_text(&e))?;
+        Ok(BlobSlices {
+            blob: blob.clone(),
+            reader,
+            offset: 0.0,
+            size: blob.size(),
+            slice: f64::from(slice_bytes.max(1)),
+        })
+    }
+
+    /// The blob's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size as u64
+    }
+
+    /// Bytes handed out so far.
+    pub fn offset(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Puts the next slice into `buf` (replacing its contents); `Ok(false)` at the end.
+    pub fn next_into(&mut self, buf: &mut Vec<u8>) -> Result<bool, String> {
+        if self.offset >= self.size {
+            buf.clear();
+            return Ok(false);
+        }
+        let end = (self.offset + self.slice).min(self.size);
+        let part = self
+            .blob
+            .slice_with_f64_and_f64(self.offset, end)
+            .map_err(|e| js_error_text(&e))?;
+        let bytes: ArrayBuffer = self
+            .reader
+            .read_as_array_buffer(&part)
+            .map_err(|e| js_error_text(&e))?;
+        let view = Uint8Array::new(&bytes);
+        buf.resize(view.length() as usize, 0);
+        view.copy_to(buf);
+        self.offset = end;
+        Ok(true)
+    }
+}
+
+/// The first `max` bytes of a blob, and whether that is the whole blob.
+pub fn read_head(blob: &Blob, max: u32) -> Result<(Vec<u8>, bool), String> {
+    let mut slices = BlobSlices::new(blob, max)?;
+    let mut head = Vec::new();
+    slices.next_into(&mut head)?;
+    Ok((head, slices.offset() >= slices.size()))
+}
+
+/// A thrown JS value as text: a `DOMException`'s or `Error`'s message, else the value.
+pub fn js_error_text(error: &JsValue) -> String {
+    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    if let Some(e) = error.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", e.name(), e.message());
+    }
+    error.as_string().unwrap_or_else(|| format!("{error:?}"))
+}
