@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::engine::{
-    analyse, format_timestamp, parse_timestamp, write_csv, Dataset, FileKind, Ingest, Interpolation, MissingDay,
-    Options, Report, RunError,
+    analyse, format_timestamp, parse_timestamp, write_csv, Dataset, FileKind, Ingest,
+    Interpolation, MissingDay, Options, Report, RunError,
 };
 
 pub const USAGE: &str = "\
@@ -58,10 +58,19 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         Some("report") => {}
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
-        Some(other) => return Err(format!("unknown command `{other}`; the command is `report`")),
+        Some(other) => {
+            return Err(format!(
+                "unknown command `{other}`; the command is `report`"
+            ))
+        }
         None => return Err("missing command: `report`".to_string()),
     }
-    let mut parsed = ReportArgs { options: Options::default(), extended: false, output: None, files: Vec::new() };
+    let mut parsed = ReportArgs {
+        options: Options::default(),
+        extended: false,
+        output: None,
+        files: Vec::new(),
+    };
     let mut only_files = false;
     while let Some(arg) = iter.next() {
         if only_files || arg == "-" || !arg.starts_with('-') {
@@ -74,7 +83,10 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             _ => (arg.as_str(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
-            inline.clone().or_else(|| iter.next().cloned()).ok_or(format!("{name} needs a value"))
+            inline
+                .clone()
+                .or_else(|| iter.next().cloned())
+                .ok_or(format!("{name} needs a value"))
         };
         match flag {
             "--" => only_files = true,
@@ -83,15 +95,22 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             "-o" | "--output" => parsed.output = Some(PathBuf::from(value(flag)?)),
             "--now" => {
                 let text = value(flag)?;
-                let now = parse_timestamp(text.as_bytes())
-                    .map_err(|_| format!("--now: `{text}` is not a timestamp (expected YYYY-MM-DD HH:MM[:SS] [UTC])"))?;
+                let now = parse_timestamp(text.as_bytes()).map_err(|_| {
+                    format!(
+                        "--now: `{text}` is not a timestamp (expected YYYY-MM-DD HH:MM[:SS] [UTC])"
+                    )
+                })?;
                 parsed.options.now = Some(now);
             }
             "--interpolation" => {
                 parsed.options.interpolation = match value(flag)?.as_str() {
                     "nearest" => Interpolation::Nearest,
                     "previous" => Interpolation::Previous,
-                    other => return Err(format!("--interpolation: `{other}` is not nearest or previous")),
+                    other => {
+                        return Err(format!(
+                            "--interpolation: `{other}` is not nearest or previous"
+                        ))
+                    }
                 }
             }
             "--missing-day" => {
@@ -148,18 +167,25 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             Box::new(File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?)
         };
         ingest
-            .read_file(name, source, CHUNK_BYTES, &mut |_| ControlFlow::Continue(()))
+            .read_file(
+                name,
+                source,
+                CHUNK_BYTES,
+                &mut |_| ControlFlow::Continue(()),
+            )
             .map_err(|problem| problem.to_string())?;
     }
     let data = ingest.finish();
-    let report = analyse(&data, args.options, &mut |_| ControlFlow::Continue(())).map_err(|e| match e {
-        RunError::NoStatusFile => format!("{e} (read: {})", args.files.join(", ")),
-        other => other.to_string(),
-    })?;
+    let report =
+        analyse(&data, args.options, &mut |_| ControlFlow::Continue(())).map_err(|e| match e {
+            RunError::NoStatusFile => format!("{e} (read: {})", args.files.join(", ")),
+            other => other.to_string(),
+        })?;
 
     let written = match &args.output {
         Some(path) => {
-            let file = File::create(path).map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
+            let file = File::create(path)
+                .map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
             let mut out = BufWriter::new(file);
             write_csv(&report, &data, args.extended, &mut out)
                 .and_then(|()| out.flush())
@@ -170,12 +196,15 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             let mut out = BufWriter::new(stdout);
             match write_csv(&report, &data, args.extended, &mut out).and_then(|()| out.flush()) {
                 // A closed pipe (`| head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(format!("standard output: {e}")),
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    return Err(format!("standard output: {e}"))
+                }
                 _ => "standard output".to_string(),
             }
         }
     };
-    let _ = stderr.write_all(summary(&data, &report, args.options.now.is_some(), &written).as_bytes());
+    let _ =
+        stderr.write_all(summary(&data, &report, args.options.now.is_some(), &written).as_bytes());
     Ok(())
 }
 
@@ -190,19 +219,45 @@ pub fn summary(data: &Dataset, report: &Report, now_given: bool, written_to: &st
         }
         let _ = write!(s, ", {} stores", file.stores);
         if let Some((first, last)) = file.time_range {
-            let _ = write!(s, ", {} to {}", format_timestamp(first), format_timestamp(last));
+            let _ = write!(
+                s,
+                ", {} to {}",
+                format_timestamp(first),
+                format_timestamp(last)
+            );
         }
         s.push('\n');
     }
-    let source = if now_given { "given" } else { "the latest poll" };
+    let source = if now_given {
+        "given"
+    } else {
+        "the latest poll"
+    };
     let _ = writeln!(s, "now: {} ({source})", format_timestamp(report.now));
     let q = &report.quality;
-    let _ = writeln!(s, "stores reported: {} ({} polls)", report.stores.len(), data.total_polls());
+    let _ = writeln!(
+        s,
+        "stores reported: {} ({} polls)",
+        report.stores.len(),
+        data.total_polls()
+    );
     for (count, what) in [
-        (q.stores_hours_defaulted, "without business hours, counted as open 24/7"),
-        (q.stores_zone_defaulted, "without a valid timezone, counted in America/Chicago"),
-        (q.stores_no_data, "without any poll in business hours: 0 uptime, 0 downtime (no data)"),
-        (q.stores_without_polls, "only in the hours/timezone files, not reported"),
+        (
+            q.stores_hours_defaulted,
+            "without business hours, counted as open 24/7",
+        ),
+        (
+            q.stores_zone_defaulted,
+            "without a valid timezone, counted in America/Chicago",
+        ),
+        (
+            q.stores_no_data,
+            "without any poll in business hours: 0 uptime, 0 downtime (no data)",
+        ),
+        (
+            q.stores_without_polls,
+            "only in the hours/timezone files, not reported",
+        ),
         (q.polls_after_now, "polls after `now`, ignored"),
     ] {
         if count > 0 {
@@ -222,7 +277,11 @@ pub fn summary(data: &Dataset, report: &Report, now_given: bool, written_to: &st
             }
         }
     }
-    let _ = writeln!(s, "report: {} rows written to {written_to}", report.stores.len());
+    let _ = writeln!(
+        s,
+        "report: {} rows written to {written_to}",
+        report.stores.len()
+    );
     s
 }
 
@@ -237,12 +296,25 @@ mod tests {
     #[test]
     fn parses_every_option_in_both_forms() {
         let Ok(Command::Report(a)) = parse_args(&args(&[
-            "report", "--now=2024-10-14 12:00", "--interpolation", "previous", "--missing-day=open", "--extended",
-            "-o", "out.csv", "a.csv", "-", "--", "--odd-name.csv",
+            "report",
+            "--now=2024-10-14 12:00",
+            "--interpolation",
+            "previous",
+            "--missing-day=open",
+            "--extended",
+            "-o",
+            "out.csv",
+            "a.csv",
+            "-",
+            "--",
+            "--odd-name.csv",
         ])) else {
             panic!("should parse");
         };
-        assert_eq!(a.options.now, Some(parse_timestamp(b"2024-10-14 12:00").unwrap()));
+        assert_eq!(
+            a.options.now,
+            Some(parse_timestamp(b"2024-10-14 12:00").unwrap())
+        );
         assert_eq!(a.options.interpolation, Interpolation::Previous);
         assert_eq!(a.options.missing_day, MissingDay::Open);
         assert!(a.extended);
@@ -254,9 +326,15 @@ mod tests {
     fn usage_errors_say_what_is_wrong() {
         for (list, expected) in [
             (&["report"][..], "no input files"),
-            (&["report", "--interpolation", "linear", "a"], "`linear` is not nearest or previous"),
+            (
+                &["report", "--interpolation", "linear", "a"],
+                "`linear` is not nearest or previous",
+            ),
             (&["report", "--missing-day"], "--missing-day needs a value"),
-            (&["report", "--now", "yesterday", "a"], "`yesterday` is not a timestamp"),
+            (
+                &["report", "--now", "yesterday", "a"],
+                "`yesterday` is not a timestamp",
+            ),
             (&["report", "--fast", "a"], "unknown option `--fast`"),
             (&["repot", "a"], "unknown command `repot`"),
             (&[], "missing command"),
