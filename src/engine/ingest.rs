@@ -1168,6 +1168,41 @@ mod tests {
     }
 
     #[test]
+    fn read_file_reports_bytes_and_stops_when_asked() {
+        let mut seen = Vec::new();
+        let mut ingest = Ingest::new();
+        let done = ingest
+            .read_file("s.csv", STATUS.as_bytes(), 10, &mut |p| {
+                seen.push(p);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert!(done);
+        let bytes: Vec<u64> = seen
+            .iter()
+            .map(|p| match p {
+                Progress::Read { bytes, .. } => *bytes,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(bytes.len(), STATUS.len().div_ceil(10));
+        assert!(bytes.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(*bytes.last().unwrap(), STATUS.len() as u64);
+        assert_eq!(ingest.finish().total_polls(), 3);
+
+        let mut calls = 0;
+        let mut ingest = Ingest::new();
+        let done = ingest
+            .read_file("s.csv", STATUS.as_bytes(), 10, &mut |_| {
+                calls += 1;
+                ControlFlow::Break(())
+            })
+            .unwrap();
+        assert!(!done);
+        assert_eq!(calls, 1, "stops after the first chunk");
+    }
+
+    #[test]
     fn polls_are_packed_losslessly() {
         for t in [0, 1, -1, 253_402_300_799_999_999, -62_135_596_800_000_000] {
             for active in [true, false] {
