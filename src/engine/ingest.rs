@@ -743,13 +743,14 @@ impl Ingest {
 
     /// Groups the polls by store, sorted by time, one observation per timestamp.
     pub fn finish(mut self) -> Dataset {
-        let store_count = self.stores.ids.len();
-        // Files never closed still count what they read; close them quietly.
+        // Files never closed still count what they read; close them quietly. This can read
+        // a last row, and intern a store, so count stores only afterwards.
         for i in 0..self.readers.len() {
             if self.readers[i].is_some() {
                 let _ = self.close_file(FileId(i));
             }
         }
+        let store_count = self.stores.ids.len();
         let (poll_start, polls) = group_polls(store_count, &self.poll_times, &self.poll_stores);
         drop(std::mem::take(&mut self.poll_times));
 
