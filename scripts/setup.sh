@@ -32,12 +32,17 @@ if [ -n "$WASM_BINDGEN_VERSION" ] && ! { have wasm-bindgen && wasm-bindgen --ver
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-# Debian's chromium for the browser tests (never a downloaded browser).
-if ! { have chromium && have chromedriver; }; then
-  step "installing Debian chromium and chromium-driver"
+# Debian packages: chromium for the browser tests (never a downloaded browser), and
+# GNU time, which the benchmarks use to read peak memory.
+missing=()
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # npm: playwright-core (drives chromium) and binaryen (wasm-opt 132; Debian's is broken).
