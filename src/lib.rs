@@ -1,4 +1,12 @@
+//! Store Uptime: per-store uptime and downtime during business hours, from status polls.
+//!
+//! `engine` is the pure core (SPEC.md); `cli` is the native command line over it; `app` and
+//! `worker` are the browser page and its web worker over it, talking through `messages`.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod engine;
+pub mod generate;
 pub mod messages;
 
 // The browser app: the Leptos page and the web worker's glue (wasm32 only).

@@ -8,7 +8,9 @@
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
-use super::time::{weekday_of_days, Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_WEEK};
+use super::time::{
+    weekday_of_days, Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_WEEK,
+};
 
 /// One valid business-hours row, as given: weekday (0 = Monday) and local times of day
 /// in microseconds (`end` may be 24:00).
@@ -41,7 +43,11 @@ const END_OF_DAY_FROM: Micros = 23 * MICROS_PER_HOUR + 59 * MICROS_PER_MINUTE;
 
 impl OpenSpan {
     fn from_rule(rule: &HoursRule) -> OpenSpan {
-        let end = if rule.end >= END_OF_DAY_FROM { MICROS_PER_DAY } else { rule.end };
+        let end = if rule.end >= END_OF_DAY_FROM {
+            MICROS_PER_DAY
+        } else {
+            rule.end
+        };
         let len = if end > rule.start {
             end - rule.start
         } else if end < rule.start {
@@ -49,11 +55,19 @@ impl OpenSpan {
         } else {
             MICROS_PER_DAY // start = end: 24 hours
         };
-        OpenSpan { day: rule.day, start: rule.start, len }
+        OpenSpan {
+            day: rule.day,
+            start: rule.start,
+            len,
+        }
     }
 
     fn all_day(day: u8) -> OpenSpan {
-        OpenSpan { day, start: 0, len: MICROS_PER_DAY }
+        OpenSpan {
+            day,
+            start: 0,
+            len: MICROS_PER_DAY,
+        }
     }
 }
 
@@ -68,7 +82,10 @@ pub struct BusinessHours {
 impl BusinessHours {
     pub fn new(rules: &[HoursRule], missing_day: MissingDay) -> BusinessHours {
         if rules.is_empty() {
-            return BusinessHours { spans: (0..7).map(OpenSpan::all_day).collect(), defaulted: true };
+            return BusinessHours {
+                spans: (0..7).map(OpenSpan::all_day).collect(),
+                defaulted: true,
+            };
         }
         let mut spans: Vec<OpenSpan> = rules.iter().map(OpenSpan::from_rule).collect();
         if missing_day == MissingDay::Open {
@@ -78,14 +95,18 @@ impl BusinessHours {
                 }
             }
         }
-        BusinessHours { spans, defaulted: false }
+        BusinessHours {
+            spans,
+            defaulted: false,
+        }
     }
 
     /// Is the store open when its wall clock reads `local` (microseconds since the epoch,
     /// as if the local time were UTC)?
     pub fn is_open_local(&self, local: Micros) -> bool {
         let days = local.div_euclid(MICROS_PER_DAY);
-        let week_pos = i64::from(weekday_of_days(days)) * MICROS_PER_DAY + local.rem_euclid(MICROS_PER_DAY);
+        let week_pos =
+            i64::from(weekday_of_days(days)) * MICROS_PER_DAY + local.rem_euclid(MICROS_PER_DAY);
         self.spans.iter().any(|s| {
             let from = i64::from(s.day) * MICROS_PER_DAY + s.start;
             (week_pos - from).rem_euclid(MICROS_PER_WEEK) < s.len
@@ -100,7 +121,12 @@ impl BusinessHours {
     /// The open UTC intervals of the rows of local dates `first_day..=last_day` (days since
     /// the epoch), sorted, disjoint, with touching intervals merged. `clock` must cover every
     /// instant those local dates can reach (see [`ZoneClock::covering`]).
-    pub fn utc_intervals(&self, clock: &ZoneClock, first_day: i64, last_day: i64) -> Vec<(Micros, Micros)> {
+    pub fn utc_intervals(
+        &self,
+        clock: &ZoneClock,
+        first_day: i64,
+        last_day: i64,
+    ) -> Vec<(Micros, Micros)> {
         let mut pieces = Vec::new();
         for day in first_day..=last_day {
             let weekday = weekday_of_days(day);
@@ -144,7 +170,13 @@ pub fn merge_intervals(mut pieces: Vec<(Micros, Micros)>) -> Vec<(Micros, Micros
 /// The zone's UTC offset at `t`, in microseconds (local = UTC + offset).
 pub fn utc_offset(zone: Tz, t: Micros) -> Micros {
     match DateTime::from_timestamp(t.div_euclid(1_000_000), 0) {
-        Some(utc) => i64::from(zone.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc()) * 1_000_000,
+        Some(utc) => {
+            i64::from(
+                zone.offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            ) * 1_000_000
+        }
         None => 0, // beyond chrono's ±262 000 years; no input reaches it
     }
 }
@@ -190,20 +222,32 @@ impl ZoneClock {
                     }
                 }
                 let change = hi * 1_000_000;
-                stretches.push(Stretch { start, end: change, offset });
+                stretches.push(Stretch {
+                    start,
+                    end: change,
+                    offset,
+                });
                 start = change;
                 offset = utc_offset(zone, change);
             }
             t = next;
         }
-        stretches.push(Stretch { start, end: to.max(start), offset });
+        stretches.push(Stretch {
+            start,
+            end: to.max(start),
+            offset,
+        });
         ZoneClock { zone, stretches }
     }
 
     /// A clock covering every instant that the rows of local dates `first_day..=last_day`
     /// can reach: a row spans at most two local days, and offsets stay within ±1 day.
     pub fn covering(zone: Tz, first_day: i64, last_day: i64) -> ZoneClock {
-        ZoneClock::new(zone, (first_day - 1) * MICROS_PER_DAY, (last_day + 3) * MICROS_PER_DAY)
+        ZoneClock::new(
+            zone,
+            (first_day - 1) * MICROS_PER_DAY,
+            (last_day + 3) * MICROS_PER_DAY,
+        )
     }
 }
 
@@ -239,8 +283,7 @@ mod tests {
             assert_eq!(inside, hours.is_open_at(zone, minute), "{zone} at {minute}");
             minute += MICROS_PER_MINUTE;
         }
-        let only = hours.utc_intervals(&clock, day, day);
-        only
+        hours.utc_intervals(&clock, day, day)
     }
 
     #[test]
@@ -259,7 +302,10 @@ mod tests {
         assert!(closed.is_open_local(monday_noon) && !closed.is_open_local(tuesday_noon));
         let open = BusinessHours::new(&rules, MissingDay::Open);
         assert!(open.is_open_local(tuesday_noon));
-        assert!(!open.is_open_local(t("2024-10-14 18:00")), "Monday has a row, so it keeps it");
+        assert!(
+            !open.is_open_local(t("2024-10-14 18:00")),
+            "Monday has a row, so it keeps it"
+        );
     }
 
     #[test]
@@ -283,10 +329,15 @@ mod tests {
         for end in [hm(23, 59), hm(23, 59) + 59_000_000, MICROS_PER_DAY] {
             let rules = [rule(4, hm(11, 0), end), rule(5, 0, hm(1, 0))];
             let hours = BusinessHours::new(&rules, MissingDay::Closed);
-            let clock = ZoneClock::new(chrono_tz::UTC, t("2024-10-17 00:00"), t("2024-10-21 00:00"));
+            let clock =
+                ZoneClock::new(chrono_tz::UTC, t("2024-10-17 00:00"), t("2024-10-21 00:00"));
             let day = t("2024-10-18 00:00") / MICROS_PER_DAY;
             let i = hours.utc_intervals(&clock, day, day + 1);
-            assert_eq!(i, [(t("2024-10-18 11:00"), t("2024-10-19 01:00"))], "end {end}");
+            assert_eq!(
+                i,
+                [(t("2024-10-18 11:00"), t("2024-10-19 01:00"))],
+                "end {end}"
+            );
         }
     }
 
@@ -310,7 +361,10 @@ mod tests {
         let i = day_intervals(&hours, chrono_tz::America::Chicago, "2024-11-03");
         assert_eq!(
             i,
-            [(t("2024-11-03 05:00"), t("2024-11-03 06:30")), (t("2024-11-03 07:00"), t("2024-11-03 07:30"))]
+            [
+                (t("2024-11-03 05:00"), t("2024-11-03 06:30")),
+                (t("2024-11-03 07:00"), t("2024-11-03 07:30"))
+            ]
         );
         assert_eq!(total(&i), 2 * MICROS_PER_HOUR);
     }
@@ -335,7 +389,7 @@ mod tests {
         let i = day_intervals(&hours, zone, "2024-09-29");
         assert_eq!(total(&i), 5 * MICROS_PER_HOUR);
         assert_eq!(i[0].0, t("2024-09-28 11:15")); // 00:00 at +12:45
-        // Kolkata: +05:30 all year.
+                                                   // Kolkata: +05:30 all year.
         let hours = BusinessHours::new(&[rule(0, hm(9, 0), hm(21, 0))], MissingDay::Closed);
         let i = day_intervals(&hours, chrono_tz::Asia::Kolkata, "2024-10-14");
         assert_eq!(i, [(t("2024-10-14 03:30"), t("2024-10-14 15:30"))]);
@@ -343,7 +397,11 @@ mod tests {
 
     #[test]
     fn zone_clock_finds_transitions_to_the_second() {
-        let clock = ZoneClock::new(chrono_tz::America::Chicago, t("2024-11-01 00:00"), t("2024-11-05 00:00"));
+        let clock = ZoneClock::new(
+            chrono_tz::America::Chicago,
+            t("2024-11-01 00:00"),
+            t("2024-11-05 00:00"),
+        );
         assert_eq!(clock.stretches.len(), 2);
         assert_eq!(clock.stretches[0].end, t("2024-11-03 07:00"));
         assert_eq!(clock.stretches[0].offset, -5 * MICROS_PER_HOUR);
@@ -352,6 +410,9 @@ mod tests {
 
     #[test]
     fn merging_joins_touching_and_overlapping_intervals() {
-        assert_eq!(merge_intervals(vec![(5, 7), (1, 3), (3, 4), (6, 9), (10, 11)]), [(1, 4), (5, 9), (10, 11)]);
+        assert_eq!(
+            merge_intervals(vec![(5, 7), (1, 3), (3, 4), (6, 9), (10, 11)]),
+            [(1, 4), (5, 9), (10, 11)]
+        );
     }
 }

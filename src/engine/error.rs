@@ -206,7 +206,9 @@ pub enum FileError {
     /// No header row at all.
     Empty,
     /// Binary data or another encoding; `hint` says which when we can tell.
-    NotText { hint: &'static str },
+    NotText {
+        hint: &'static str,
+    },
     /// The header matches none of the three layouts.
     UnknownHeader {
         found: Vec<String>,
@@ -233,18 +235,40 @@ impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let file = &self.file;
         match &self.error {
-            FileError::Empty => write!(f, "{file}: the file is empty (no header row); {EXPECTED_LAYOUTS}"),
-            FileError::NotText { hint } => write!(f, "{file}: not a CSV text file ({hint}); {EXPECTED_LAYOUTS}"),
+            FileError::Empty => write!(
+                f,
+                "{file}: the file is empty (no header row); {EXPECTED_LAYOUTS}"
+            ),
+            FileError::NotText { hint } => write!(
+                f,
+                "{file}: not a CSV text file ({hint}); {EXPECTED_LAYOUTS}"
+            ),
             FileError::UnknownHeader { found, closest } => {
                 let shown: Vec<String> = found.iter().take(12).map(|c| printable(c, 40)).collect();
-                let more = if found.len() > 12 { format!(", … ({} columns)", found.len()) } else { String::new() };
-                write!(f, "{file}: the header `{}{more}` matches no input layout", shown.join(","))?;
+                let more = if found.len() > 12 {
+                    format!(", … ({} columns)", found.len())
+                } else {
+                    String::new()
+                };
+                write!(
+                    f,
+                    "{file}: the header `{}{more}` matches no input layout",
+                    shown.join(",")
+                )?;
                 if let Some((kind, missing)) = closest {
-                    write!(f, "; it looks like {} but lacks {}", kind.describe(), missing.join(", "))?;
+                    write!(
+                        f,
+                        "; it looks like {} but lacks {}",
+                        kind.describe(),
+                        missing.join(", ")
+                    )?;
                 }
                 write!(f, "; {EXPECTED_LAYOUTS}")
             }
-            FileError::HeaderTooLong => write!(f, "{file}: the first row is too long to be a header; {EXPECTED_LAYOUTS}"),
+            FileError::HeaderTooLong => write!(
+                f,
+                "{file}: the first row is too long to be a header; {EXPECTED_LAYOUTS}"
+            ),
             FileError::Read(why) => write!(f, "{file}: could not be read: {why}"),
         }
     }

@@ -371,7 +371,11 @@ impl Ingest {
                 };
                 return Err(self.fail(file, reader, error));
             }
-            let skip = if reader.start.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let skip = if reader.start.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
             held = std::mem::take(&mut reader.start).split_off(skip);
             self.parse(file, reader, &held, false)?;
         }
@@ -415,9 +419,15 @@ impl Ingest {
                         continue; // csv-core wants one more empty call to finish the last row
                     }
                 }
-                R::OutputFull => grow_or_overflow(&mut reader.record, MAX_ROW_BYTES, &mut reader.overflow),
+                R::OutputFull => {
+                    grow_or_overflow(&mut reader.record, MAX_ROW_BYTES, &mut reader.overflow)
+                }
                 R::OutputEndsFull => {
-                    let limit = if reader.layout.is_none() { MAX_HEADER_FIELDS } else { MAX_FIELDS };
+                    let limit = if reader.layout.is_none() {
+                        MAX_HEADER_FIELDS
+                    } else {
+                        MAX_FIELDS
+                    };
                     grow_or_overflow(&mut reader.ends, limit, &mut reader.overflow)
                 }
                 R::Record => {
@@ -445,13 +455,24 @@ impl Ingest {
         }
     }
 
-    fn overflowed_row(&mut self, file: FileId, reader: &mut FileReader, line: u64) -> Result<(), FileProblem> {
+    fn overflowed_row(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        line: u64,
+    ) -> Result<(), FileProblem> {
         if reader.layout.is_none() {
             return Err(self.fail(file, reader, FileError::HeaderTooLong));
         }
         self.files[file.0].rows += 1;
         let limit = format!("{} MiB or {} fields", MAX_ROW_BYTES >> 20, MAX_FIELDS);
-        self.skip(file, line, Column::Row, SkipReason::RowTooLong, limit.as_bytes());
+        self.skip(
+            file,
+            line,
+            Column::Row,
+            SkipReason::RowTooLong,
+            limit.as_bytes(),
+        );
         Ok(())
     }
 
@@ -474,7 +495,13 @@ impl Ingest {
         if ends.len() < layout.min_fields {
             // A lone empty field is a blank-looking line (`""` or spaces): still reported.
             let count = ends.len().to_string();
-            self.skip(file, line, Column::Row, SkipReason::MissingFields, count.as_bytes());
+            self.skip(
+                file,
+                line,
+                Column::Row,
+                SkipReason::MissingFields,
+                count.as_bytes(),
+            );
             return Ok(());
         }
         let Some(id) = self.store_id(file, line, field(layout.store)) else {
@@ -482,7 +509,14 @@ impl Ingest {
         };
         let accepted = match layout.kind {
             FileKind::Status => self.status_row(file, line, id, field(layout.a), field(layout.b)),
-            FileKind::Hours => self.hours_row(file, line, id, field(layout.a), field(layout.b), field(layout.c)),
+            FileKind::Hours => self.hours_row(
+                file,
+                line,
+                id,
+                field(layout.a),
+                field(layout.b),
+                field(layout.c),
+            ),
             FileKind::Timezones => self.zone_row(file, line, id, field(layout.a)),
         };
         if let Some(store) = accepted {
@@ -500,16 +534,30 @@ impl Ingest {
         Ok(())
     }
 
-    fn header(&mut self, file: FileId, reader: &mut FileReader, record: &[u8], ends: &[usize]) -> Result<(), FileProblem> {
+    fn header(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        record: &[u8],
+        ends: &[usize],
+    ) -> Result<(), FileProblem> {
         let not_text = |hint| FileError::NotText { hint };
         if record.contains(&0) {
-            return Err(self.fail(file, reader, not_text("it contains NUL bytes: binary data or UTF-16")));
+            return Err(self.fail(
+                file,
+                reader,
+                not_text("it contains NUL bytes: binary data or UTF-16"),
+            ));
         }
         let Ok(text) = std::str::from_utf8(record) else {
             return Err(self.fail(file, reader, not_text("its first row is not UTF-8 text")));
         };
         if text.chars().any(|c| c.is_control() && c != '\t') {
-            return Err(self.fail(file, reader, not_text("its first row has control characters: binary data")));
+            return Err(self.fail(
+                file,
+                reader,
+                not_text("its first row has control characters: binary data"),
+            ));
         }
         let mut names = Vec::with_capacity(ends.len());
         let mut start = 0;
@@ -547,7 +595,14 @@ impl Ingest {
         }
     }
 
-    fn status_row(&mut self, file: FileId, line: u64, id: &str, status: &[u8], timestamp: &[u8]) -> Option<StoreIdx> {
+    fn status_row(
+        &mut self,
+        file: FileId,
+        line: u64,
+        id: &str,
+        status: &[u8],
+        timestamp: &[u8],
+    ) -> Option<StoreIdx> {
         let status_text = status.trim_ascii();
         let active = if status_text.eq_ignore_ascii_case(b"active") {
             true
@@ -577,7 +632,15 @@ impl Ingest {
         Some(store)
     }
 
-    fn hours_row(&mut self, file: FileId, line: u64, id: &str, day: &[u8], start: &[u8], end: &[u8]) -> Option<StoreIdx> {
+    fn hours_row(
+        &mut self,
+        file: FileId,
+        line: u64,
+        id: &str,
+        day: &[u8],
+        start: &[u8],
+        end: &[u8],
+    ) -> Option<StoreIdx> {
         let day_text = day.trim_ascii();
         let day = match day_text {
             [d @ b'0'..=b'6'] => d - b'0',
@@ -593,7 +656,14 @@ impl Ingest {
         Some(store)
     }
 
-    fn time_of_day(&mut self, file: FileId, line: u64, column: Column, raw: &[u8], is_end: bool) -> Option<Micros> {
+    fn time_of_day(
+        &mut self,
+        file: FileId,
+        line: u64,
+        column: Column,
+        raw: &[u8],
+        is_end: bool,
+    ) -> Option<Micros> {
         match parse_time_of_day(raw, is_end) {
             Ok(t) => Some(t),
             Err(problem) => {
@@ -619,7 +689,13 @@ impl Ingest {
             }
         };
         let Some(tz) = tz else {
-            self.skip(file, line, Column::TimezoneStr, SkipReason::UnknownTimezone, zone);
+            self.skip(
+                file,
+                line,
+                Column::TimezoneStr,
+                SkipReason::UnknownTimezone,
+                zone,
+            );
             return None;
         };
         let store = self.stores.intern(id) as usize;
@@ -629,7 +705,13 @@ impl Ingest {
         match self.zones[store] {
             // SPEC §1: the first valid zone wins.
             Some(first) if first != tz => {
-                self.skip(file, line, Column::TimezoneStr, SkipReason::ConflictingTimezone, zone);
+                self.skip(
+                    file,
+                    line,
+                    Column::TimezoneStr,
+                    SkipReason::ConflictingTimezone,
+                    zone,
+                );
                 None
             }
             Some(_) => Some(store as StoreIdx),
@@ -661,13 +743,14 @@ impl Ingest {
 
     /// Groups the polls by store, sorted by time, one observation per timestamp.
     pub fn finish(mut self) -> Dataset {
-        let store_count = self.stores.ids.len();
-        // Files never closed still count what they read; close them quietly.
+        // Files never closed still count what they read; close them quietly. This can read
+        // a last row, and intern a store, so count stores only afterwards.
         for i in 0..self.readers.len() {
             if self.readers[i].is_some() {
                 let _ = self.close_file(FileId(i));
             }
         }
+        let store_count = self.stores.ids.len();
         let (poll_start, polls) = group_polls(store_count, &self.poll_times, &self.poll_stores);
         drop(std::mem::take(&mut self.poll_times));
 
@@ -719,14 +802,20 @@ fn record_start_line(reader: &mut FileReader, last_byte: Option<u8>) -> u64 {
         // No newline inside the record (or we did not keep it): it started on this line.
         return line_now - terminator;
     }
-    let inside = reader.record[..reader.record_len].iter().filter(|&&b| b == b'\n').count() as u64;
+    let inside = reader.record[..reader.record_len]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count() as u64;
     line_now - terminator - inside
 }
 
 /// An IANA zone name; exact first, then ignoring case (`america/chicago`).
 fn parse_zone(name: &str) -> Option<Tz> {
     name.parse::<Tz>().ok().or_else(|| {
-        chrono_tz::TZ_VARIANTS.iter().copied().find(|tz| tz.name().eq_ignore_ascii_case(name))
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
     })
 }
 
@@ -739,7 +828,11 @@ fn prefix_sums(mut counts: Vec<u32>) -> Vec<u32> {
 
 /// Counting sort by store, then each store's polls by time with duplicates merged
 /// (SPEC §5: at one timestamp, any `inactive` makes the observation inactive).
-fn group_polls(store_count: usize, times: &[PackedPoll], stores: &[StoreIdx]) -> (Vec<u32>, Vec<PackedPoll>) {
+fn group_polls(
+    store_count: usize,
+    times: &[PackedPoll],
+    stores: &[StoreIdx],
+) -> (Vec<u32>, Vec<PackedPoll>) {
     let mut counts = vec![0u32; store_count + 1];
     for &s in stores {
         counts[s as usize + 1] += 1;
@@ -798,7 +891,10 @@ impl Dataset {
     }
 
     pub fn find_store(&self, id: &str) -> Option<StoreIdx> {
-        self.store_ids.iter().position(|s| &**s == id).map(|i| i as StoreIdx)
+        self.store_ids
+            .iter()
+            .position(|s| &**s == id)
+            .map(|i| i as StoreIdx)
     }
 
     /// A store's observations-to-be: polls sorted by time, one per timestamp.
@@ -844,7 +940,9 @@ pub fn dataset_from_bytes(files: &[(&str, &[u8])]) -> Result<Dataset, FileProble
 
 impl std::fmt::Debug for Ingest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ingest").field("files", &self.files).finish_non_exhaustive()
+        f.debug_struct("Ingest")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
     }
 }
 
@@ -870,7 +968,12 @@ mod tests {
     }
 
     fn skipped_lines(data: &Dataset, reason: SkipReason) -> Vec<u64> {
-        data.skips.get(reason).examples.iter().map(|r| r.line).collect()
+        data.skips
+            .get(reason)
+            .examples
+            .iter()
+            .map(|r| r.line)
+            .collect()
     }
 
     #[test]
@@ -882,7 +985,10 @@ mod tests {
             "STORE ID,DayOfWeek,Start Time Local,end_time_local,extra",
             "end_time_local,start_time_local,dayOfWeek,storeId",
         ] {
-            let names: Vec<String> = header.split(',').map(|h| normalise_header(h.as_bytes())).collect();
+            let names: Vec<String> = header
+                .split(',')
+                .map(|h| normalise_header(h.as_bytes()))
+                .collect();
             assert_eq!(classify(&names).unwrap().kind, FileKind::Hours, "{header}");
         }
     }
@@ -896,16 +1002,31 @@ mod tests {
         .unwrap();
         assert_eq!(data.files[0].kind, Some(FileKind::Status));
         assert_eq!(data.files[1].kind, Some(FileKind::Timezones));
-        assert_eq!(data.zone(data.find_store("1").unwrap()), Some(chrono_tz::Asia::Beirut));
+        assert_eq!(
+            data.zone(data.find_store("1").unwrap()),
+            Some(chrono_tz::Asia::Beirut)
+        );
     }
 
     #[test]
     fn unknown_header_names_the_closest_layout_and_missing_columns() {
-        let err = dataset_from_bytes(&[("polls.csv", b"store_id,status,time\n1,active,x\n")]).unwrap_err();
+        let err = dataset_from_bytes(&[("polls.csv", b"store_id,status,time\n1,active,x\n")])
+            .unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("polls.csv: the header `store_id,status,time` matches no input layout"), "{text}");
-        assert!(text.contains("looks like status polls but lacks timestamp_utc"), "{text}");
-        assert!(text.contains("timezones (store_id, timezone_str)"), "{text}");
+        assert!(
+            text.starts_with(
+                "polls.csv: the header `store_id,status,time` matches no input layout"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("looks like status polls but lacks timestamp_utc"),
+            "{text}"
+        );
+        assert!(
+            text.contains("timezones (store_id, timezone_str)"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -920,7 +1041,10 @@ mod tests {
         for (bytes, expected) in cases {
             let err = dataset_from_bytes(&[("in.bin", bytes)]).unwrap_err();
             assert_eq!(err.file, "in.bin");
-            assert!(err.to_string().contains(expected), "{err} should say {expected}");
+            assert!(
+                err.to_string().contains(expected),
+                "{err} should say {expected}"
+            );
         }
     }
 
@@ -987,9 +1111,15 @@ mod tests {
             ,0,09:00,17:00\n\
             1,0,09:00\n\
             1,0,09:00,24:00\n";
-        let zones = "store_id,timezone_str\n1,Mars/Olympus\n1,Asia/Tokyo\n1,Europe/Paris\n1,asia/tokyo\n";
+        let zones =
+            "store_id,timezone_str\n1,Mars/Olympus\n1,Asia/Tokyo\n1,Europe/Paris\n1,asia/tokyo\n";
         let status = b"store_id,status,timestamp_utc\n\xff1,active,2023-01-22 12:00:00\n1,up,2023-01-22 12:00:00\n";
-        let data = dataset_from_bytes(&[("h", hours.as_bytes()), ("z", zones.as_bytes()), ("s", status)]).unwrap();
+        let data = dataset_from_bytes(&[
+            ("h", hours.as_bytes()),
+            ("z", zones.as_bytes()),
+            ("s", status),
+        ])
+        .unwrap();
         let expect = [
             (SkipReason::BadWeekday, vec![2, 3, 4]),
             (SkipReason::TimeOutOfRange, vec![5, 6]),
@@ -1036,6 +1166,41 @@ mod tests {
         let data = dataset_from_bytes(&[("s", text.as_bytes())]).unwrap();
         let polls: Vec<bool> = data.polls(0).iter().map(|&p| unpack_poll(p).1).collect();
         assert_eq!(polls, [false, true]);
+    }
+
+    #[test]
+    fn read_file_reports_bytes_and_stops_when_asked() {
+        let mut seen = Vec::new();
+        let mut ingest = Ingest::new();
+        let done = ingest
+            .read_file("s.csv", STATUS.as_bytes(), 10, &mut |p| {
+                seen.push(p);
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert!(done);
+        let bytes: Vec<u64> = seen
+            .iter()
+            .map(|p| match p {
+                Progress::Read { bytes, .. } => *bytes,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(bytes.len(), STATUS.len().div_ceil(10));
+        assert!(bytes.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(*bytes.last().unwrap(), STATUS.len() as u64);
+        assert_eq!(ingest.finish().total_polls(), 3);
+
+        let mut calls = 0;
+        let mut ingest = Ingest::new();
+        let done = ingest
+            .read_file("s.csv", STATUS.as_bytes(), 10, &mut |_| {
+                calls += 1;
+                ControlFlow::Break(())
+            })
+            .unwrap();
+        assert!(!done);
+        assert_eq!(calls, 1, "stops after the first chunk");
     }
 
     #[test]

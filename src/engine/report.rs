@@ -11,7 +11,9 @@ use super::business::{BusinessHours, MissingDay, ZoneClock};
 use super::error::RunError;
 use super::ingest::{unpack_poll, Dataset, StoreIdx};
 use super::time::{Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_WEEK};
-use super::timeline::{to_ticks, Interpolation, Observation, Tick, Timeline, Totals, TICKS_PER_MICRO};
+use super::timeline::{
+    to_ticks, Interpolation, Observation, Tick, Timeline, Totals, TICKS_PER_MICRO,
+};
 use super::Progress;
 
 /// A store with no valid timezone is in this zone (SPEC §2).
@@ -136,8 +138,17 @@ impl<'a> Analyser<'a> {
         if !data.has_status_file() {
             return Err(RunError::NoStatusFile);
         }
-        let now = options.now.or(data.latest_poll).ok_or(RunError::NoValidPolls)?;
-        Ok(Analyser { data, options, now, week_start: now - MICROS_PER_WEEK, clocks: FxHashMap::default() })
+        let now = options
+            .now
+            .or(data.latest_poll)
+            .ok_or(RunError::NoValidPolls)?;
+        Ok(Analyser {
+            data,
+            options,
+            now,
+            week_start: now - MICROS_PER_WEEK,
+            clocks: FxHashMap::default(),
+        })
     }
 
     pub fn now(&self) -> Micros {
@@ -167,8 +178,16 @@ impl<'a> Analyser<'a> {
         let week = polls[..upto].partition_point(|&p| unpack_poll(p).0 < self.week_start);
         let mut observations = Vec::new();
         // The latest observation before the week, found by asking the wall clock directly.
-        if let Some(before) = polls[..week].iter().rev().map(|&p| unpack_poll(p)).find(|&(t, _)| hours.is_open_at(zone, t)) {
-            observations.push(Observation { at: before.0, active: before.1 });
+        if let Some(before) = polls[..week]
+            .iter()
+            .rev()
+            .map(|&p| unpack_poll(p))
+            .find(|&(t, _)| hours.is_open_at(zone, t))
+        {
+            observations.push(Observation {
+                at: before.0,
+                active: before.1,
+            });
         }
         let mut interval = 0;
         for &p in &polls[week..upto] {
@@ -180,9 +199,23 @@ impl<'a> Analyser<'a> {
                 observations.push(Observation { at: t, active });
             }
         }
-        let timeline = Timeline::build(self.week_start, self.now, &business, &observations, self.options.interpolation);
+        let timeline = Timeline::build(
+            self.week_start,
+            self.now,
+            &business,
+            &observations,
+            self.options.interpolation,
+        );
         let observations_ever = !observations.is_empty();
-        StoreTimeline { store, zone, zone_defaulted, hours, timeline, observations, observations_ever }
+        StoreTimeline {
+            store,
+            zone,
+            zone_defaulted,
+            hours,
+            timeline,
+            observations,
+            observations_ever,
+        }
     }
 
     /// The report line of one store: sums over its timeline.
@@ -190,7 +223,11 @@ impl<'a> Analyser<'a> {
         let st = self.timeline(store);
         let now = to_ticks(self.now);
         let totals = Window::ALL.map(|w| st.timeline.totals(now - to_ticks(w.span()), now));
-        let observations_last_week = st.observations.iter().filter(|o| o.at >= self.week_start).count() as u32;
+        let observations_last_week = st
+            .observations
+            .iter()
+            .filter(|o| o.at >= self.week_start)
+            .count() as u32;
         StoreReport {
             store,
             zone: st.zone,
@@ -212,13 +249,24 @@ pub fn analyse(
 ) -> Result<Report, RunError> {
     let mut analyser = Analyser::new(data, options)?;
     let now = analyser.now;
-    let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx).filter(|&s| data.poll_count(s) > 0).collect();
+    let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx)
+        .filter(|&s| data.poll_count(s) > 0)
+        .collect();
     listed.sort_unstable_by(|&a, &b| data.store_id(a).as_bytes().cmp(data.store_id(b).as_bytes()));
 
-    let mut quality = Quality { stores_without_polls: data.store_count() - listed.len(), ..Quality::default() };
+    let mut quality = Quality {
+        stores_without_polls: data.store_count() - listed.len(),
+        ..Quality::default()
+    };
     let mut stores = Vec::with_capacity(listed.len());
     for (done, &store) in listed.iter().enumerate() {
-        if done % 256 == 0 && observe(Progress::Computed { stores: done, of: listed.len() }).is_break() {
+        if done % 256 == 0
+            && observe(Progress::Computed {
+                stores: done,
+                of: listed.len(),
+            })
+            .is_break()
+        {
             return Err(RunError::Cancelled);
         }
         let report = analyser.store_report(store);
@@ -226,11 +274,20 @@ pub fn analyse(
         quality.stores_zone_defaulted += usize::from(report.zone_defaulted);
         quality.stores_no_data += usize::from(report.no_data);
         let polls = data.polls(store);
-        quality.polls_after_now += polls.len() - polls.partition_point(|&p| unpack_poll(p).0 <= now);
+        quality.polls_after_now +=
+            polls.len() - polls.partition_point(|&p| unpack_poll(p).0 <= now);
         stores.push(report);
     }
-    let _ = observe(Progress::Computed { stores: listed.len(), of: listed.len() });
-    Ok(Report { now, options, stores, quality })
+    let _ = observe(Progress::Computed {
+        stores: listed.len(),
+        of: listed.len(),
+    });
+    Ok(Report {
+        now,
+        options,
+        stores,
+        quality,
+    })
 }
 
 /// `value / unit` with two decimals, rounded half up, from exact ticks (SPEC §6).
@@ -274,7 +331,12 @@ pub const EXTENDED_HEADER: &str =
     ",business_hours_last_week,observations_last_week,uptime_pct_last_week,timezone,hours_defaulted,timezone_defaulted";
 
 /// Writes the report file (SPEC §7): LF, UTF-8 without BOM, two decimals, sorted by id.
-pub fn write_csv(report: &Report, data: &Dataset, extended: bool, out: &mut impl Write) -> io::Result<()> {
+pub fn write_csv(
+    report: &Report,
+    data: &Dataset,
+    extended: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
     out.write_all(REPORT_HEADER.as_bytes())?;
     if extended {
         out.write_all(EXTENDED_HEADER.as_bytes())?;
@@ -284,7 +346,11 @@ pub fn write_csv(report: &Report, data: &Dataset, extended: bool, out: &mut impl
         write_field(out, &formula_safe(data.store_id(row.store)))?;
         for pick in [|t: Totals| t.up, |t: Totals| t.down] {
             for window in Window::ALL {
-                write!(out, ",{}", format_hundredths(pick(row.window(window)), window.unit()))?;
+                write!(
+                    out,
+                    ",{}",
+                    format_hundredths(pick(row.window(window)), window.unit())
+                )?;
             }
         }
         if extended {
@@ -317,7 +383,10 @@ mod tests {
         assert_eq!(format_hundredths(to_ticks(104_700_000), m), "1.75"); // 1.745 min
         assert_eq!(format_hundredths(to_ticks(104_700_000) - 1, m), "1.74");
         assert_eq!(format_hundredths(0, m), "0.00");
-        assert_eq!(format_hundredths(to_ticks(168 * MICROS_PER_HOUR), MICROS_PER_HOUR), "168.00");
+        assert_eq!(
+            format_hundredths(to_ticks(168 * MICROS_PER_HOUR), MICROS_PER_HOUR),
+            "168.00"
+        );
         assert_eq!(format_percent(1, 3), "33.33");
         assert_eq!(format_percent(2, 3), "66.67");
         assert_eq!(format_percent(0, 0), "");
@@ -348,7 +417,11 @@ mod tests {
             \"a,1\",inactive,2024-10-14 12:00:00\n\
             =cmd,active,2024-10-14 12:00:00\n";
         let text = report_text(&[("s", status.as_bytes())], Options::default(), false);
-        let ids: Vec<&str> = text.lines().skip(1).map(|l| l.rsplitn(7, ',').last().unwrap()).collect();
+        let ids: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplitn(7, ',').last().unwrap())
+            .collect();
         assert_eq!(ids, ["'=cmd", "B", "\"a,1\"", "b"]);
     }
 
@@ -360,7 +433,10 @@ mod tests {
         let text = report_text(&[("s", status.as_bytes())], Options::default(), true);
         let row = text.lines().nth(1).unwrap();
         // Open 24/7; the switch is at the midpoint 2024-10-11 00:00 UTC: 84 h up, 84 h down.
-        assert_eq!(row, "1,0.00,0.00,84.00,60.00,24.00,84.00,168.00,2,50.00,America/Chicago,true,true");
+        assert_eq!(
+            row,
+            "1,0.00,0.00,84.00,60.00,24.00,84.00,168.00,2,50.00,America/Chicago,true,true"
+        );
     }
 
     #[test]
@@ -370,18 +446,30 @@ mod tests {
             1,inactive,2024-10-14 12:00:00\n";
         let now = crate::engine::time::parse_timestamp(b"2024-10-14 11:00").unwrap();
         let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
-        let options = Options { now: Some(now), ..Options::default() };
+        let options = Options {
+            now: Some(now),
+            ..Options::default()
+        };
         let report = analyse(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
         assert_eq!(report.quality.polls_after_now, 1);
-        assert_eq!(report.stores[0].window(Window::Hour).up, to_ticks(MICROS_PER_HOUR));
+        assert_eq!(
+            report.stores[0].window(Window::Hour).up,
+            to_ticks(MICROS_PER_HOUR)
+        );
     }
 
     #[test]
     fn spec_2_stores_only_in_other_files_are_counted_not_listed() {
         let status = "store_id,status,timestamp_utc\n1,active,2024-10-14 10:00:00\n";
         let zones = "store_id,timezone_str\n1,Asia/Tokyo\n2,Asia/Tokyo\n";
-        let data = dataset_from_bytes(&[("s", status.as_bytes()), ("z", zones.as_bytes())]).unwrap();
-        let report = analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap();
+        let data =
+            dataset_from_bytes(&[("s", status.as_bytes()), ("z", zones.as_bytes())]).unwrap();
+        let report = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
         assert_eq!(report.stores.len(), 1);
         assert_eq!(report.quality.stores_without_polls, 1);
     }
@@ -394,18 +482,36 @@ mod tests {
             1,active,2024-10-14 15:00:00\n\
             1,inactive,2024-10-14 23:00:00\n";
         let hours = "store_id,dayOfWeek,start_time_local,end_time_local\n1,0,09:00:00,17:00:00\n";
-        let text = report_text(&[("s", status.as_bytes()), ("h", hours.as_bytes())], Options::default(), false);
-        assert_eq!(text.lines().nth(1).unwrap(), "1,0.00,8.00,8.00,0.00,0.00,0.00");
+        let text = report_text(
+            &[("s", status.as_bytes()), ("h", hours.as_bytes())],
+            Options::default(),
+            false,
+        );
+        assert_eq!(
+            text.lines().nth(1).unwrap(),
+            "1,0.00,8.00,8.00,0.00,0.00,0.00"
+        );
     }
 
     #[test]
     fn no_status_file_and_no_valid_polls_are_errors() {
         let zones = "store_id,timezone_str\n1,Asia/Tokyo\n";
         let data = dataset_from_bytes(&[("z", zones.as_bytes())]).unwrap();
-        let err = analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap_err();
+        let err = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
         assert_eq!(err, RunError::NoStatusFile);
-        let data = dataset_from_bytes(&[("s", b"store_id,status,timestamp_utc\n1,up,x\n")]).unwrap();
-        let err = analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap_err();
+        let data =
+            dataset_from_bytes(&[("s", b"store_id,status,timestamp_utc\n1,up,x\n")]).unwrap();
+        let err = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
         assert_eq!(err, RunError::NoValidPolls);
     }
 

@@ -287,7 +287,11 @@ pub fn format_timestamp(t: Micros) -> String {
 
 /// `HH:MM[:SS[.ffffff]]` of a time of day (`24:00` for the end of the day).
 pub fn format_time_of_day(t: Micros) -> String {
-    let mut out = format!("{:02}:{:02}", t / MICROS_PER_HOUR, t / MICROS_PER_MINUTE % 60);
+    let mut out = format!(
+        "{:02}:{:02}",
+        t / MICROS_PER_HOUR,
+        t / MICROS_PER_MINUTE % 60
+    );
     let rest = t % MICROS_PER_MINUTE;
     if rest != 0 {
         out.push_str(&format!(":{:02}", rest / MICROS_PER_SECOND));
@@ -333,7 +337,10 @@ mod tests {
     fn spec_1_timestamp_public_layout() {
         let t = ts("2023-01-22 12:09:39.388884 UTC");
         assert_eq!(format_timestamp(t), "2023-01-22 12:09:39.388884 UTC");
-        assert_eq!(ts("2024-10-14 23:55:18.727055 UTC") % MICROS_PER_SECOND, 727_055);
+        assert_eq!(
+            ts("2024-10-14 23:55:18.727055 UTC") % MICROS_PER_SECOND,
+            727_055
+        );
     }
 
     #[test]
@@ -395,9 +402,15 @@ mod tests {
     fn spec_1_times_of_day() {
         let tod = |s: &str| parse_time_of_day(s.as_bytes(), true);
         assert_eq!(tod("00:00"), Ok(0));
-        assert_eq!(tod("09:30"), Ok(9 * MICROS_PER_HOUR + 30 * MICROS_PER_MINUTE));
+        assert_eq!(
+            tod("09:30"),
+            Ok(9 * MICROS_PER_HOUR + 30 * MICROS_PER_MINUTE)
+        );
         assert_eq!(tod("9:30:00"), tod("09:30"));
-        assert_eq!(tod("23:59:59.5"), Ok(MICROS_PER_DAY - MICROS_PER_SECOND / 2));
+        assert_eq!(
+            tod("23:59:59.5"),
+            Ok(MICROS_PER_DAY - MICROS_PER_SECOND / 2)
+        );
         assert_eq!(tod("24:00"), Ok(MICROS_PER_DAY));
         assert_eq!(tod("24:00:00"), Ok(MICROS_PER_DAY));
         assert_eq!(

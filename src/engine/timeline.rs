@@ -86,7 +86,11 @@ impl Timeline {
         interpolation: Interpolation,
     ) -> Timeline {
         let (from, to) = (to_ticks(from), to_ticks(to));
-        let mut timeline = Timeline { from, to, segments: Vec::new() };
+        let mut timeline = Timeline {
+            from,
+            to,
+            segments: Vec::new(),
+        };
         let mut cursor = from;
         let mut obs = 0; // the observation whose status piece contains the current instant
         for &(a, b) in business {
@@ -100,7 +104,9 @@ impl Timeline {
                 timeline.push(a, b, State::NoData);
             }
             while at < b && !observations.is_empty() {
-                while obs + 1 < observations.len() && piece_end(observations, obs, interpolation) <= at {
+                while obs + 1 < observations.len()
+                    && piece_end(observations, obs, interpolation) <= at
+                {
                     obs += 1;
                 }
                 let end = if obs + 1 < observations.len() {
@@ -108,7 +114,11 @@ impl Timeline {
                 } else {
                     b
                 };
-                let state = if observations[obs].active { State::Up } else { State::Down };
+                let state = if observations[obs].active {
+                    State::Up
+                } else {
+                    State::Down
+                };
                 timeline.push(at, end, state);
                 at = end;
             }
@@ -160,7 +170,9 @@ fn piece_end(observations: &[Observation], i: usize, interpolation: Interpolatio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::time::{MICROS_PER_HOUR as H, MICROS_PER_MINUTE as MIN, MICROS_PER_SECOND as SEC};
+    use crate::engine::time::{
+        MICROS_PER_HOUR as H, MICROS_PER_MINUTE as MIN, MICROS_PER_SECOND as SEC,
+    };
 
     fn obs(at: Micros, active: bool) -> Observation {
         Observation { at, active }
@@ -199,7 +211,14 @@ mod tests {
     fn spec_5_no_observation_is_no_data_not_down() {
         let tl = Timeline::build(0, 100, &[(10, 20), (30, 40)], &[], Interpolation::Nearest);
         let t = tl.totals(tl.from, tl.to);
-        assert_eq!(t, Totals { up: 0, down: 0, no_data: 40 });
+        assert_eq!(
+            t,
+            Totals {
+                up: 0,
+                down: 0,
+                no_data: 40
+            }
+        );
         assert_eq!(tl.segments.len(), 5);
     }
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything this project needs on a fresh machine of our kind (Debian, Rust 1.95,
+# Node 20, reaching only the package registries), skipping whatever is already there.
+# Safe to run again. Versions and traps: ../shared/TOOLCHAIN.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+step() { printf '\n==> %s\n' "$*" >&2; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+step "fetching crates (Cargo.lock as committed)"
+cargo fetch --locked
+
+# Trunk builds the page. 0.22 needs a newer rustc than this machine has.
+if ! { have trunk && trunk --version | grep -q " $TRUNK_VERSION\$"; }; then
+  step "installing trunk $TRUNK_VERSION (about 7.5 minutes on 2 cores)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must equal Cargo.lock's wasm-bindgen exactly, or Trunk downloads one.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+if [ -n "$WASM_BINDGEN_VERSION" ] && ! { have wasm-bindgen && wasm-bindgen --version | grep -q " $WASM_BINDGEN_VERSION\$"; }; then
+  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2.5 minutes)"
+  # Its own lockfile pins a crate the registry no longer has: --locked fails, so fall back.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked ||
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# Debian packages: chromium for the browser tests (never a downloaded browser), and
+# GNU time, which the benchmarks use to read peak memory.
+missing=()
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# npm: playwright-core (drives chromium) and binaryen (wasm-opt 132; Debian's is broken).
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "installing npm packages (package-lock.json)"
+    npm ci --no-audit --no-fund
+  fi
+fi
+step "setup complete"

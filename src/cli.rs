@@ -1,0 +1,346 @@
+//! The `store-uptime` command line: argument parsing, files in, report out, a summary on
+//! stderr. Glue only — every number and every message about the data comes from the engine.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use crate::engine::{
+    analyse, format_timestamp, parse_timestamp, write_csv, Dataset, FileKind, Ingest,
+    Interpolation, MissingDay, Options, Report, RunError,
+};
+
+pub const USAGE: &str = "\
+usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
+                           [--missing-day closed|open] [--extended] [-o FILE] FILE...
+
+Reads status polls, business hours and timezone CSV files (recognised by their header,
+in any order; several files of one kind are merged; `-` is standard input) and writes
+the uptime report CSV to FILE or standard output. A summary goes to standard error.
+
+  --now TIMESTAMP        report as of this UTC time (default: the latest poll)
+  --interpolation MODE   nearest (default) or previous
+  --missing-day MODE     a weekday without business-hours rows is closed (default) or open
+  --extended             add business_hours_last_week, observations_last_week,
+                         uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted
+  -o, --output FILE      write the report here instead of standard output
+  -h, --help             show this help
+  -V, --version          show the version
+
+Exit status: 0 report written (skipped rows included), 1 no report possible, 2 usage error.";
+
+/// Reading chunk size: large enough to keep the parser busy, small enough to stream.
+const CHUNK_BYTES: usize = 1 << 20;
+/// Examples per skip reason shown in the summary (the engine keeps 20).
+const EXAMPLES_SHOWN: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportArgs {
+    pub options: Options,
+    pub extended: bool,
+    pub output: Option<PathBuf>,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Report(ReportArgs),
+    Help,
+    Version,
+}
+
+/// Parses the arguments after the program name; `Err` is a usage message.
+pub fn parse_args(args: &[String]) -> Result<Command, String> {
+    let mut iter = args.iter();
+    match iter.next().map(String::as_str) {
+        Some("report") => {}
+        Some("-h" | "--help" | "help") => return Ok(Command::Help),
+        Some("-V" | "--version") => return Ok(Command::Version),
+        Some(other) => {
+            return Err(format!(
+                "unknown command `{other}`; the command is `report`"
+            ))
+        }
+        None => return Err("missing command: `report`".to_string()),
+    }
+    let mut parsed = ReportArgs {
+        options: Options::default(),
+        extended: false,
+        output: None,
+        files: Vec::new(),
+    };
+    let mut only_files = false;
+    while let Some(arg) = iter.next() {
+        if only_files || arg == "-" || !arg.starts_with('-') {
+            parsed.files.push(arg.clone());
+            continue;
+        }
+        // `--flag=value` and `--flag value` both work.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| iter.next().cloned())
+                .ok_or(format!("{name} needs a value"))
+        };
+        match flag {
+            "--" => only_files = true,
+            "-h" | "--help" => return Ok(Command::Help),
+            "--extended" => parsed.extended = true,
+            "-o" | "--output" => parsed.output = Some(PathBuf::from(value(flag)?)),
+            "--now" => {
+                let text = value(flag)?;
+                let now = parse_timestamp(text.as_bytes()).map_err(|_| {
+                    format!(
+                        "--now: `{text}` is not a timestamp (expected YYYY-MM-DD HH:MM[:SS] [UTC])"
+                    )
+                })?;
+                parsed.options.now = Some(now);
+            }
+            "--interpolation" => {
+                parsed.options.interpolation = match value(flag)?.as_str() {
+                    "nearest" => Interpolation::Nearest,
+                    "previous" => Interpolation::Previous,
+                    other => {
+                        return Err(format!(
+                            "--interpolation: `{other}` is not nearest or previous"
+                        ))
+                    }
+                }
+            }
+            "--missing-day" => {
+                parsed.options.missing_day = match value(flag)?.as_str() {
+                    "closed" => MissingDay::Closed,
+                    "open" => MissingDay::Open,
+                    other => return Err(format!("--missing-day: `{other}` is not closed or open")),
+                }
+            }
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    if parsed.files.is_empty() {
+        return Err("no input files".to_string());
+    }
+    Ok(Command::Report(parsed))
+}
+
+/// Runs the command line; returns the exit status.
+pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let command = match parse_args(args) {
+        Ok(command) => command,
+        Err(message) => {
+            let _ = writeln!(stderr, "store-uptime: {message}\n\n{USAGE}");
+            return 2;
+        }
+    };
+    let args = match command {
+        Command::Help => {
+            let _ = writeln!(stdout, "{USAGE}");
+            return 0;
+        }
+        Command::Version => {
+            let _ = writeln!(stdout, "store-uptime {}", env!("CARGO_PKG_VERSION"));
+            return 0;
+        }
+        Command::Report(args) => args,
+    };
+    match report(&args, stdout, stderr) {
+        Ok(()) => 0,
+        Err(message) => {
+            let _ = writeln!(stderr, "store-uptime: error: {message}");
+            1
+        }
+    }
+}
+
+fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), String> {
+    let mut ingest = Ingest::new();
+    for name in &args.files {
+        let source: Box<dyn Read> = if name == "-" {
+            Box::new(io::stdin().lock())
+        } else {
+            Box::new(File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?)
+        };
+        ingest
+            .read_file(
+                name,
+                source,
+                CHUNK_BYTES,
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .map_err(|problem| problem.to_string())?;
+    }
+    let data = ingest.finish();
+    let report =
+        analyse(&data, args.options, &mut |_| ControlFlow::Continue(())).map_err(|e| match e {
+            RunError::NoStatusFile => format!("{e} (read: {})", args.files.join(", ")),
+            other => other.to_string(),
+        })?;
+
+    let written = match &args.output {
+        Some(path) => {
+            let file = File::create(path)
+                .map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
+            let mut out = BufWriter::new(file);
+            write_csv(&report, &data, args.extended, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            path.display().to_string()
+        }
+        None => {
+            let mut out = BufWriter::new(stdout);
+            match write_csv(&report, &data, args.extended, &mut out).and_then(|()| out.flush()) {
+                // A closed pipe (`| head`) is the reader's choice, not a failure.
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    return Err(format!("standard output: {e}"))
+                }
+                _ => "standard output".to_string(),
+            }
+        }
+    };
+    let _ =
+        stderr.write_all(summary(&data, &report, args.options.now.is_some(), &written).as_bytes());
+    Ok(())
+}
+
+/// What was read, what `now` is, what was skipped and defaulted.
+pub fn summary(data: &Dataset, report: &Report, now_given: bool, written_to: &str) -> String {
+    let mut s = String::new();
+    for file in &data.files {
+        let kind = file.kind.map_or("?", FileKind::describe);
+        let _ = write!(s, "{}: {kind}, {} rows", file.name, file.rows);
+        if file.rows > file.valid_rows {
+            let _ = write!(s, " ({} skipped)", file.rows - file.valid_rows);
+        }
+        let _ = write!(s, ", {} stores", file.stores);
+        if let Some((first, last)) = file.time_range {
+            let _ = write!(
+                s,
+                ", {} to {}",
+                format_timestamp(first),
+                format_timestamp(last)
+            );
+        }
+        s.push('\n');
+    }
+    let source = if now_given {
+        "given"
+    } else {
+        "the latest poll"
+    };
+    let _ = writeln!(s, "now: {} ({source})", format_timestamp(report.now));
+    let q = &report.quality;
+    let _ = writeln!(
+        s,
+        "stores reported: {} ({} polls)",
+        report.stores.len(),
+        data.total_polls()
+    );
+    for (count, what) in [
+        (
+            q.stores_hours_defaulted,
+            "without business hours, counted as open 24/7",
+        ),
+        (
+            q.stores_zone_defaulted,
+            "without a valid timezone, counted in America/Chicago",
+        ),
+        (
+            q.stores_no_data,
+            "without any poll in business hours: 0 uptime, 0 downtime (no data)",
+        ),
+        (
+            q.stores_without_polls,
+            "only in the hours/timezone files, not reported",
+        ),
+        (q.polls_after_now, "polls after `now`, ignored"),
+    ] {
+        if count > 0 {
+            let _ = writeln!(s, "  {count} {what}");
+        }
+    }
+    if data.skips.total() > 0 {
+        let _ = writeln!(s, "skipped rows: {}", data.skips.total());
+        for (reason, entry) in data.skips.iter() {
+            let _ = writeln!(s, "  {}: {}", reason.title(), entry.count);
+            for row in entry.examples.iter().take(EXAMPLES_SHOWN) {
+                let _ = writeln!(s, "    {row}");
+            }
+            let more = entry.count - entry.examples.len().min(EXAMPLES_SHOWN) as u64;
+            if more > 0 {
+                let _ = writeln!(s, "    … and {more} more");
+            }
+        }
+    }
+    let _ = writeln!(
+        s,
+        "report: {} rows written to {written_to}",
+        report.stores.len()
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_every_option_in_both_forms() {
+        let Ok(Command::Report(a)) = parse_args(&args(&[
+            "report",
+            "--now=2024-10-14 12:00",
+            "--interpolation",
+            "previous",
+            "--missing-day=open",
+            "--extended",
+            "-o",
+            "out.csv",
+            "a.csv",
+            "-",
+            "--",
+            "--odd-name.csv",
+        ])) else {
+            panic!("should parse");
+        };
+        assert_eq!(
+            a.options.now,
+            Some(parse_timestamp(b"2024-10-14 12:00").unwrap())
+        );
+        assert_eq!(a.options.interpolation, Interpolation::Previous);
+        assert_eq!(a.options.missing_day, MissingDay::Open);
+        assert!(a.extended);
+        assert_eq!(a.output, Some(PathBuf::from("out.csv")));
+        assert_eq!(a.files, ["a.csv", "-", "--odd-name.csv"]);
+    }
+
+    #[test]
+    fn usage_errors_say_what_is_wrong() {
+        for (list, expected) in [
+            (&["report"][..], "no input files"),
+            (
+                &["report", "--interpolation", "linear", "a"],
+                "`linear` is not nearest or previous",
+            ),
+            (&["report", "--missing-day"], "--missing-day needs a value"),
+            (
+                &["report", "--now", "yesterday", "a"],
+                "`yesterday` is not a timestamp",
+            ),
+            (&["report", "--fast", "a"], "unknown option `--fast`"),
+            (&["repot", "a"], "unknown command `repot`"),
+            (&[], "missing command"),
+        ] {
+            let err = parse_args(&args(list)).unwrap_err();
+            assert!(err.contains(expected), "{list:?}: {err}");
+        }
+    }
+}
