@@ -429,11 +429,10 @@ pub fn App() -> impl IntoView {
                 "Uptime and downtime of each store during its business hours, from your status exports."
             </p>
             <p class="privacy" data-testid="privacy">
-                <span aria-hidden="true">"🔒 "</span>
                 "Your files never leave this device: they are read and processed in this browser tab, with no upload."
             </p>
         </header>
-        <main>
+        <main data-worker-ready=move || if state.worker_ready.get() { "true" } else { "false" }>
             <upload::Inputs />
             <job::Run />
             <report_view::SelectedReport />
