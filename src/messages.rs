@@ -455,6 +455,19 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// `1788290` as `1 788 290` (thin spaces), for counts on the page.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A report id (SPEC §8): 8 random bytes in hex, from `random`.
 pub fn report_id(random: [u8; 8]) -> String {
     random.iter().map(|b| format!("{b:02x}")).collect()
@@ -558,5 +571,7 @@ mod tests {
         assert_eq!(record.csv_name(), format!("store-uptime-{id}.csv"));
         assert_eq!(human_bytes(1_234_567), "1.2 MB");
         assert_eq!(human_bytes(12), "12 bytes");
+        assert_eq!(group_digits(1_788_290), "1\u{2009}788\u{2009}290");
+        assert_eq!(group_digits(300), "300");
     }
 }

@@ -72,7 +72,7 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
                 <span aria-hidden="true">{status_icon(record.status)} " "</span>
                 {record.status.label()}
             </td>
-            <td class="actions">
+            <td class="actions"><div>
                 <button
                     class="button small"
                     type="button"
@@ -104,7 +104,7 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
                         "Delete"
                     </button>
                 })}
-            </td>
+            </div></td>
         </tr>
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::use_state;
-use crate::messages::{human_bytes, FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus, ReportSummary};
+use crate::messages::{group_digits, human_bytes, FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus, ReportSummary};
 
 fn status_class(status: ReportStatus) -> &'static str {
     match status {
@@ -31,7 +31,9 @@ fn progress_text(progress: &JobProgress) -> String {
         JobProgress::Reading { file, bytes, total } => {
             format!("Reading {file}: {} of {}", human_bytes(*bytes), human_bytes(*total))
         }
-        JobProgress::Computing { stores, of } => format!("Computing stores: {stores} of {of}"),
+        JobProgress::Computing { stores, of } => {
+            format!("Computing stores: {} of {}", group_digits(*stores), group_digits(*of))
+        }
     }
 }
 
@@ -121,15 +123,15 @@ fn Summary(summary: ReportSummary) -> impl IntoView {
         <dl class="summary" data-testid="summary">
             <div>
                 <dt>"Stores"</dt>
-                <dd data-testid="summary-stores">{summary.stores}</dd>
+                <dd data-testid="summary-stores">{group_digits(summary.stores)}</dd>
             </div>
             <div>
                 <dt>"Polls"</dt>
-                <dd>{summary.polls}</dd>
+                <dd>{group_digits(summary.polls)}</dd>
             </div>
-            <div>
+            <div class="wide">
                 <dt>"Now"</dt>
-                <dd data-testid="summary-now">{summary.now.clone()} <small>{now_note}</small></dd>
+                <dd class="timestamp" data-testid="summary-now">{summary.now.clone()} <small>{now_note}</small></dd>
             </div>
             <div>
                 <dt>"Fleet uptime, last week"</dt>
@@ -139,7 +141,7 @@ fn Summary(summary: ReportSummary) -> impl IntoView {
             </div>
             <div>
                 <dt>"Rows skipped"</dt>
-                <dd>{summary.rows_skipped}</dd>
+                <dd>{group_digits(summary.rows_skipped)}</dd>
             </div>
         </dl>
     }
@@ -165,8 +167,8 @@ fn Inputs(files: Vec<FileFacts>) -> impl IntoView {
                         <tr>
                             <td class="file-name">{f.name.clone()}</td>
                             <td>{f.kind.map(|k| k.describe()).unwrap_or("—")}</td>
-                            <td class="num">{f.rows}</td>
-                            <td class="num">{f.stores}</td>
+                            <td class="num">{group_digits(f.rows)}</td>
+                            <td class="num">{group_digits(f.stores)}</td>
                             <td>{match (f.first_poll, f.last_poll) { (Some(a), Some(b)) => format!("{a} → {b}"), _ => String::new() }}</td>
                         </tr>
                         {f.error.map(|e| view! { <tr><td colspan="5" class="reason">{e}</td></tr> })}
@@ -182,7 +184,7 @@ fn store_list(title: &'static str, count: u64, ids: Vec<String>) -> impl IntoVie
         let more = count.saturating_sub(ids.len() as u64);
         view! {
             <li>
-                <strong>{count}</strong> " " {title}
+                <strong>{group_digits(count)}</strong> " " {title}
                 {(!ids.is_empty()).then(|| view! {
                     <details>
                         <summary>"Which stores"</summary>
@@ -223,14 +225,14 @@ fn Quality(quality: QualityFacts) -> impl IntoView {
                 {store_list("polls after the report time were ignored", quality.polls_after_now, vec![])}
             </ul>
             {(skipped_total > 0).then(|| view! {
-                <h4>{format!("{skipped_total} rows skipped")}</h4>
+                <h4>{format!("{} rows skipped", group_digits(skipped_total))}</h4>
                 <ul class="skipped" data-testid="skipped">
                     {quality.skipped.iter().map(|g| {
                         let shown = g.examples.len() as u64;
                         view! {
                             <li>
                                 <details>
-                                    <summary><strong>{g.count}</strong> " × " {g.title.clone()}</summary>
+                                    <summary><strong>{group_digits(g.count)}</strong> " × " {g.title.clone()}</summary>
                                     <ul class="examples">
                                         {g.examples.iter().map(|e| view! { <li><code>{e.clone()}</code></li> }).collect_view()}
                                         {(g.count > shown).then(|| view! { <li>{format!("… and {} more", g.count - shown)}</li> })}

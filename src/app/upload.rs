@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, DragEvent, FileList, HtmlInputElement};
 
 use super::{browser, use_state, FileState, InputFile, State};
-use crate::messages::{human_bytes, missing_kinds, InputKind};
+use crate::messages::{group_digits, human_bytes, missing_kinds, InputKind};
 
 fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
     let Some(list) = list else {
@@ -200,7 +200,7 @@ fn FileRow(file: InputFile) -> impl IntoView {
         FileState::Rejected(reason) => ("Not recognised".to_string(), Some(reason.clone())),
     };
     let read = file.read.as_ref().map(|r| {
-        let mut text = format!("{} rows, {} stores", r.rows, r.stores);
+        let mut text = format!("{} rows, {} stores", group_digits(r.rows), group_digits(r.stores));
         if let (Some(a), Some(b)) = (&r.first_poll, &r.last_poll) {
             text.push_str(&format!(", {a} → {b}"));
         }
