@@ -1,0 +1,98 @@
+//! The worker's file reading (`worker::slices`) in a real dedicated worker of headless
+//! chromium: `FileReaderSync` exists only there. Slices of any size must hand the engine
+//! exactly the file's bytes, so the report equals one made from the whole file.
+//!
+//! Run: `cargo test --target wasm32-unknown-unknown --test worker_slices` (see
+//! scripts/browser-tests.sh); natively this file is empty.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Uint8Array};
+use store_uptime::engine::Ingest;
+use store_uptime::messages::{inspect_header, run_in_memory, InputKind, JobOptions, Outcome};
+use store_uptime::worker::slices::{read_head, BlobSlices};
+use wasm_bindgen_test::*;
+use web_sys::Blob;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+fn blob(bytes: &[u8]) -> Blob {
+    let parts: Array = std::iter::once(Uint8Array::from(bytes)).collect();
+    Blob::new_with_u8_array_sequence(&parts).unwrap()
+}
+
+/// A status file with a BOM, CRLF, a quoted id with a comma, multi-byte characters and no
+/// final newline: every boundary a slice can split.
+const STATUS: &str = "\u{feff}store_id,status,timestamp_utc\r\n\
+    \"a,1\",active,2024-10-14 10:00:00 UTC\r\n\
+    ünï,inactive,2024-10-14 11:00:00\r\n\
+    ünï,active,2024-10-14 11:30:00.5 UTC\r\n\
+    b,bogus,2024-10-14 12:00:00";
+
+const HOURS: &str = "store_id,day,start_time_local,end_time_local\nünï,0,09:00,17:00\n";
+
+fn read_all(blob: &Blob, slice: u32) -> Vec<u8> {
+    let mut slices = BlobSlices::new(blob, slice).unwrap();
+    let (mut all, mut buf) = (Vec::new(), Vec::new());
+    while slices.next_into(&mut buf).unwrap() {
+        assert!(buf.len() as u32 <= slice);
+        all.extend_from_slice(&buf);
+    }
+    assert_eq!(slices.offset(), slices.size());
+    all
+}
+
+#[wasm_bindgen_test]
+fn slices_of_any_size_give_back_exactly_the_bytes() {
+    let bytes = STATUS.as_bytes();
+    let b = blob(bytes);
+    for slice in [1, 2, 3, 5, 7, 64, 1 << 20] {
+        assert_eq!(read_all(&b, slice), bytes, "slice size {slice}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn an_empty_blob_has_no_slice() {
+    let mut slices = BlobSlices::new(&blob(b""), 8).unwrap();
+    let mut buf = vec![1, 2, 3];
+    assert!(!slices.next_into(&mut buf).unwrap());
+    assert!(buf.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn the_head_says_whether_it_is_the_whole_file_and_the_engine_names_its_kind() {
+    let (head, complete) = read_head(&blob(HOURS.as_bytes()), 1 << 20).unwrap();
+    assert!(complete);
+    assert_eq!(inspect_header("h.csv", &head, complete), Ok(Some(InputKind::Hours)));
+    let (head, complete) = read_head(&blob(STATUS.as_bytes()), 20).unwrap();
+    assert!(!complete);
+    assert_eq!(head.len(), 20);
+    assert_eq!(inspect_header("s.csv", &head, complete), Ok(None));
+}
+
+#[wasm_bindgen_test]
+fn slice_by_slice_ingest_gives_the_same_report_as_whole_files() {
+    let files = [("status.csv", STATUS), ("hours.csv", HOURS)];
+    let options = JobOptions { extended: true, ..JobOptions::default() };
+    let whole: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    let expected = run_in_memory(&whole, &options).unwrap();
+    for slice in [1, 3, 16, 1 << 20] {
+        let mut ingest = Ingest::new();
+        for (name, text) in files {
+            let file = ingest.open_file(name);
+            let mut slices = BlobSlices::new(&blob(text.as_bytes()), slice).unwrap();
+            let mut buf = Vec::new();
+            while slices.next_into(&mut buf).unwrap() {
+                ingest.push(file, &buf).unwrap();
+            }
+            ingest.close_file(file).unwrap();
+        }
+        let data = ingest.finish();
+        let report = store_uptime::engine::analyse(&data, options.to_engine().unwrap(), &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        let outcome = Outcome::new(&report, &data, true);
+        assert_eq!(outcome, expected, "slice size {slice}");
+        assert_eq!(outcome.summary.rows_skipped, 1);
+    }
+}
