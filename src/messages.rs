@@ -22,7 +22,11 @@ pub enum ToWorker {
     /// Read the header of the one attached file and say what kind it is.
     Inspect { token: u32, name: String },
     /// Run a report over the attached files, named `names` (same order).
-    Start { job: String, options: JobOptions, names: Vec<String> },
+    Start {
+        job: String,
+        options: JobOptions,
+        names: Vec<String>,
+    },
     /// Stop the job as soon as possible (between slices, or between batches of stores).
     Cancel { job: String },
 }
@@ -33,11 +37,27 @@ pub enum ToWorker {
 pub enum FromWorker {
     /// The worker's wasm is loaded; messages sent before this may have been lost.
     Ready,
-    Inspected { token: u32, kind: Option<InputKind>, error: Option<String> },
-    Progress { job: String, progress: JobProgress },
-    Complete { job: String, outcome: Box<Outcome> },
-    Failed { job: String, reason: String, files: Vec<FileFacts> },
-    Cancelled { job: String },
+    Inspected {
+        token: u32,
+        kind: Option<InputKind>,
+        error: Option<String>,
+    },
+    Progress {
+        job: String,
+        progress: JobProgress,
+    },
+    Complete {
+        job: String,
+        outcome: Box<Outcome>,
+    },
+    Failed {
+        job: String,
+        reason: String,
+        files: Vec<FileFacts>,
+    },
+    Cancelled {
+        job: String,
+    },
 }
 
 /// The JS property of a worker message that holds the JSON text.
@@ -164,7 +184,11 @@ pub fn parse_now(text: &str) -> Result<Micros, String> {
 #[serde(tag = "phase")]
 pub enum JobProgress {
     /// Bytes read of all files together.
-    Reading { file: String, bytes: u64, total: u64 },
+    Reading {
+        file: String,
+        bytes: u64,
+        total: u64,
+    },
     /// Stores computed.
     Computing { stores: u64, of: u64 },
 }
@@ -292,7 +316,8 @@ impl Outcome {
         // Writing to a Vec cannot fail.
         let _ = engine::write_csv(report, data, extended, &mut csv);
         // Store ids are `str`, so the report is UTF-8 (SPEC §7).
-        let csv = String::from_utf8(csv).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let csv = String::from_utf8(csv)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 
         let (mut up, mut business) = (0i128, 0i128);
         let mut quality = QualityFacts {
@@ -362,7 +387,10 @@ pub fn missing_kinds(kinds: impl Iterator<Item = InputKind>) -> Vec<String> {
     let kinds: Vec<InputKind> = kinds.collect();
     let mut out = Vec::new();
     if !kinds.contains(&InputKind::Hours) {
-        out.push("No business-hours file: every store counts as open 24 hours a day, 7 days a week.".to_string());
+        out.push(
+            "No business-hours file: every store counts as open 24 hours a day, 7 days a week."
+                .to_string(),
+        );
     }
     if !kinds.contains(&InputKind::Timezones) {
         out.push(format!(
@@ -375,7 +403,11 @@ pub fn missing_kinds(kinds: impl Iterator<Item = InputKind>) -> Vec<String> {
 
 /// The kind of a file from its first bytes, or why it is rejected (the engine's words).
 /// `complete` says the bytes are the whole file. `Ok(None)`: the header is not complete yet.
-pub fn inspect_header(name: &str, head: &[u8], complete: bool) -> Result<Option<InputKind>, String> {
+pub fn inspect_header(
+    name: &str,
+    head: &[u8],
+    complete: bool,
+) -> Result<Option<InputKind>, String> {
     let mut ingest = engine::Ingest::new();
     let file = ingest.open_file(name);
     ingest.push(file, head).map_err(|p| p.to_string())?;
@@ -431,7 +463,11 @@ impl ReportRecord {
     pub fn inputs_line(&self) -> String {
         let bytes: u64 = self.inputs.iter().map(|f| f.bytes).sum();
         let n = self.inputs.len();
-        format!("{n} file{}, {}", if n == 1 { "" } else { "s" }, human_bytes(bytes))
+        format!(
+            "{n} file{}, {}",
+            if n == 1 { "" } else { "s" },
+            human_bytes(bytes)
+        )
     }
 
     /// The download's file name.
@@ -460,7 +496,7 @@ pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(c);
@@ -478,7 +514,8 @@ pub fn report_id(random: [u8; 8]) -> String {
 pub fn run_in_memory(files: &[(&str, &[u8])], options: &JobOptions) -> Result<Outcome, String> {
     let engine_options = options.to_engine()?;
     let data = engine::dataset_from_bytes(files).map_err(|p| p.to_string())?;
-    let report = engine::analyse(&data, engine_options, &mut |_| ControlFlow::Continue(())).map_err(|e| e.to_string())?;
+    let report = engine::analyse(&data, engine_options, &mut |_| ControlFlow::Continue(()))
+        .map_err(|e| e.to_string())?;
     Ok(Outcome::new(&report, &data, options.extended))
 }
 
@@ -495,10 +532,18 @@ mod tests {
     fn messages_round_trip_as_json() {
         let messages = [
             FromWorker::Ready,
-            FromWorker::Inspected { token: 3, kind: Some(InputKind::Hours), error: None },
+            FromWorker::Inspected {
+                token: 3,
+                kind: Some(InputKind::Hours),
+                error: None,
+            },
             FromWorker::Progress {
                 job: "ab".into(),
-                progress: JobProgress::Reading { file: "s.csv".into(), bytes: 5, total: 9 },
+                progress: JobProgress::Reading {
+                    file: "s.csv".into(),
+                    bytes: 5,
+                    total: 9,
+                },
             },
             FromWorker::Cancelled { job: "ab".into() },
         ];
@@ -506,16 +551,26 @@ mod tests {
             let text = serde_json::to_string(&m).unwrap();
             assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);
         }
-        let start = ToWorker::Start { job: "x".into(), options: JobOptions::default(), names: vec!["a.csv".into()] };
+        let start = ToWorker::Start {
+            job: "x".into(),
+            options: JobOptions::default(),
+            names: vec!["a.csv".into()],
+        };
         let text = serde_json::to_string(&start).unwrap();
         assert_eq!(serde_json::from_str::<ToWorker>(&text).unwrap(), start);
     }
 
     #[test]
     fn outcome_has_the_engines_csv_and_the_quality_facts() {
-        let outcome = run_in_memory(&[("polls.csv", STATUS.as_bytes())], &JobOptions::default()).unwrap();
+        let outcome =
+            run_in_memory(&[("polls.csv", STATUS.as_bytes())], &JobOptions::default()).unwrap();
         let data = engine::dataset_from_bytes(&[("polls.csv", STATUS.as_bytes())]).unwrap();
-        let report = engine::analyse(&data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap();
+        let report = engine::analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
         let mut expected = Vec::new();
         engine::write_csv(&report, &data, false, &mut expected).unwrap();
         assert_eq!(outcome.csv.as_bytes(), &expected[..]);
@@ -535,22 +590,48 @@ mod tests {
 
     #[test]
     fn now_override_is_parsed_with_the_timestamp_rules_and_explained_in_engine_words() {
-        let options = JobOptions { now: Some(" 2024-10-14 11:00 ".into()), ..JobOptions::default() };
-        assert_eq!(options.to_engine().unwrap().now, Some(parse_timestamp(b"2024-10-14 11:00").unwrap()));
-        let blank = JobOptions { now: Some("  ".into()), ..JobOptions::default() };
+        let options = JobOptions {
+            now: Some(" 2024-10-14 11:00 ".into()),
+            ..JobOptions::default()
+        };
+        assert_eq!(
+            options.to_engine().unwrap().now,
+            Some(parse_timestamp(b"2024-10-14 11:00").unwrap())
+        );
+        let blank = JobOptions {
+            now: Some("  ".into()),
+            ..JobOptions::default()
+        };
         assert_eq!(blank.to_engine().unwrap().now, None);
-        let bad = JobOptions { now: Some("yesterday".into()), ..JobOptions::default() };
-        assert!(bad.to_engine().unwrap_err().contains("`yesterday` is not a timestamp"));
+        let bad = JobOptions {
+            now: Some("yesterday".into()),
+            ..JobOptions::default()
+        };
+        assert!(bad
+            .to_engine()
+            .unwrap_err()
+            .contains("`yesterday` is not a timestamp"));
     }
 
     #[test]
     fn headers_are_inspected_by_the_engine() {
-        assert_eq!(inspect_header("a", STATUS.as_bytes(), true), Ok(Some(InputKind::Status)));
-        assert_eq!(inspect_header("a", b"store_id,timezone_str\n", false), Ok(Some(InputKind::Timezones)));
+        assert_eq!(
+            inspect_header("a", STATUS.as_bytes(), true),
+            Ok(Some(InputKind::Status))
+        );
+        assert_eq!(
+            inspect_header("a", b"store_id,timezone_str\n", false),
+            Ok(Some(InputKind::Timezones))
+        );
         assert_eq!(inspect_header("a", b"store_id,timez", false), Ok(None));
         let err = inspect_header("notes.csv", b"name,age\nx,1\n", true).unwrap_err();
-        assert!(err.starts_with("notes.csv: the header `name,age` matches no input layout"), "{err}");
-        assert!(inspect_header("empty.csv", b"", true).unwrap_err().contains("empty"));
+        assert!(
+            err.starts_with("notes.csv: the header `name,age` matches no input layout"),
+            "{err}"
+        );
+        assert!(inspect_header("empty.csv", b"", true)
+            .unwrap_err()
+            .contains("empty"));
     }
 
     #[test]

@@ -62,7 +62,10 @@ fn an_empty_blob_has_no_slice() {
 fn the_head_says_whether_it_is_the_whole_file_and_the_engine_names_its_kind() {
     let (head, complete) = read_head(&blob(HOURS.as_bytes()), 1 << 20).unwrap();
     assert!(complete);
-    assert_eq!(inspect_header("h.csv", &head, complete), Ok(Some(InputKind::Hours)));
+    assert_eq!(
+        inspect_header("h.csv", &head, complete),
+        Ok(Some(InputKind::Hours))
+    );
     let (head, complete) = read_head(&blob(STATUS.as_bytes()), 20).unwrap();
     assert!(!complete);
     assert_eq!(head.len(), 20);
@@ -72,7 +75,10 @@ fn the_head_says_whether_it_is_the_whole_file_and_the_engine_names_its_kind() {
 #[wasm_bindgen_test]
 fn slice_by_slice_ingest_gives_the_same_report_as_whole_files() {
     let files = [("status.csv", STATUS), ("hours.csv", HOURS)];
-    let options = JobOptions { extended: true, ..JobOptions::default() };
+    let options = JobOptions {
+        extended: true,
+        ..JobOptions::default()
+    };
     let whole: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
     let expected = run_in_memory(&whole, &options).unwrap();
     for slice in [1, 3, 16, 1 << 20] {
@@ -87,10 +93,11 @@ fn slice_by_slice_ingest_gives_the_same_report_as_whole_files() {
             ingest.close_file(file).unwrap();
         }
         let data = ingest.finish();
-        let report = store_uptime::engine::analyse(&data, options.to_engine().unwrap(), &mut |_| {
-            std::ops::ControlFlow::Continue(())
-        })
-        .unwrap();
+        let report =
+            store_uptime::engine::analyse(&data, options.to_engine().unwrap(), &mut |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
         let outcome = Outcome::new(&report, &data, true);
         assert_eq!(outcome, expected, "slice size {slice}");
         assert_eq!(outcome.summary.rows_skipped, 1);

@@ -22,7 +22,8 @@ pub fn save_text(name: &str, text: &str, mime: &str) -> Result<(), String> {
     let parts: Array = std::iter::once(JsValue::from(bytes)).collect();
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(|e| js_error_text(&e))?;
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| js_error_text(&e))?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|e| js_error_text(&e))?;
     let anchor: HtmlAnchorElement = document
         .create_element("a")

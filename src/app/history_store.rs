@@ -10,7 +10,9 @@ use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{
+    IdbDatabase, IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransactionMode,
+};
 
 use crate::messages::ReportRecord;
 use crate::worker::slices::js_error_text;
@@ -56,7 +58,9 @@ async fn db() -> Result<IdbDatabase, String> {
         .indexed_db()
         .map_err(|e| js_error_text(&e))?
         .ok_or("this browser keeps no IndexedDB here (private mode?)")?;
-    let open: IdbOpenDbRequest = factory.open_with_u32(DB_NAME, DB_VERSION).map_err(|e| js_error_text(&e))?;
+    let open: IdbOpenDbRequest = factory
+        .open_with_u32(DB_NAME, DB_VERSION)
+        .map_err(|e| js_error_text(&e))?;
     let upgrade_req = open.clone();
     let on_upgrade = Closure::once_into_js(move |_: web_sys::Event| {
         let Ok(result) = upgrade_req.result() else {
@@ -80,7 +84,10 @@ async fn db() -> Result<IdbDatabase, String> {
 }
 
 /// Runs one request in a transaction over `stores`, and waits for the transaction.
-async fn write(stores: &[&str], op: impl FnOnce(&web_sys::IdbTransaction) -> Result<(), JsValue>) -> Result<(), String> {
+async fn write(
+    stores: &[&str],
+    op: impl FnOnce(&web_sys::IdbTransaction) -> Result<(), JsValue>,
+) -> Result<(), String> {
     let db = db().await?;
     let names: js_sys::Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
     let tx = db
@@ -103,7 +110,10 @@ async fn write(stores: &[&str], op: impl FnOnce(&web_sys::IdbTransaction) -> Res
         tx.set_onerror(Some(on_error.clone().unchecked_ref()));
         tx.set_onabort(Some(on_error.unchecked_ref()));
     });
-    JsFuture::from(promise).await.map(|_| ()).map_err(|e| js_error_text(&e))
+    JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|e| js_error_text(&e))
 }
 
 /// Saves (or replaces) a report record.
@@ -112,7 +122,10 @@ pub async fn put_report(record: &ReportRecord) -> Result<(), String> {
     let value = Object::new();
     let _ = Reflect::set(&value, &"id".into(), &JsValue::from_str(&record.id));
     let _ = Reflect::set(&value, &"json".into(), &JsValue::from_str(&json));
-    write(&[REPORTS], |tx| tx.object_store(REPORTS)?.put(&value).map(|_| ())).await
+    write(&[REPORTS], |tx| {
+        tx.object_store(REPORTS)?.put(&value).map(|_| ())
+    })
+    .await
 }
 
 /// Saves a finished report's record and CSV together.
@@ -134,7 +147,9 @@ pub async fn put_complete(record: &ReportRecord, csv: &str) -> Result<(), String
 /// Every saved report, in no particular order. Unreadable records are skipped.
 pub async fn all_reports() -> Result<Vec<ReportRecord>, String> {
     let db = db().await?;
-    let tx = db.transaction_with_str(REPORTS).map_err(|e| js_error_text(&e))?;
+    let tx = db
+        .transaction_with_str(REPORTS)
+        .map_err(|e| js_error_text(&e))?;
     let request = tx
         .object_store(REPORTS)
         .and_then(|s| s.get_all())
@@ -142,7 +157,9 @@ pub async fn all_reports() -> Result<Vec<ReportRecord>, String> {
     let values = done(&request).await?;
     let mut out = Vec::new();
     for value in js_sys::Array::from(&values).iter() {
-        let json = Reflect::get(&value, &"json".into()).ok().and_then(|j| j.as_string());
+        let json = Reflect::get(&value, &"json".into())
+            .ok()
+            .and_then(|j| j.as_string());
         if let Some(record) = json.and_then(|j| serde_json::from_str::<ReportRecord>(&j).ok()) {
             out.push(record);
         }
@@ -153,7 +170,9 @@ pub async fn all_reports() -> Result<Vec<ReportRecord>, String> {
 /// A saved report's CSV, if there is one.
 pub async fn csv(id: &str) -> Result<Option<String>, String> {
     let db = db().await?;
-    let tx = db.transaction_with_str(CSV).map_err(|e| js_error_text(&e))?;
+    let tx = db
+        .transaction_with_str(CSV)
+        .map_err(|e| js_error_text(&e))?;
     let request = tx
         .object_store(CSV)
         .and_then(|s| s.get(&JsValue::from_str(id)))

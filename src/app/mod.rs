@@ -19,7 +19,8 @@ use leptos::task::spawn_local;
 use web_sys::Blob;
 
 use crate::messages::{
-    parse_now, FileFacts, FromWorker, InputKind, JobOptions, JobProgress, ReportRecord, ReportStatus, ToWorker,
+    parse_now, FileFacts, FromWorker, InputKind, JobOptions, JobProgress, ReportRecord,
+    ReportStatus, ToWorker,
 };
 
 /// How long a job may take to answer "cancel" before its worker is ended (ms). The worker
@@ -141,16 +142,27 @@ impl State {
                 return;
             }
         }
-        let files: Vec<InputFile> = self.files.get_untracked().into_iter().filter(InputFile::usable).collect();
+        let files: Vec<InputFile> = self
+            .files
+            .get_untracked()
+            .into_iter()
+            .filter(InputFile::usable)
+            .collect();
         if files.is_empty() {
-            self.notice.set(Some("Add your CSV files first (or try the sample data).".to_string()));
+            self.notice.set(Some(
+                "Add your CSV files first (or try the sample data).".to_string(),
+            ));
             return;
         }
         self.notice.set(None);
         let blobs = self.blobs.with_value(|all| {
             files
                 .iter()
-                .filter_map(|f| all.iter().find(|(t, _)| *t == f.token).map(|(_, b)| b.clone()))
+                .filter_map(|f| {
+                    all.iter()
+                        .find(|(t, _)| *t == f.token)
+                        .map(|(_, b)| b.clone())
+                })
                 .collect::<Vec<Blob>>()
         });
         let id = browser::new_report_id();
@@ -183,7 +195,8 @@ impl State {
         self.history.update(|h| h.insert(0, record.clone()));
         self.selected.set(Some(id.clone()));
         self.progress.set(None);
-        self.running.set(Some((id.clone(), files.iter().map(|f| f.token).collect())));
+        self.running
+            .set(Some((id.clone(), files.iter().map(|f| f.token).collect())));
         let names = files.iter().map(|f| f.name.clone()).collect();
         worker_link::send(
             &ToWorker::Start {
@@ -205,7 +218,11 @@ impl State {
         worker_link::send(&ToWorker::Cancel { job: id.clone() }, &[]);
         let state = *self;
         gloo_timers::callback::Timeout::new(CANCEL_GRACE_MS, move || {
-            if state.running.get_untracked().is_some_and(|(running, _)| running == id) {
+            if state
+                .running
+                .get_untracked()
+                .is_some_and(|(running, _)| running == id)
+            {
                 worker_link::restart();
                 state.worker_ready.set(false);
                 state.finish(&id, ReportStatus::Cancelled, None);
@@ -215,7 +232,11 @@ impl State {
     }
 
     fn on_worker(&self, message: FromWorker) {
-        let is_running = |job: &str| self.running.get_untracked().is_some_and(|(id, _)| id == job);
+        let is_running = |job: &str| {
+            self.running
+                .get_untracked()
+                .is_some_and(|(id, _)| id == job)
+        };
         match message {
             FromWorker::Ready => self.worker_ready.set(true),
             FromWorker::Inspected { token, kind, error } => self.files.update(|files| {
@@ -236,7 +257,11 @@ impl State {
                 if !is_running(&job) {
                     return;
                 }
-                let tokens = self.running.get_untracked().map(|(_, t)| t).unwrap_or_default();
+                let tokens = self
+                    .running
+                    .get_untracked()
+                    .map(|(_, t)| t)
+                    .unwrap_or_default();
                 self.files.update(|files| {
                     for (token, facts) in tokens.iter().zip(&outcome.files) {
                         if let Some(f) = files.iter_mut().find(|f| f.token == *token) {
@@ -259,7 +284,9 @@ impl State {
                     let state = *self;
                     spawn_local(async move {
                         if let Err(e) = history_store::put_complete(&record, &outcome.csv).await {
-                            state.notice.set(Some(format!("The report could not be saved in this browser: {e}")));
+                            state.notice.set(Some(format!(
+                                "The report could not be saved in this browser: {e}"
+                            )));
                         }
                     });
                 }
@@ -295,14 +322,23 @@ impl State {
     fn on_worker_crash(&self, text: String) {
         self.worker_ready.set(false);
         if let Some((job, _)) = self.running.get_untracked() {
-            self.finish(&job, ReportStatus::Failed, Some(format!("the report worker stopped: {text}")));
+            self.finish(
+                &job,
+                ReportStatus::Failed,
+                Some(format!("the report worker stopped: {text}")),
+            );
         } else {
-            self.notice.set(Some(format!("The report worker stopped: {text}")));
+            self.notice
+                .set(Some(format!("The report worker stopped: {text}")));
         }
         worker_link::restart();
     }
 
-    fn update_record(&self, id: &str, change: impl FnOnce(&mut ReportRecord)) -> Option<ReportRecord> {
+    fn update_record(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut ReportRecord),
+    ) -> Option<ReportRecord> {
         let mut out = None;
         self.history.update(|h| {
             if let Some(r) = h.iter_mut().find(|r| r.id == id) {
@@ -317,14 +353,21 @@ impl State {
         let state = *self;
         spawn_local(async move {
             if let Err(e) = history_store::put_report(&record).await {
-                state.notice.set(Some(format!("The report history could not be saved in this browser: {e}")));
+                state.notice.set(Some(format!(
+                    "The report history could not be saved in this browser: {e}"
+                )));
             }
         });
     }
 
     /// Saves a finished report's CSV as `store-uptime-<id>.csv`.
     pub fn download(&self, id: String) {
-        let Some(record) = self.history.get_untracked().into_iter().find(|r| r.id == id) else {
+        let Some(record) = self
+            .history
+            .get_untracked()
+            .into_iter()
+            .find(|r| r.id == id)
+        else {
             return;
         };
         let cached = self.csv_cache.with_value(|c| c.get(&id).cloned());
@@ -336,7 +379,9 @@ impl State {
             };
             let result = match csv {
                 Ok(Some(csv)) => browser::save_text(&record.csv_name(), &csv, "text/csv"),
-                Ok(None) => Err("this report's CSV is no longer stored in this browser".to_string()),
+                Ok(None) => {
+                    Err("this report's CSV is no longer stored in this browser".to_string())
+                }
                 Err(e) => Err(e),
             };
             if let Err(e) = result {
@@ -359,14 +404,17 @@ impl State {
         let state = *self;
         spawn_local(async move {
             if let Err(e) = history_store::delete(&id).await {
-                state.notice.set(Some(format!("Could not delete the report: {e}")));
+                state
+                    .notice
+                    .set(Some(format!("Could not delete the report: {e}")));
             }
         });
     }
 
     pub fn clear_history(&self) {
         let running = self.running.get_untracked().map(|(id, _)| id);
-        self.history.update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
+        self.history
+            .update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
         self.csv_cache.update_value(|c| c.clear());
         self.selected.set(running.clone());
         let state = *self;
@@ -377,7 +425,9 @@ impl State {
                 let _ = history_store::put_report(&record).await;
             }
             if let Err(e) = result {
-                state.notice.set(Some(format!("Could not clear the history: {e}")));
+                state
+                    .notice
+                    .set(Some(format!("Could not clear the history: {e}")));
             }
         });
     }
@@ -386,8 +436,15 @@ impl State {
     async fn load_history(self) {
         match history_store::all_reports().await {
             Ok(mut records) => {
-                records.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| a.id.cmp(&b.id)));
-                for record in records.iter_mut().filter(|r| r.status == ReportStatus::Running) {
+                records.sort_by(|a, b| {
+                    b.created_ms
+                        .cmp(&a.created_ms)
+                        .then_with(|| a.id.cmp(&b.id))
+                });
+                for record in records
+                    .iter_mut()
+                    .filter(|r| r.status == ReportStatus::Running)
+                {
                     record.status = ReportStatus::Interrupted;
                     let _ = history_store::put_report(record).await;
                 }
@@ -401,7 +458,9 @@ impl State {
                     self.selected.set(first);
                 }
             }
-            Err(e) => self.notice.set(Some(format!("The report history is not available: {e}"))),
+            Err(e) => self
+                .notice
+                .set(Some(format!("The report history is not available: {e}"))),
         }
         self.history_loaded.set(true);
     }
@@ -417,7 +476,10 @@ pub fn mount() {
 pub fn App() -> impl IntoView {
     let state = State::new();
     provide_context(state);
-    worker_link::connect(move |m| state.on_worker(m), move |e| state.on_worker_crash(e));
+    worker_link::connect(
+        move |m| state.on_worker(m),
+        move |e| state.on_worker_crash(e),
+    );
     spawn_local(state.load_history());
     browser::register_service_worker();
     upload::listen_for_drops(state);

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use super::use_state;
-use crate::messages::{group_digits, human_bytes, FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus, ReportSummary};
+use crate::messages::{
+    group_digits, human_bytes, FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus,
+    ReportSummary,
+};
 
 fn status_class(status: ReportStatus) -> &'static str {
     match status {
@@ -29,10 +32,18 @@ pub fn status_icon(status: ReportStatus) -> &'static str {
 fn progress_text(progress: &JobProgress) -> String {
     match progress {
         JobProgress::Reading { file, bytes, total } => {
-            format!("Reading {file}: {} of {}", human_bytes(*bytes), human_bytes(*total))
+            format!(
+                "Reading {file}: {} of {}",
+                human_bytes(*bytes),
+                human_bytes(*total)
+            )
         }
         JobProgress::Computing { stores, of } => {
-            format!("Computing stores: {} of {}", group_digits(*stores), group_digits(*of))
+            format!(
+                "Computing stores: {} of {}",
+                group_digits(*stores),
+                group_digits(*of)
+            )
         }
     }
 }
@@ -42,7 +53,9 @@ pub fn SelectedReport() -> impl IntoView {
     let state = use_state();
     let record = move || {
         let id = state.selected.get()?;
-        state.history.with(|h| h.iter().find(|r| r.id == id).cloned())
+        state
+            .history
+            .with(|h| h.iter().find(|r| r.id == id).cloned())
     };
     view! {
         {move || record().map(|r| view! { <ReportPanel record=r /> })}
@@ -57,10 +70,15 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
     let download_id = record.id.clone();
     let progress = move || state.progress.get();
     let status_line = match status {
-        ReportStatus::Failed | ReportStatus::Interrupted | ReportStatus::Cancelled => record.reason.clone().or(match status {
-            ReportStatus::Interrupted => Some("the page was closed while this report was running; generate it again".to_string()),
-            _ => None,
-        }),
+        ReportStatus::Failed | ReportStatus::Interrupted | ReportStatus::Cancelled => {
+            record.reason.clone().or(match status {
+                ReportStatus::Interrupted => Some(
+                    "the page was closed while this report was running; generate it again"
+                        .to_string(),
+                ),
+                _ => None,
+            })
+        }
         _ => None,
     };
     view! {
@@ -118,7 +136,11 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
 
 #[component]
 fn Summary(summary: ReportSummary) -> impl IntoView {
-    let now_note = if summary.now_given { " (given)" } else { " (latest poll)" };
+    let now_note = if summary.now_given {
+        " (given)"
+    } else {
+        " (latest poll)"
+    };
     view! {
         <dl class="summary" data-testid="summary">
             <div>

@@ -27,7 +27,11 @@ pub fn listen_for_drops(state: State) {
     let dragging = state.dragging;
     let carries_files = |e: &DragEvent| {
         e.data_transfer()
-            .map(|dt| dt.types().iter().any(|t| t.as_string().as_deref() == Some("Files")))
+            .map(|dt| {
+                dt.types()
+                    .iter()
+                    .any(|t| t.as_string().as_deref() == Some("Files"))
+            })
             .unwrap_or(false)
     };
     let _ = window_event_listener(ev::dragover, move |e: DragEvent| {
@@ -66,7 +70,9 @@ impl State {
                 match browser::fetch_sample(name).await {
                     Ok(blob) => blobs.push((name.to_string(), blob)),
                     Err(e) => {
-                        state.notice.set(Some(format!("The sample data could not be loaded: {e}")));
+                        state
+                            .notice
+                            .set(Some(format!("The sample data could not be loaded: {e}")));
                         return;
                     }
                 }
@@ -99,7 +105,10 @@ pub fn Inputs() -> impl IntoView {
     let dragging = state.dragging;
     let input_ref: NodeRef<leptos::html::Input> = NodeRef::new();
     let on_change = move |e: ev::Event| {
-        let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+        let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
             return;
         };
         let files = file_list(input.files());
@@ -119,8 +128,12 @@ pub fn Inputs() -> impl IntoView {
     let no_status = move || {
         state.files.with(|files| {
             !files.is_empty()
-                && files.iter().all(|f| f.state != FileState::Checking && f.state != FileState::Undecided)
-                && !files.iter().any(|f| f.state == FileState::Recognised(InputKind::Status))
+                && files
+                    .iter()
+                    .all(|f| f.state != FileState::Checking && f.state != FileState::Undecided)
+                && !files
+                    .iter()
+                    .any(|f| f.state == FileState::Recognised(InputKind::Status))
         })
     };
 
@@ -200,7 +213,11 @@ fn FileRow(file: InputFile) -> impl IntoView {
         FileState::Rejected(reason) => ("Not recognised".to_string(), Some(reason.clone())),
     };
     let read = file.read.as_ref().map(|r| {
-        let mut text = format!("{} rows, {} stores", group_digits(r.rows), group_digits(r.stores));
+        let mut text = format!(
+            "{} rows, {} stores",
+            group_digits(r.rows),
+            group_digits(r.stores)
+        );
         if let (Some(a), Some(b)) = (&r.first_poll, &r.last_poll) {
             text.push_str(&format!(", {a} → {b}"));
         }

@@ -23,6 +23,7 @@ struct Link {
     ready: bool,
     queue: Vec<js_sys::Object>,
     handler: Option<Handler>,
+    on_crash: Option<Rc<dyn Fn(String)>>,
     /// Keeps the event closures alive as long as their worker.
     closures: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
@@ -34,14 +35,12 @@ thread_local! {
 /// Starts the worker; `handler` receives every message it sends, `Ready` included.
 /// A worker that fails to load or crashes is reported as `Err(text)` to `on_crash`.
 pub fn connect(handler: impl Fn(FromWorker) + 'static, on_crash: impl Fn(String) + 'static) {
-    let on_crash: Rc<dyn Fn(String)> = Rc::new(on_crash);
-    LINK.with(|l| l.borrow_mut().handler = Some(Rc::new(handler)));
-    CRASH.with(|c| *c.borrow_mut() = Some(on_crash));
+    LINK.with(|l| {
+        let mut link = l.borrow_mut();
+        link.handler = Some(Rc::new(handler));
+        link.on_crash = Some(Rc::new(on_crash));
+    });
     spawn();
-}
-
-thread_local! {
-    static CRASH: RefCell<Option<Rc<dyn Fn(String)>>> = const { RefCell::new(None) };
 }
 
 fn spawn() {
@@ -57,7 +56,9 @@ fn spawn() {
             return;
         };
         let Ok(message) = serde_json::from_str::<FromWorker>(&text) else {
-            web_sys::console::error_1(&JsValue::from_str(&format!("page: unreadable worker message {text}")));
+            web_sys::console::error_1(&JsValue::from_str(&format!(
+                "page: unreadable worker message {text}"
+            )));
             return;
         };
         if message == FromWorker::Ready {
@@ -87,7 +88,7 @@ fn spawn() {
 }
 
 fn report_crash(text: String) {
-    let crash = CRASH.with(|c| c.borrow().clone());
+    let crash = LINK.with(|l| l.borrow().on_crash.clone());
     if let Some(crash) = crash {
         crash(text);
     }
@@ -120,7 +121,11 @@ pub fn send(message: &ToWorker, blobs: &[Blob]) {
     };
     let object = js_sys::Object::new();
     let files: js_sys::Array = blobs.iter().collect();
-    let _ = js_sys::Reflect::set(&object, &JsValue::from_str(WORKER_JSON_FIELD), &JsValue::from_str(&json));
+    let _ = js_sys::Reflect::set(
+        &object,
+        &JsValue::from_str(WORKER_JSON_FIELD),
+        &JsValue::from_str(&json),
+    );
     let _ = js_sys::Reflect::set(&object, &JsValue::from_str(WORKER_FILES_FIELD), &files);
     LINK.with(|l| {
         let mut link = l.borrow_mut();

@@ -16,8 +16,8 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine::{self, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::messages::{
-    inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker, WORKER_FILES_FIELD,
-    WORKER_JSON_FIELD,
+    inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
+    WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use slices::{read_head, BlobSlices, HEAD_BYTES, SLICE_BYTES};
 
@@ -48,7 +48,8 @@ fn post(message: &FromWorker) {
 /// may have been lost, so the page queues them until it hears it).
 pub fn start() {
     console_error_panic_hook::set_once();
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
+    let on_message =
+        Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
     post(&FromWorker::Ready);
@@ -64,8 +65,13 @@ fn handle(data: JsValue) {
     };
     let blobs: Vec<Blob> = js_sys::Reflect::get(&data, &JsValue::from_str(WORKER_FILES_FIELD))
         .ok()
-        .filter(|v| js_sys::Array::is_array(v))
-        .map(|v| js_sys::Array::from(&v).iter().filter_map(|b| b.dyn_into::<Blob>().ok()).collect())
+        .filter(js_sys::Array::is_array)
+        .map(|v| {
+            js_sys::Array::from(&v)
+                .iter()
+                .filter_map(|b| b.dyn_into::<Blob>().ok())
+                .collect()
+        })
         .unwrap_or_default();
     match message {
         ToWorker::Inspect { token, name } => {
@@ -75,7 +81,11 @@ fn handle(data: JsValue) {
             };
             post(&FromWorker::Inspected { token, kind, error });
         }
-        ToWorker::Start { job, options, names } => {
+        ToWorker::Start {
+            job,
+            options,
+            names,
+        } => {
             let cancel = Rc::new(Cell::new(false));
             let previous = CURRENT.with(|c| c.borrow_mut().replace((job.clone(), cancel.clone())));
             if let Some((_, flag)) = previous {
@@ -140,13 +150,20 @@ async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
-async fn run_job(job: &str, options: &JobOptions, files: &[(String, Blob)], cancel: &Cell<bool>) -> FromWorker {
+async fn run_job(
+    job: &str,
+    options: &JobOptions,
+    files: &[(String, Blob)],
+    cancel: &Cell<bool>,
+) -> FromWorker {
     let failed = |reason: String, files: Vec<FileFacts>| FromWorker::Failed {
         job: job.to_string(),
         reason,
         files,
     };
-    let cancelled = || FromWorker::Cancelled { job: job.to_string() };
+    let cancelled = || FromWorker::Cancelled {
+        job: job.to_string(),
+    };
     let engine_options = match options.to_engine() {
         Ok(o) => o,
         Err(reason) => return failed(reason, vec![]),
@@ -156,7 +173,13 @@ async fn run_job(job: &str, options: &JobOptions, files: &[(String, Blob)], canc
     let mut ingest = Ingest::new();
     let mut before = 0u64;
     let mut buf = Vec::new();
-    let facts = |ingest: &Ingest| ingest.files().iter().map(FileFacts::from).collect::<Vec<_>>();
+    let facts = |ingest: &Ingest| {
+        ingest
+            .files()
+            .iter()
+            .map(FileFacts::from)
+            .collect::<Vec<_>>()
+    };
     for (name, blob) in files {
         let file = ingest.open_file(name);
         let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
@@ -214,7 +237,10 @@ async fn run_job(job: &str, options: &JobOptions, files: &[(String, Blob)], canc
             outcome: Box::new(Outcome::new(&report, &data, options.extended)),
         },
         Err(RunError::Cancelled) => cancelled(),
-        Err(e) => failed(e.to_string(), data.files.iter().map(FileFacts::from).collect()),
+        Err(e) => failed(
+            e.to_string(),
+            data.files.iter().map(FileFacts::from).collect(),
+        ),
     }
 }
 
