@@ -19,6 +19,7 @@ pub fn History() -> impl IntoView {
                 {move || if state.history_loaded.get() { "No reports yet." } else { "Loading…" }}
             </p>
             <Show when=move || !empty()>
+                <div class="table-wrap">
                 <table class="history-table" data-testid="history">
                     <caption class="visually-hidden">"Reports made in this browser"</caption>
                     <thead>
@@ -40,6 +41,7 @@ pub fn History() -> impl IntoView {
                         </For>
                     </tbody>
                 </table>
+                </div>
                 <p>
                     <button class="button small quiet" type="button" data-testid="clear-history" on:click=move |_| state.clear_history()>
                         "Clear all"

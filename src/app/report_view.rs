@@ -174,6 +174,7 @@ fn Inputs(files: Vec<FileFacts>) -> impl IntoView {
     view! {
         <details class="inputs-read">
             <summary>"Files read"</summary>
+            <div class="table-wrap">
             <table class="files">
                 <thead>
                     <tr>
@@ -197,6 +198,7 @@ fn Inputs(files: Vec<FileFacts>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
         </details>
     }
 }

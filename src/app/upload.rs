@@ -164,6 +164,7 @@ pub fn Inputs() -> impl IntoView {
                 </div>
             </div>
             <Show when=has_files>
+                <div class="table-wrap">
                 <table class="files" data-testid="file-list">
                     <caption class="visually-hidden">"Files added"</caption>
                     <thead>
@@ -181,6 +182,7 @@ pub fn Inputs() -> impl IntoView {
                         </For>
                     </tbody>
                 </table>
+                </div>
                 <div class="file-actions">
                     <button class="button small" type="button" on:click=move |_| state.clear_files()>
                         "Remove all files"
