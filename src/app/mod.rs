@@ -238,7 +238,22 @@ impl State {
                 .is_some_and(|(id, _)| id == job)
         };
         match message {
-            FromWorker::Ready => self.worker_ready.set(true),
+            FromWorker::Ready => {
+                self.worker_ready.set(true);
+                // A restarted worker never saw the headers the old one was still reading.
+                let checking: Vec<(u32, String)> = self.files.with_untracked(|files| {
+                    files
+                        .iter()
+                        .filter(|f| f.state == FileState::Checking)
+                        .map(|f| (f.token, f.name.clone()))
+                        .collect()
+                });
+                for (token, name) in checking {
+                    if let Some(blob) = self.blob(token) {
+                        worker_link::send(&ToWorker::Inspect { token, name }, &[blob]);
+                    }
+                }
+            }
             FromWorker::Inspected { token, kind, error } => self.files.update(|files| {
                 if let Some(f) = files.iter_mut().find(|f| f.token == token) {
                     f.state = match (kind, error) {
@@ -320,6 +335,7 @@ impl State {
     }
 
     fn on_worker_crash(&self, text: String) {
+        let was_ready = self.worker_ready.get_untracked();
         self.worker_ready.set(false);
         if let Some((job, _)) = self.running.get_untracked() {
             self.finish(
@@ -331,7 +347,15 @@ impl State {
             self.notice
                 .set(Some(format!("The report worker stopped: {text}")));
         }
-        worker_link::restart();
+        // A worker that never loaded would fail again: restart only one that had worked.
+        if was_ready {
+            worker_link::restart();
+        }
+    }
+
+    fn blob(&self, token: u32) -> Option<Blob> {
+        self.blobs
+            .with_value(|b| b.iter().find(|(t, _)| *t == token).map(|(_, b)| b.clone()))
     }
 
     fn update_record(

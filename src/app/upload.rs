@@ -158,7 +158,10 @@ pub fn Inputs() -> impl IntoView {
                             on:change=on_change
                         />
                     </label>
-                    <button class="button" type="button" data-testid="sample-data" on:click=move |_| state.use_sample()>
+                    <button class="button" type="button" data-testid="sample-data"
+                        disabled=move || state.running.with(Option::is_some)
+                        on:click=move |_| state.use_sample()
+                    >
                         "Try with sample data"
                     </button>
                 </div>
