@@ -288,6 +288,8 @@ struct FileReader {
     line: u64,
     /// csv-core has consumed bytes of a record it has not returned yet: it must finish it.
     core_mid_record: bool,
+    /// ... and some of them were more than line breaks (blank lines are not a record).
+    core_has_text: bool,
     line_ends: Vec<usize>,
     layout: Option<Layout>,
     /// Stores seen in this file, as a bitset over store indices.
@@ -311,6 +313,7 @@ impl FileReader {
             line_after_last_record: 1,
             line: 1,
             core_mid_record: false,
+            core_has_text: false,
             line_ends: Vec::new(),
             layout: None,
             seen: Vec::new(),
@@ -506,26 +509,38 @@ impl Ingest {
                 }
                 reader.core.set_line(reader.line);
             }
+            // One line at a time, so a quote left open is caught at the first line break.
+            let line_end = memchr::memchr(b'\n', input).map_or(input.len(), |i| i + 1);
             let (res, nin, nout, nend) = if reader.overflow {
                 reader.scratch.resize(4096, 0);
                 reader.scratch_ends.resize(64, 0);
-                reader
-                    .core
-                    .read_record(input, &mut reader.scratch, &mut reader.scratch_ends)
+                reader.core.read_record(
+                    &input[..line_end],
+                    &mut reader.scratch,
+                    &mut reader.scratch_ends,
+                )
             } else {
                 reader.core.read_record(
-                    input,
+                    &input[..line_end],
                     &mut reader.record[reader.record_len..],
                     &mut reader.ends[reader.ends_len..],
                 )
             };
-            let last_byte = input[..nin].last().copied();
+            let consumed = &input[..nin];
+            let last_byte = consumed.last().copied();
             input = &input[nin..];
             reader.line = reader.core.line();
             reader.core_mid_record = reader.core_mid_record || nin > 0;
+            reader.core_has_text |= consumed.iter().any(|&b| b != b'\n' && b != b'\r');
             if !reader.overflow {
                 reader.record_len += nout;
                 reader.ends_len += nend;
+            }
+            if res == R::InputEmpty && last_byte == Some(b'\n') && reader.core_has_text {
+                // A line ended inside a quoted field: no field of ours spans lines, so the
+                // quote is unbalanced. Skip the row and read on from the next line.
+                self.unbalanced_quote(file, reader)?;
+                continue;
             }
             match res {
                 R::InputEmpty => {
@@ -541,6 +556,7 @@ impl Ingest {
                 }
                 R::Record => {
                     reader.core_mid_record = false;
+                    reader.core_has_text = false;
                     let line = record_start_line(reader, last_byte);
                     let overflow = std::mem::take(&mut reader.overflow);
                     let (len, n_ends) = (reader.record_len, reader.ends_len);
@@ -632,6 +648,45 @@ impl Ingest {
         }
         reader.line_ends = ends;
         Ok(consumed)
+    }
+
+    /// Drops the record csv-core is in the middle of, after a line break inside quotes.
+    fn unbalanced_quote(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+    ) -> Result<(), FileProblem> {
+        let line_now = reader.core.line();
+        let snippet = if reader.overflow {
+            Vec::new()
+        } else {
+            let field = &reader.record
+                [reader.ends[..reader.ends_len].last().map_or(0, |&e| e)..reader.record_len];
+            field.trim_ascii_end().to_vec()
+        };
+        reader.core.reset();
+        reader.core.set_line(line_now);
+        reader.line = line_now;
+        reader.line_after_last_record = line_now;
+        (reader.record_len, reader.ends_len) = (0, 0);
+        reader.overflow = false;
+        reader.core_mid_record = false;
+        reader.core_has_text = false;
+        if reader.layout.is_none() {
+            let error = FileError::NotText {
+                hint: "its first row has an unclosed quote",
+            };
+            return Err(self.fail(file, reader, error));
+        }
+        self.files[file.0].rows += 1;
+        self.skip(
+            file,
+            line_now - 1,
+            Column::Row,
+            SkipReason::UnbalancedQuote,
+            &snippet,
+        );
+        Ok(())
     }
 
     /// A complete record from either path: the limits, then the header or a row.
@@ -1313,15 +1368,15 @@ mod tests {
             \r\n\
             2,active,2023-13-01 00:00:00\r\n\
             3,active";
-        let data = dataset_from_bytes(&[("s.csv", text.as_bytes())]).unwrap();
-        assert_eq!(skipped_lines(&data, SkipReason::BadStatus), [3]);
-        assert_eq!(skipped_lines(&data, SkipReason::TimestampOutOfRange), [6]);
-        assert_eq!(skipped_lines(&data, SkipReason::MissingFields), [7]);
-        let lf = text.replace("\r\n", "\n");
-        let data = dataset_from_bytes(&[("s.csv", lf.as_bytes())]).unwrap();
-        assert_eq!(skipped_lines(&data, SkipReason::BadStatus), [3]);
-        assert_eq!(skipped_lines(&data, SkipReason::TimestampOutOfRange), [6]);
-        assert_eq!(skipped_lines(&data, SkipReason::MissingFields), [7]);
+        // A quoted line break is an unclosed quote (no field of ours spans lines): line 3 is
+        // skipped, and line 4 is read as a row of its own.
+        for text in [text.to_string(), text.replace("\r\n", "\n")] {
+            let data = dataset_from_bytes(&[("s.csv", text.as_bytes())]).unwrap();
+            assert_eq!(skipped_lines(&data, SkipReason::UnbalancedQuote), [3]);
+            assert_eq!(skipped_lines(&data, SkipReason::BadStatus), [4]);
+            assert_eq!(skipped_lines(&data, SkipReason::TimestampOutOfRange), [6]);
+            assert_eq!(skipped_lines(&data, SkipReason::MissingFields), [7]);
+        }
     }
 
     #[test]
@@ -1366,6 +1421,35 @@ mod tests {
         assert_eq!(data.hours(store).len(), 1);
         assert_eq!(data.files[0].rows, 10);
         assert_eq!(data.files[0].valid_rows, 1);
+    }
+
+    #[test]
+    fn an_unclosed_quote_loses_one_row_not_the_rest_of_the_file() {
+        let text = "store_id,status,timestamp_utc\n\
+            1,active,2024-11-04 10:00:00\n\
+            2,\"active,2024-11-04 11:00:00\n\
+            3,active,2024-11-04 12:00:00\n\
+            \"4\",\"active\",\"2024-11-04 12:00:00\"\n\
+            5,active,\"2024-11-04 12:00:00\r\n\
+            6,active,2024-11-04 12:00:00";
+        for chunk in [1, 2, 7, 4096] {
+            let data = read_chunked(&[("s.csv", text.as_bytes())], chunk);
+            let ids: Vec<&str> = (0..data.store_count() as StoreIdx)
+                .map(|s| data.store_id(s))
+                .collect();
+            assert_eq!(ids, ["1", "3", "4", "6"], "chunk {chunk}");
+            assert_eq!(
+                skipped_lines(&data, SkipReason::UnbalancedQuote),
+                [3, 6],
+                "chunk {chunk}"
+            );
+            let message = data.skips.get(SkipReason::UnbalancedQuote).examples[0].to_string();
+            assert!(message.starts_with("s.csv, line 3, (row): a quote opened in this row (at `active,2024-11-04 11:00:00`)"), "{message}");
+            assert_eq!(data.files[0].rows, 6);
+        }
+        let err =
+            dataset_from_bytes(&[("h.csv", b"store_id,\"status\ntimestamp_utc\n")]).unwrap_err();
+        assert!(err.to_string().contains("unclosed quote"), "{err}");
     }
 
     #[test]
@@ -1527,7 +1611,11 @@ mod tests {
             ingest.finish()
         };
         let reference = read(usize::MAX, true);
-        assert_eq!(reference.store_count(), 5);
+        assert_eq!(
+            reference.store_count(),
+            4,
+            "1, 2, 4 and 8; 6 has an unclosed quote"
+        );
         assert!(reference.skips.total() >= 4);
         for chunk in (1..40).chain([usize::MAX]) {
             for csv_core_only in [false, true] {

@@ -16,9 +16,10 @@ pub mod timeline;
 pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
 pub use ingest::{dataset_from_bytes, Dataset, FileId, FileKind, FileSummary, Ingest, StoreIdx};
+#[cfg(not(target_arch = "wasm32"))]
+pub use report::analyse_parallel;
 pub use report::{
-    analyse, analyse_parallel, write_csv, Analyser, Options, Quality, Report, StoreReport,
-    StoreTimeline, Window,
+    analyse, write_csv, Analyser, Options, Quality, Report, StoreReport, StoreTimeline, Window,
 };
 pub use time::{format_timestamp, parse_timestamp, Micros};
 pub use timeline::{Interpolation, Observation, Segment, State, Tick, Timeline, Totals};
