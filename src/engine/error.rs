@@ -14,6 +14,7 @@ use super::ingest::FileKind;
 pub enum SkipReason {
     MissingFields,
     RowTooLong,
+    UnbalancedQuote,
     NotUtf8,
     EmptyStoreId,
     BadStatus,
@@ -28,9 +29,10 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 13] = [
+    pub const ALL: [SkipReason; 14] = [
         SkipReason::MissingFields,
         SkipReason::RowTooLong,
+        SkipReason::UnbalancedQuote,
         SkipReason::NotUtf8,
         SkipReason::EmptyStoreId,
         SkipReason::BadStatus,
@@ -49,6 +51,7 @@ impl SkipReason {
         match self {
             SkipReason::MissingFields => "missing fields",
             SkipReason::RowTooLong => "row too long",
+            SkipReason::UnbalancedQuote => "unclosed quote",
             SkipReason::NotUtf8 => "not UTF-8",
             SkipReason::EmptyStoreId => "empty store_id",
             SkipReason::BadStatus => "unknown status",
@@ -68,6 +71,10 @@ impl SkipReason {
         match self {
             SkipReason::MissingFields => format!("the row has only {value} field(s)"),
             SkipReason::RowTooLong => format!("the row is longer than {value}; skipped unread"),
+            SkipReason::UnbalancedQuote => format!(
+                "a quote opened in this row (at `{value}`) is not closed on its line; \
+                 the row is skipped and reading goes on with the next line"
+            ),
             SkipReason::NotUtf8 => format!("`{value}` is not UTF-8 text"),
             SkipReason::EmptyStoreId => "the store_id is empty".to_string(),
             SkipReason::BadStatus => {

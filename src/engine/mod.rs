@@ -1,9 +1,10 @@
 //! The uptime engine: everything that decides a number lives here, once (SPEC §1–§7).
 //!
 //! Pure: bytes in through [`Ingest`], a [`Report`] and per-store [`Timeline`]s out, CSV
-//! written to any `io::Write`. No web, no clock, no file system, no threads, and no panic
-//! on any input. Compiles natively and to `wasm32-unknown-unknown`; the CLI and the web
-//! worker are thin shells over it.
+//! written to any `io::Write`. No web, no clock, no file system, and no panic on any input.
+//! Compiles natively and to `wasm32-unknown-unknown`; the CLI and the web worker are thin
+//! shells over it. Threads only in [`analyse_parallel`] (native), which shares out the same
+//! per-store function and joins the parts in order.
 
 pub mod business;
 pub mod error;
@@ -15,6 +16,8 @@ pub mod timeline;
 pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
 pub use ingest::{dataset_from_bytes, Dataset, FileId, FileKind, FileSummary, Ingest, StoreIdx};
+#[cfg(not(target_arch = "wasm32"))]
+pub use report::analyse_parallel;
 pub use report::{
     analyse, write_csv, Analyser, Options, Quality, Report, StoreReport, StoreTimeline, Window,
 };

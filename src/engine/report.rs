@@ -248,53 +248,146 @@ pub fn analyse(
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Report, RunError> {
     let mut analyser = Analyser::new(data, options)?;
-    let now = analyser.now;
+    let listed = listed_stores(data);
+    let of = listed.len();
+    let reports = store_reports(&mut analyser, &listed, &mut |done| {
+        observe(Progress::Computed { stores: done, of })
+    })?;
+    let _ = observe(Progress::Computed { stores: of, of });
+    Ok(assemble(data, analyser.now, options, reports))
+}
+
+/// [`analyse`] with the stores shared out over `threads` threads: the same report, byte for
+/// byte (each store is computed by the same function, and the parts are joined in order).
+/// Native only: the page's worker is single-threaded. `observe` runs on this thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn analyse_parallel(
+    data: &Dataset,
+    options: Options,
+    threads: usize,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<Report, RunError> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut analyser = Analyser::new(data, options)?;
+    let listed = listed_stores(data);
+    let of = listed.len();
+    let parts: Vec<&[StoreIdx]> = listed.chunks(of.div_ceil(threads.max(1)).max(1)).collect();
+    let Some((first, rest)) = parts.split_first() else {
+        return Ok(assemble(data, analyser.now, options, Vec::new()));
+    };
+    let stop = AtomicBool::new(false);
+    let reports = std::thread::scope(|scope| {
+        let others: Vec<_> = rest
+            .iter()
+            .map(|part| {
+                let stop = &stop;
+                scope.spawn(move || {
+                    let mut analyser = Analyser::new(data, options)?;
+                    store_reports(&mut analyser, part, &mut |_| {
+                        if stop.load(Ordering::Relaxed) {
+                            ControlFlow::Break(())
+                        } else {
+                            ControlFlow::Continue(())
+                        }
+                    })
+                })
+            })
+            .collect();
+        let mine = store_reports(&mut analyser, first, &mut |done| {
+            let flow = observe(Progress::Computed {
+                stores: done * parts.len(),
+                of,
+            });
+            if flow.is_break() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            flow
+        });
+        let mut all = mine;
+        for handle in others {
+            let part = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            all = match (all, part) {
+                (Ok(mut all), Ok(part)) => {
+                    all.extend(part);
+                    Ok(all)
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+        }
+        all
+    })?;
+    let _ = observe(Progress::Computed { stores: of, of });
+    Ok(assemble(data, analyser.now, options, reports))
+}
+
+/// The stores the report lists (SPEC §2: at least one valid poll), sorted by id bytes.
+fn listed_stores(data: &Dataset) -> Vec<StoreIdx> {
     let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx)
         .filter(|&s| data.poll_count(s) > 0)
         .collect();
     listed.sort_unstable_by(|&a, &b| data.store_id(a).as_bytes().cmp(data.store_id(b).as_bytes()));
+    listed
+}
 
-    let mut quality = Quality {
-        stores_without_polls: data.store_count() - listed.len(),
-        ..Quality::default()
-    };
-    let mut stores = Vec::with_capacity(listed.len());
-    for (done, &store) in listed.iter().enumerate() {
-        if done % 256 == 0
-            && observe(Progress::Computed {
-                stores: done,
-                of: listed.len(),
-            })
-            .is_break()
-        {
+fn store_reports(
+    analyser: &mut Analyser<'_>,
+    stores: &[StoreIdx],
+    tick: &mut dyn FnMut(usize) -> ControlFlow<()>,
+) -> Result<Vec<StoreReport>, RunError> {
+    let mut reports = Vec::with_capacity(stores.len());
+    for (done, &store) in stores.iter().enumerate() {
+        if done % 256 == 0 && tick(done).is_break() {
             return Err(RunError::Cancelled);
         }
-        let report = analyser.store_report(store);
+        reports.push(analyser.store_report(store));
+    }
+    Ok(reports)
+}
+
+fn assemble(data: &Dataset, now: Micros, options: Options, stores: Vec<StoreReport>) -> Report {
+    let mut quality = Quality {
+        stores_without_polls: data.store_count() - stores.len(),
+        ..Quality::default()
+    };
+    for report in &stores {
         quality.stores_hours_defaulted += usize::from(report.hours_defaulted);
         quality.stores_zone_defaulted += usize::from(report.zone_defaulted);
         quality.stores_no_data += usize::from(report.no_data);
-        let polls = data.polls(store);
+        let polls = data.polls(report.store);
         quality.polls_after_now +=
             polls.len() - polls.partition_point(|&p| unpack_poll(p).0 <= now);
-        stores.push(report);
     }
-    let _ = observe(Progress::Computed {
-        stores: listed.len(),
-        of: listed.len(),
-    });
-    Ok(Report {
+    Report {
         now,
         options,
         stores,
         quality,
-    })
+    }
 }
 
 /// `value / unit` with two decimals, rounded half up, from exact ticks (SPEC §6).
 pub fn format_hundredths(value: Tick, unit: Micros) -> String {
-    let unit = unit * TICKS_PER_MICRO;
-    let hundredths = (value * 100 + unit / 2).div_euclid(unit);
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    Hundredths::of(value, unit).to_string()
+}
+
+/// A non-negative number in hundredths, written with exactly two decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hundredths(pub i64);
+
+impl Hundredths {
+    /// `value / unit`, rounded half up.
+    pub fn of(value: Tick, unit: Micros) -> Hundredths {
+        let unit = unit * TICKS_PER_MICRO;
+        Hundredths((value * 100 + unit / 2).div_euclid(unit))
+    }
+}
+
+impl std::fmt::Display for Hundredths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
 }
 
 /// `100 * part / whole` with two decimals, or empty when `whole` is zero.
@@ -349,7 +442,7 @@ pub fn write_csv(
                 write!(
                     out,
                     ",{}",
-                    format_hundredths(pick(row.window(window)), window.unit())
+                    Hundredths::of(pick(row.window(window)), window.unit())
                 )?;
             }
         }
@@ -513,6 +606,46 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, RunError::NoValidPolls);
+    }
+
+    #[test]
+    fn parallel_analysis_writes_the_same_bytes() {
+        use crate::generate::{GenConfig, GeneratedData};
+        let generated = GeneratedData::generate(GenConfig::public_like(7, 300));
+        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut status).unwrap();
+        generated.write_hours(&mut hours).unwrap();
+        generated.write_timezones(&mut zones).unwrap();
+        let data = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
+        let csv = |report: &Report| {
+            let mut out = Vec::new();
+            write_csv(report, &data, true, &mut out).unwrap();
+            out
+        };
+        let sequential = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+        assert!(sequential.stores.len() > 250);
+        for threads in [1, 2, 3, 7, 1000] {
+            let parallel = analyse_parallel(&data, Options::default(), threads, &mut |_| {
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            assert_eq!(parallel.stores, sequential.stores, "{threads} threads");
+            assert_eq!(parallel.quality, sequential.quality, "{threads} threads");
+            assert_eq!(csv(&parallel), csv(&sequential), "{threads} threads");
+        }
+        let cancelled =
+            analyse_parallel(
+                &data,
+                Options::default(),
+                2,
+                &mut |_| ControlFlow::Break(()),
+            );
+        assert_eq!(cancelled.unwrap_err(), RunError::Cancelled);
     }
 
     #[test]

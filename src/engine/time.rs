@@ -148,6 +148,66 @@ impl<'a> Cursor<'a> {
 /// Parses `timestamp_utc` (SPEC §1): `YYYY-MM-DD HH:MM[:SS[.fraction]]`, space or `T`,
 /// then nothing, ` UTC`, `Z`, or an offset `±HH:MM` / `±HHMM`. Surrounding spaces are ignored.
 pub fn parse_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
+    if let Some(t) = parse_export_timestamp(text) {
+        return Ok(t);
+    }
+    parse_any_timestamp(text)
+}
+
+/// The exports' own layout, `YYYY-MM-DD HH:MM:SS[.ffffff] UTC`, read at fixed positions:
+/// it is one row in every status row. `None` for anything else, including invalid values,
+/// which the general parser then reads or explains.
+fn parse_export_timestamp(text: &[u8]) -> Option<Micros> {
+    let (head, rest) = text.split_at_checked(19)?;
+    let digit = |i: usize| -> Option<u32> {
+        let d = head[i].wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b' '
+        || head[13] != b':'
+        || head[16] != b':'
+    {
+        return None;
+    }
+    let year = i64::from(two(0)? * 100 + two(2)?);
+    let (month, day) = (two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let mut fraction = 0i64;
+    let mut rest = rest;
+    if let [b'.', after @ ..] = rest {
+        let n = after.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 || n > 6 {
+            return None;
+        }
+        for &b in &after[..n] {
+            fraction = fraction * 10 + i64::from(b - b'0');
+        }
+        fraction *= 10i64.pow(6 - n as u32);
+        rest = &after[n..];
+    }
+    if !(rest.is_empty() || rest == b" UTC") {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(
+        days * MICROS_PER_DAY
+            + i64::from(hour) * MICROS_PER_HOUR
+            + i64::from(minute) * MICROS_PER_MINUTE
+            + i64::from(second) * MICROS_PER_SECOND
+            + fraction,
+    )
+}
+
+fn parse_any_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
     let text = text.trim_ascii();
     if text.is_empty() {
         return Err(TimeProblem::Empty);
@@ -388,6 +448,48 @@ mod tests {
             assert_eq!(parse_timestamp(text.as_bytes()), Err(problem), "{text}");
         }
         assert!(parse_timestamp(b"2024-02-29 00:00:00").is_ok());
+    }
+
+    #[test]
+    fn the_export_fast_path_agrees_with_the_general_parser() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let pieces: [&[&str]; 8] = [
+            &["2024", "0000", "9999", "1999"],
+            &["-"],
+            &["01", "02", "12", "13", "00"],
+            &["-"],
+            &["01", "28", "29", "30", "31", "32", "00"],
+            &[
+                " 00:00:00",
+                " 23:59:59",
+                " 24:00:00",
+                " 12:60:00",
+                " 12:00:60",
+                "T12:00:00",
+            ],
+            &["", ".5", ".123456", ".1234567", ".", ".12x"],
+            &["", " UTC", " utc", "Z", " UTC ", "+01:00"],
+        ];
+        for _ in 0..20_000 {
+            let text: String = pieces
+                .iter()
+                .map(|p| p[next() as usize % p.len()])
+                .collect();
+            let fast = parse_export_timestamp(text.as_bytes());
+            let general = parse_any_timestamp(text.as_bytes());
+            if let Some(t) = fast {
+                assert_eq!(general, Ok(t), "{text}");
+            }
+            assert_eq!(parse_timestamp(text.as_bytes()), general, "{text}");
+        }
+        assert!(parse_export_timestamp(b"2023-01-22 12:09:39.388884 UTC").is_some());
+        assert!(parse_export_timestamp(b"2023-01-22 12:09:39").is_some());
     }
 
     #[test]
