@@ -108,8 +108,10 @@ pub fn Run() -> impl IntoView {
                 <span class="hint">
                     {move || if busy() {
                         "A report is running…"
-                    } else if nothing_to_run() {
+                    } else if nothing_to_run() && state.files.with(Vec::is_empty) {
                         "Add files to start."
+                    } else if nothing_to_run() {
+                        "No usable file yet: see the file list above."
                     } else {
                         ""
                     }}
