@@ -103,7 +103,6 @@ fn kind_label(kind: InputKind) -> &'static str {
 pub fn Inputs() -> impl IntoView {
     let state = use_state();
     let dragging = state.dragging;
-    let input_ref: NodeRef<leptos::html::Input> = NodeRef::new();
     let on_change = move |e: ev::Event| {
         let Some(input) = e
             .target()
@@ -154,7 +153,6 @@ pub fn Inputs() -> impl IntoView {
                             accept=".csv,text/csv,text/plain"
                             class="visually-hidden"
                             data-testid="file-input"
-                            node_ref=input_ref
                             on:change=on_change
                         />
                     </label>
