@@ -20,6 +20,12 @@ pub fn Run() -> impl IntoView {
     };
     let busy = move || state.running.with(Option::is_some);
     let nothing_to_run = move || !state.files.with(|f| f.iter().any(super::InputFile::usable));
+    // A file whose header is still being read would otherwise be left out of the report.
+    let checking = move || {
+        state
+            .files
+            .with(|f| f.iter().any(|f| f.state == super::FileState::Checking))
+    };
 
     view! {
         <section class="panel run" aria-labelledby="run-title">
@@ -100,7 +106,7 @@ pub fn Run() -> impl IntoView {
                     class="button primary big"
                     type="button"
                     data-testid="generate"
-                    disabled=move || busy() || nothing_to_run()
+                    disabled=move || busy() || checking() || nothing_to_run()
                     on:click=move |_| state.generate()
                 >
                     "Generate report"
@@ -108,6 +114,8 @@ pub fn Run() -> impl IntoView {
                 <span class="hint">
                     {move || if busy() {
                         "A report is running…"
+                    } else if checking() {
+                        "Checking files…"
                     } else if nothing_to_run() && state.files.with(Vec::is_empty) {
                         "Add files to start."
                     } else if nothing_to_run() {

@@ -135,3 +135,25 @@ test("without a status file the report fails with the engine's reason", async ()
   assert.equal(await reportStatus(page), "Failed");
   await context.close();
 });
+
+test("ids with markup are shown as text, never run", async () => {
+  const dir = join(DATA_DIR, "markup");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "polls.csv");
+  writeFileSync(
+    file,
+    'store_id,status,timestamp_utc\n"<img src=x onerror=""window.__ran=1"">",active,2024-10-14 10:00:00\n=1+1,inactive,2024-10-14 11:00:00\n',
+  );
+  const { page, context, errors } = await openPage(browser);
+  page.on("dialog", (d) => errors.push(`dialog: ${d.message()}`));
+  await chooseFiles(page, [file]);
+  await waitForFileKinds(page, 1);
+  const csv = await generateAndDownload(page);
+  assert.ok(csv.equals(cliReport([file])));
+  await page.getByTestId("quality").locator("summary").first().click();
+  assert.match(await page.getByTestId("quality").innerText(), /<img src=x onerror="window.__ran=1">/);
+  assert.equal(await page.locator("img").count(), 0);
+  assert.equal(await page.evaluate(() => window.__ran), undefined);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
