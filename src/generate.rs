@@ -190,6 +190,18 @@ enum HoursLine {
     Bad { owner: Owner, kind: u8 },
 }
 
+/// A store's valid hours as lines of the hours file (`short`: written as `HH:MM`).
+fn hours_lines(owner: Owner, hours: &[GenHours], short: bool) -> Vec<HoursLine> {
+    hours
+        .iter()
+        .map(|&hours| HoursLine::Row {
+            owner,
+            hours,
+            short,
+        })
+        .collect()
+}
+
 /// A generated data set: what the files say and what the engine should read from them.
 #[derive(Debug, Clone)]
 pub struct GeneratedData {
@@ -728,16 +740,7 @@ impl GeneratedData {
                 zone_groups.push(zone_lines);
             }
             if !hours.is_empty() {
-                hours_groups.push(
-                    hours
-                        .iter()
-                        .map(|&h| HoursLine::Row {
-                            owner,
-                            hours: h,
-                            short,
-                        })
-                        .collect(),
-                );
+                hours_groups.push(hours_lines(owner, &hours, short));
             }
             stores.push(GenStore {
                 id: ids.next(),
@@ -774,16 +777,7 @@ impl GeneratedData {
                 }]);
             }
             if !hours.is_empty() {
-                hours_groups.push(
-                    hours
-                        .iter()
-                        .map(|&h| HoursLine::Row {
-                            owner,
-                            hours: h,
-                            short,
-                        })
-                        .collect(),
-                );
+                hours_groups.push(hours_lines(owner, &hours, short));
             }
             extra_store_ids.push(ids.next());
         }

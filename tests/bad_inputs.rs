@@ -2,26 +2,15 @@
 //! what the user sees; whenever the problem is in rows, the rest of the data is reported.
 //! (The README's "What happens if …" table is this file in words.)
 
+mod common;
+use common::{scratch, write};
+
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const GOOD_STATUS: &str = "store_id,status,timestamp_utc\n\
     good-1,active,2024-11-04 10:00:00 UTC\n\
     good-2,inactive,2024-11-04 11:00:00 UTC\n";
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("store-uptime-bad-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_string_lossy().into_owned()
-}
 
 struct Run {
     code: i32,
