@@ -11,6 +11,18 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 step "CLI and data generator (the tests compare the page's CSV with the CLI's)"
 cargo build --locked --release --bin store-uptime --bin gen-data
 
+step "public/sample/ is what gen-data --preset sample writes"
+sample_check=$(mktemp -d)
+target/release/gen-data --preset sample --out "$sample_check" >/dev/null
+for f in store_status.csv menu_hours.csv timezones.csv; do
+  if ! cmp -s "$sample_check/$f" "public/sample/$f"; then
+    echo "public/sample/$f is stale: run target/release/gen-data --preset sample --out public/sample" >&2
+    rm -rf "$sample_check"
+    exit 1
+  fi
+done
+rm -rf "$sample_check"
+
 step "release build of the page (trunk, offline)"
 cargo fetch --locked
 trunk build --release --offline
