@@ -21,7 +21,7 @@ fn status_class(status: ReportStatus) -> &'static str {
 /// A symbol beside each status word, so colour is never the only signal.
 pub fn status_icon(status: ReportStatus) -> &'static str {
     match status {
-        ReportStatus::Running => "⏳",
+        ReportStatus::Running => "↻",
         ReportStatus::Complete => "✓",
         ReportStatus::Failed => "✗",
         ReportStatus::Cancelled => "■",
