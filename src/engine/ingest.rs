@@ -198,6 +198,7 @@ fn uuid_value(id: &[u8]) -> Option<u128> {
 }
 
 /// Eight lowercase hex digits as a number, eight bytes at a time (SWAR).
+#[inline(always)]
 fn hex8(digits: [u8; 8]) -> Option<u32> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

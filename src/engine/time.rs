@@ -159,11 +159,8 @@ pub fn parse_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
 /// which the general parser then reads or explains.
 fn parse_export_timestamp(text: &[u8]) -> Option<Micros> {
     let (head, rest) = text.split_at_checked(19)?;
-    let digit = |i: usize| -> Option<u32> {
-        let d = head[i].wrapping_sub(b'0');
-        (d < 10).then_some(u32::from(d))
-    };
-    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let head: &[u8; 19] = head.try_into().ok()?;
+    let two = |i: usize| two_digits(head[i], head[i + 1]);
     if head[4] != b'-'
         || head[7] != b'-'
         || head[10] != b' '
@@ -205,6 +202,13 @@ fn parse_export_timestamp(text: &[u8]) -> Option<Micros> {
             + i64::from(second) * MICROS_PER_SECOND
             + fraction,
     )
+}
+
+/// Two ASCII digits as a number.
+#[inline(always)]
+fn two_digits(tens: u8, ones: u8) -> Option<u32> {
+    let (t, o) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (t < 10 && o < 10).then_some(u32::from(t) * 10 + u32::from(o))
 }
 
 fn parse_any_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
