@@ -319,7 +319,6 @@ impl Outcome {
         let csv = String::from_utf8(csv)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 
-        let (mut up, mut business) = (0i128, 0i128);
         let mut quality = QualityFacts {
             stores_hours_defaulted: report.quality.stores_hours_defaulted as u64,
             stores_zone_defaulted: report.quality.stores_zone_defaulted as u64,
@@ -329,9 +328,6 @@ impl Outcome {
             ..QualityFacts::default()
         };
         for row in &report.stores {
-            let week = row.window(Window::Week);
-            up += i128::from(week.up);
-            business += i128::from(week.business());
             let id = || data.store_id(row.store).to_string();
             if row.hours_defaulted && quality.hours_defaulted_examples.len() < STORE_EXAMPLES {
                 quality.hours_defaulted_examples.push(id());
@@ -359,7 +355,11 @@ impl Outcome {
             polls: data.total_polls() as u64,
             now: format_timestamp(report.now),
             now_given: report.options.now.is_some(),
-            fleet_uptime_pct_last_week: (business > 0).then(|| percent(up, business)),
+            fleet_uptime_pct_last_week: {
+                let week = report.fleet_totals(Window::Week);
+                (week.business() > 0)
+                    .then(|| engine::report::format_percent(week.up, week.business()))
+            },
             rows_skipped: data.skips.total(),
         };
         Outcome {
@@ -369,12 +369,6 @@ impl Outcome {
             files: data.files.iter().map(FileFacts::from).collect(),
         }
     }
-}
-
-/// `100 * part / whole` with two decimals, rounded half up.
-fn percent(part: i128, whole: i128) -> String {
-    let hundredths = (part * 10_000 + whole / 2) / whole;
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
 /// The defaults that apply because an optional file is absent (SPEC §2), in words.

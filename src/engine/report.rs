@@ -107,6 +107,20 @@ pub struct Report {
     pub quality: Quality,
 }
 
+impl Report {
+    /// The whole fleet's up, down and no-data time in `window`: the sum of the stores'.
+    pub fn fleet_totals(&self, window: Window) -> Totals {
+        self.stores
+            .iter()
+            .map(|s| s.window(window))
+            .fold(Totals::default(), |a, t| Totals {
+                up: a.up + t.up,
+                down: a.down + t.down,
+                no_data: a.no_data + t.no_data,
+            })
+    }
+}
+
 /// Computes timelines for one dataset, `now` and options; caches zone clocks.
 pub struct Analyser<'a> {
     data: &'a Dataset,
@@ -646,6 +660,23 @@ mod tests {
                 &mut |_| ControlFlow::Break(()),
             );
         assert_eq!(cancelled.unwrap_err(), RunError::Cancelled);
+    }
+
+    #[test]
+    fn fleet_totals_are_the_sum_of_the_stores() {
+        let status = "store_id,status,timestamp_utc\n\
+            1,active,2024-10-14 10:00:00\n2,inactive,2024-10-14 10:00:00\n";
+        let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
+        let report = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+        let week = report.fleet_totals(Window::Week);
+        assert_eq!(week.up, to_ticks(MICROS_PER_WEEK));
+        assert_eq!(week.down, to_ticks(MICROS_PER_WEEK));
+        assert_eq!(format_percent(week.up, week.business()), "50.00");
     }
 
     #[test]
