@@ -68,6 +68,9 @@ pub struct GenConfig {
     pub nasty: bool,
     /// A UTC interval `[start, end)` in which (almost) every store polls inactive.
     pub fleet_outage: Option<(Micros, Micros)>,
+    /// Read `fleet_outage` as each store's local wall time rather than UTC, so every store
+    /// is down at the same local hour of the week (the fleet heatmap's known hot cell).
+    pub outage_local: bool,
 }
 
 /// `2024-10-14 23:55:18.727055 UTC`: the latest poll of the real 2024 status file.
@@ -93,6 +96,7 @@ impl GenConfig {
             precision: Precision::Micros,
             nasty: true,
             fleet_outage: None,
+            outage_local: false,
         }
     }
 
@@ -649,7 +653,12 @@ impl StoreModel {
             return rng.chance(0.01);
         }
         if let Some((a, b)) = config.fleet_outage {
-            if a <= t && t < b {
+            let at = if config.outage_local {
+                t + utc_offset(self.zone, t)
+            } else {
+                t
+            };
+            if a <= at && at < b {
                 return rng.chance(0.03);
             }
         }

@@ -17,7 +17,7 @@ const USAGE: &str = "\
 usage: gen-data [--preset public|sample] [--stores N] [--days D] [--seed S]
                 [--poll-minutes M | --polls-per-hour F] [--ids uuid|integer]
                 [--clean] [--whole-minutes] [--end TIMESTAMP]
-                [--fleet-outage START,END] --out DIR
+                [--fleet-outage START,END [--outage-local]] --out DIR
 
 Writes store_status.csv, menu_hours.csv and timezones.csv into DIR.
   --preset public   the 1x benchmark set: 14 000 stores, 8 days, ~1.8 M polls
@@ -25,6 +25,7 @@ Writes store_status.csv, menu_hours.csv and timezones.csv into DIR.
 Without a preset: 300 stores, 8 days, seed 1, hourly polls, UUID ids, nasty rows
 (invalid rows and odd layouts; --clean turns them off), ending at
 2024-10-14 23:55:18.727055 UTC. Options after --preset override it.
+--outage-local reads the --fleet-outage times as each store's local wall time.
 Timestamps as in the data: '2024-10-11 23:30:00' (UTC), or with 'T', 'Z', '+02:00'.";
 
 fn main() -> ExitCode {
@@ -109,6 +110,7 @@ fn parse_args(args: &[String]) -> Result<Option<(GenConfig, PathBuf)>, String> {
                 }
                 config.fleet_outage = Some((a, b));
             }
+            "--outage-local" => config.outage_local = true,
             "--out" | "-o" => out = Some(PathBuf::from(value(arg)?)),
             other => return Err(format!("unknown argument `{other}`")),
         }

@@ -8,6 +8,7 @@
 
 pub mod business;
 pub mod error;
+pub mod fleet;
 pub mod ingest;
 pub mod report;
 pub mod time;

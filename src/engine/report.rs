@@ -232,9 +232,25 @@ impl<'a> Analyser<'a> {
         }
     }
 
+    /// The zone clock the timelines of `zone` are built with (cached).
+    pub fn zone_clock(&mut self, zone: Tz) -> &ZoneClock {
+        let first_day = self.week_start.div_euclid(MICROS_PER_DAY) - 2;
+        let last_day = self.now.div_euclid(MICROS_PER_DAY) + 1;
+        self.clocks
+            .entry(zone)
+            .or_insert_with(|| ZoneClock::covering(zone, first_day, last_day))
+    }
+
     /// The report line of one store: sums over its timeline.
     pub fn store_report(&mut self, store: StoreIdx) -> StoreReport {
         let st = self.timeline(store);
+        self.report_of(&st)
+    }
+
+    /// The report line of a timeline this analyser built (the fleet view reuses the
+    /// timeline for its charts, so both come from one computation).
+    pub fn report_of(&self, st: &StoreTimeline) -> StoreReport {
+        let store = st.store;
         let now = to_ticks(self.now);
         let totals = Window::ALL.map(|w| st.timeline.totals(now - to_ticks(w.span()), now));
         let observations_last_week = st
@@ -337,7 +353,7 @@ pub fn analyse_parallel(
 }
 
 /// The stores the report lists (SPEC §2: at least one valid poll), sorted by id bytes.
-fn listed_stores(data: &Dataset) -> Vec<StoreIdx> {
+pub(crate) fn listed_stores(data: &Dataset) -> Vec<StoreIdx> {
     let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx)
         .filter(|&s| data.poll_count(s) > 0)
         .collect();
@@ -360,7 +376,12 @@ fn store_reports(
     Ok(reports)
 }
 
-fn assemble(data: &Dataset, now: Micros, options: Options, stores: Vec<StoreReport>) -> Report {
+pub(crate) fn assemble(
+    data: &Dataset,
+    now: Micros,
+    options: Options,
+    stores: Vec<StoreReport>,
+) -> Report {
     let mut quality = Quality {
         stores_without_polls: data.store_count() - stores.len(),
         ..Quality::default()

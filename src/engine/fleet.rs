@@ -1,0 +1,537 @@
+//! The fleet view's model (issue 4): per store the report row plus its week split into
+//! local calendar days, and for the fleet the uptime histogram and the hour-of-week
+//! downtime heatmap — all summed, in one pass, from the same [`Timeline`] the report's
+//! numbers come from, so the table, the bars, the heatmap and the CSV cannot disagree.
+//! Also one store's detail on demand (segments by local day, polls, offset changes).
+//!
+//! Pure like the rest of the engine: no web, no clock, no panic on any input.
+
+use std::ops::ControlFlow;
+
+use chrono_tz::Tz;
+use rustc_hash::FxHashMap;
+
+use super::business::{utc_offset, ZoneClock};
+use super::error::RunError;
+use super::ingest::{unpack_poll, Dataset, StoreIdx};
+use super::report::{assemble, listed_stores, Analyser, Options, Report, StoreReport, Window};
+use super::time::{weekday_of_days, Micros, MICROS_PER_DAY, MICROS_PER_HOUR};
+use super::timeline::{to_ticks, Segment, State, Tick, Timeline, Totals, TICKS_PER_MICRO};
+use super::Progress;
+
+/// 7 weekdays × 24 local hours, Monday 00:00 first (SPEC §1: 0 = Monday).
+pub const HOURS_OF_WEEK: usize = 168;
+/// The uptime histogram: [0, 10) %, [10, 20) %, …, [90, 100] %.
+pub const HISTOGRAM_BINS: usize = 10;
+
+const TICKS_PER_HOUR: Tick = MICROS_PER_HOUR * TICKS_PER_MICRO;
+
+/// One local calendar day of a store's week: `span` is how much of the day lies inside
+/// the week (the first and last days are usually partial).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayTotals {
+    /// Days since 1970-01-01 on the store's wall clock.
+    pub day: i64,
+    pub span: Tick,
+    pub totals: Totals,
+}
+
+/// Up and down business time in one hour-of-week cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CellTotals {
+    pub up: Tick,
+    pub down: Tick,
+}
+
+impl CellTotals {
+    /// Observed business time: the heatmap's denominator (no-data time has no status).
+    pub fn observed(&self) -> Tick {
+        self.up + self.down
+    }
+}
+
+/// One store of the fleet: its report row and its week by local day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetStore {
+    pub report: StoreReport,
+    /// In date order.
+    pub days: Vec<DayTotals>,
+}
+
+/// The whole fleet's model; `stores` is in report order (by id, SPEC §7).
+#[derive(Debug, Clone, Default)]
+pub struct Fleet {
+    pub stores: Vec<FleetStore>,
+    /// [`HOURS_OF_WEEK`] cells.
+    pub heat: Vec<CellTotals>,
+    /// Per cell, the stores (index into `stores`) with downtime in it, and how much.
+    pub cell_stores: Vec<Vec<(u32, Tick)>>,
+    /// Stores by uptime % last week; stores without observed business time are not binned.
+    pub histogram: [u32; HISTOGRAM_BINS],
+    /// The zone most stores are in (ties: the first name in byte order).
+    pub common_zone: Option<Tz>,
+    /// Stores with any downtime in the last day.
+    pub down_last_day: u32,
+}
+
+/// The histogram bin of a store's uptime last week, `None` without observed time.
+pub fn uptime_bin(report: &StoreReport) -> Option<usize> {
+    let week = report.window(Window::Week);
+    let observed = week.up + week.down;
+    if observed <= 0 {
+        return None;
+    }
+    // i128: ticks × 10 cannot overflow, whatever the window.
+    Some(((i128::from(week.up) * 10 / i128::from(observed)) as usize).min(HISTOGRAM_BINS - 1))
+}
+
+/// Calls `f(start, end, local_hour, state)` for every piece of `timeline`, cut where the
+/// zone's offset changes and at every local hour boundary. `local_hour` counts hours since
+/// 1970-01-01 00:00 on the wall clock, so the piece's local day and hour follow from it.
+fn for_each_local_hour(
+    timeline: &Timeline,
+    clock: &ZoneClock,
+    mut f: impl FnMut(Tick, Tick, i64, State),
+) {
+    let stretches = &clock.stretches;
+    let mut k = 0;
+    for s in &timeline.segments {
+        let mut t = s.start;
+        while t < s.end {
+            while k < stretches.len() && to_ticks(stretches[k].end) <= t {
+                k += 1;
+            }
+            let (offset, stretch_end) = match stretches.get(k) {
+                Some(st) if to_ticks(st.start) <= t => (to_ticks(st.offset), to_ticks(st.end)),
+                // Outside the clock's range (cannot happen for the week): ask the zone.
+                _ => (to_ticks(utc_offset(clock.zone, t.div_euclid(2))), s.end),
+            };
+            let hour = (t + offset).div_euclid(TICKS_PER_HOUR);
+            let end = s
+                .end
+                .min(stretch_end)
+                .min((hour + 1) * TICKS_PER_HOUR - offset);
+            // `end > t` always holds; the guard keeps a bad clock from looping forever.
+            let end = end.max(t + 1);
+            f(t, end, hour, s.state);
+            t = end;
+        }
+    }
+}
+
+fn add(totals: &mut Totals, len: Tick, state: State) {
+    match state {
+        State::Up => totals.up += len,
+        State::Down => totals.down += len,
+        State::NoData => totals.no_data += len,
+        State::Closed => {}
+    }
+}
+
+fn day_entry(days: &mut Vec<DayTotals>, day: i64) -> &mut DayTotals {
+    // At most nine days: a linear search, and it copes with a clock that goes back
+    // across midnight (a fall-back at 00:00).
+    let at = match days.iter().position(|d| d.day == day) {
+        Some(at) => at,
+        None => {
+            days.push(DayTotals {
+                day,
+                ..DayTotals::default()
+            });
+            days.len() - 1
+        }
+    };
+    &mut days[at]
+}
+
+/// Hour-of-week cell of a local hour count: Monday 00:00 is 0.
+fn cell_of(local_hour: i64) -> usize {
+    let day = local_hour.div_euclid(24);
+    usize::from(weekday_of_days(day)) * 24 + local_hour.rem_euclid(24) as usize
+}
+
+/// The report and the fleet model in one pass over the stores: each store's timeline is
+/// built once and both the report row and the charts' sums are taken from it. `observe`
+/// may stop the work with `Break` (then `Err(Cancelled)`), as in [`super::analyse`].
+pub fn analyse_fleet(
+    data: &Dataset,
+    options: Options,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<(Report, Fleet), RunError> {
+    let mut analyser = Analyser::new(data, options)?;
+    let listed = listed_stores(data);
+    let of = listed.len();
+    let mut fleet = Fleet {
+        heat: vec![CellTotals::default(); HOURS_OF_WEEK],
+        cell_stores: vec![Vec::new(); HOURS_OF_WEEK],
+        ..Fleet::default()
+    };
+    let mut zones: FxHashMap<Tz, u32> = FxHashMap::default();
+    let mut cells = [CellTotals::default(); HOURS_OF_WEEK];
+    for (row, &store) in listed.iter().enumerate() {
+        if row % 256 == 0 && observe(Progress::Computed { stores: row, of }).is_break() {
+            return Err(RunError::Cancelled);
+        }
+        let st = analyser.timeline(store);
+        let report = analyser.report_of(&st);
+        let clock = analyser.zone_clock(st.zone);
+        let mut days = Vec::new();
+        cells.fill(CellTotals::default());
+        for_each_local_hour(&st.timeline, clock, |a, b, hour, state| {
+            let day = day_entry(&mut days, hour.div_euclid(24));
+            day.span += b - a;
+            add(&mut day.totals, b - a, state);
+            let cell = &mut cells[cell_of(hour)];
+            match state {
+                State::Up => cell.up += b - a,
+                State::Down => cell.down += b - a,
+                State::Closed | State::NoData => {}
+            }
+        });
+        days.sort_unstable_by_key(|d| d.day);
+        for (c, cell) in cells.iter().enumerate() {
+            fleet.heat[c].up += cell.up;
+            fleet.heat[c].down += cell.down;
+            if cell.down > 0 {
+                fleet.cell_stores[c].push((row as u32, cell.down));
+            }
+        }
+        if let Some(bin) = uptime_bin(&report) {
+            fleet.histogram[bin] += 1;
+        }
+        fleet.down_last_day += u32::from(report.window(Window::Day).down > 0);
+        *zones.entry(report.zone).or_default() += 1;
+        fleet.stores.push(FleetStore { report, days });
+    }
+    let _ = observe(Progress::Computed { stores: of, of });
+    fleet.common_zone = zones
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.name().cmp(a.0.name())))
+        .map(|(zone, _)| zone);
+    let reports = fleet.stores.iter().map(|s| s.report.clone()).collect();
+    Ok((assemble(data, analyser.now(), options, reports), fleet))
+}
+
+/// A change of the store's UTC offset inside the week (daylight-saving time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetChange {
+    pub at: Micros,
+    pub from: Micros,
+    pub to: Micros,
+}
+
+/// A poll of the store inside the week, and whether it counted (SPEC §5: only polls in
+/// business time are observations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetailPoll {
+    pub at: Micros,
+    pub active: bool,
+    pub observed: bool,
+    /// The store's UTC offset at that instant.
+    pub offset: Micros,
+}
+
+/// One local calendar day of a store's detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayDetail {
+    pub totals: DayTotals,
+    /// The instant the wall clock read 00:00 that day (the day's x origin).
+    pub midnight: Tick,
+    /// The part of the day inside the week.
+    pub from: Tick,
+    pub to: Tick,
+    /// The timeline's pieces on this day (closed time included), in order.
+    pub segments: Vec<Segment>,
+    pub polls: Vec<DetailPoll>,
+    pub offset_changes: Vec<OffsetChange>,
+}
+
+/// One store's week for the detail view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreDetail {
+    pub report: StoreReport,
+    /// Business hours as applied: (weekday, start, end) local; the 24/7 default if none.
+    pub hours: Vec<(u8, Micros, Micros)>,
+    pub days: Vec<DayDetail>,
+    /// Polls in the week outside business hours (ignored, SPEC §5).
+    pub polls_ignored: usize,
+}
+
+/// The local midnight of `day` as a UTC instant; on a day whose midnight is skipped, the
+/// first instant of the day.
+fn local_midnight(clock: &ZoneClock, day: i64) -> Micros {
+    let wall = day * MICROS_PER_DAY;
+    for st in &clock.stretches {
+        let at = wall - st.offset;
+        if st.start <= at && at < st.end {
+            return at;
+        }
+    }
+    clock
+        .stretches
+        .iter()
+        .find(|st| st.start + st.offset >= wall)
+        .map(|st| st.start)
+        .unwrap_or_else(|| wall - utc_offset(clock.zone, wall))
+}
+
+/// The detail of one store: the same timeline the report and the fleet model use, cut
+/// into local days. `None` for a store the report does not list.
+pub fn store_detail(
+    analyser: &mut Analyser<'_>,
+    data: &Dataset,
+    store: StoreIdx,
+) -> Option<StoreDetail> {
+    if (store as usize) >= data.store_count() || data.poll_count(store) == 0 {
+        return None;
+    }
+    let st = analyser.timeline(store);
+    let report = analyser.report_of(&st);
+    let now = analyser.now();
+    let clock = analyser.zone_clock(st.zone);
+    let mut days: Vec<DayDetail> = Vec::new();
+    for_each_local_hour(&st.timeline, clock, |a, b, hour, state| {
+        let day = hour.div_euclid(24);
+        let at = match days.iter().position(|d| d.totals.day == day) {
+            Some(at) => at,
+            None => {
+                days.push(DayDetail {
+                    totals: DayTotals {
+                        day,
+                        ..DayTotals::default()
+                    },
+                    midnight: to_ticks(local_midnight(clock, day)),
+                    from: a,
+                    to: b,
+                    segments: Vec::new(),
+                    polls: Vec::new(),
+                    offset_changes: Vec::new(),
+                });
+                days.len() - 1
+            }
+        };
+        let d = &mut days[at];
+        d.totals.span += b - a;
+        add(&mut d.totals.totals, b - a, state);
+        d.from = d.from.min(a);
+        d.to = d.to.max(b);
+        match d.segments.last_mut() {
+            Some(last) if last.state == state && last.end == a => last.end = b,
+            _ => d.segments.push(Segment {
+                start: a,
+                end: b,
+                state,
+            }),
+        }
+    });
+    days.sort_unstable_by_key(|d| d.totals.day);
+    let offset_at = |t: Micros| {
+        clock
+            .stretches
+            .iter()
+            .find(|s| s.start <= t && t < s.end)
+            .map(|s| s.offset)
+            .unwrap_or_else(|| utc_offset(clock.zone, t))
+    };
+    let day_of = |t: Micros| (t + offset_at(t)).div_euclid(MICROS_PER_DAY);
+    let week_start = st.timeline.from.div_euclid(2);
+    for pair in clock.stretches.windows(2) {
+        let at = pair[1].start;
+        if week_start <= at && at < now {
+            if let Some(d) = days.iter_mut().find(|d| d.totals.day == day_of(at)) {
+                d.offset_changes.push(OffsetChange {
+                    at,
+                    from: pair[0].offset,
+                    to: pair[1].offset,
+                });
+            }
+        }
+    }
+    let observed: Vec<Micros> = st.observations.iter().map(|o| o.at).collect();
+    let mut polls_ignored = 0;
+    let mut last: Option<Micros> = None;
+    for &p in data.polls(store) {
+        let (at, active) = unpack_poll(p);
+        // Polls of one instant were merged into one observation; show one tick.
+        if at < week_start || at > now || last == Some(at) {
+            continue;
+        }
+        last = Some(at);
+        let is_observed = observed.binary_search(&at).is_ok();
+        polls_ignored += usize::from(!is_observed);
+        let active = if is_observed {
+            st.observations
+                .iter()
+                .find(|o| o.at == at)
+                .map_or(active, |o| o.active)
+        } else {
+            active
+        };
+        if let Some(d) = days.iter_mut().find(|d| d.totals.day == day_of(at)) {
+            d.polls.push(DetailPoll {
+                at,
+                active,
+                observed: is_observed,
+                offset: offset_at(at),
+            });
+        }
+    }
+    Some(StoreDetail {
+        report,
+        hours: st.hours.rows().collect(),
+        days,
+        polls_ignored,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::parse_timestamp;
+    use crate::engine::{analyse, dataset_from_bytes};
+    use crate::generate::{GenConfig, GeneratedData};
+
+    fn generated(config: GenConfig) -> Dataset {
+        let generated = GeneratedData::generate(config);
+        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut status).unwrap();
+        generated.write_hours(&mut hours).unwrap();
+        generated.write_timezones(&mut zones).unwrap();
+        dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap()
+    }
+
+    fn go() -> &'static mut dyn FnMut(Progress) -> ControlFlow<()> {
+        Box::leak(Box::new(|_| ControlFlow::Continue(())))
+    }
+
+    fn sum_days(days: &[DayTotals]) -> Totals {
+        days.iter().fold(Totals::default(), |a, d| Totals {
+            up: a.up + d.totals.up,
+            down: a.down + d.totals.down,
+            no_data: a.no_data + d.totals.no_data,
+        })
+    }
+
+    /// The "cannot disagree" proof: per-day sums, heatmap cells and the detail all add up
+    /// to the report's week totals, tick for tick, and the report is `analyse`'s.
+    #[test]
+    fn days_cells_and_detail_add_up_to_the_report_exactly() {
+        for config in [GenConfig::public_like(11, 200), GenConfig::preset_sample()] {
+            let data = generated(config);
+            let (report, fleet) = analyse_fleet(&data, Options::default(), go()).unwrap();
+            let plain = analyse(&data, Options::default(), go()).unwrap();
+            assert_eq!(report.stores, plain.stores);
+            assert_eq!(report.quality, plain.quality);
+            let mut heat = CellTotals::default();
+            for cell in &fleet.heat {
+                heat.up += cell.up;
+                heat.down += cell.down;
+            }
+            let week = report.fleet_totals(Window::Week);
+            assert_eq!((heat.up, heat.down), (week.up, week.down));
+            let mut analyser = Analyser::new(&data, Options::default()).unwrap();
+            for (row, store) in fleet.stores.iter().enumerate() {
+                let week = store.report.window(Window::Week);
+                assert_eq!(sum_days(&store.days), week, "store {row}");
+                let span: Tick = store.days.iter().map(|d| d.span).sum();
+                assert_eq!(span, to_ticks(7 * MICROS_PER_DAY));
+                assert!(
+                    store.days.len() <= 9 && store.days.windows(2).all(|w| w[0].day < w[1].day)
+                );
+                let down_in_cells: Tick = fleet
+                    .cell_stores
+                    .iter()
+                    .flatten()
+                    .filter(|(r, _)| *r as usize == row)
+                    .map(|(_, d)| d)
+                    .sum();
+                assert_eq!(down_in_cells, week.down);
+                if row % 17 == 0 {
+                    let detail = store_detail(&mut analyser, &data, store.report.store).unwrap();
+                    assert_eq!(detail.report, store.report);
+                    let days: Vec<DayTotals> = detail.days.iter().map(|d| d.totals).collect();
+                    assert_eq!(days, store.days);
+                    for d in &detail.days {
+                        let seg: Tick = d.segments.iter().map(|s| s.end - s.start).sum();
+                        assert_eq!(seg, d.totals.span);
+                        assert!(
+                            d.midnight <= d.from
+                                && d.to <= d.midnight + to_ticks(25 * MICROS_PER_HOUR)
+                        );
+                    }
+                }
+            }
+            let binned: u32 = fleet.histogram.iter().sum();
+            let with_time = report
+                .stores
+                .iter()
+                .filter(|s| s.window(Window::Week).up + s.window(Window::Week).down > 0)
+                .count();
+            assert_eq!(binned as usize, with_time);
+        }
+    }
+
+    #[test]
+    fn a_local_outage_is_the_hottest_heatmap_cell() {
+        // Tuesday 8 October 2024, 18:00-21:00 on every store's own wall clock.
+        let a = parse_timestamp(b"2024-10-08 18:00").unwrap();
+        let config = GenConfig {
+            fleet_outage: Some((a, a + 3 * MICROS_PER_HOUR)),
+            outage_local: true,
+            nasty: false,
+            ..GenConfig::public_like(5, 300)
+        };
+        let data = generated(config);
+        let (_, fleet) = analyse_fleet(&data, Options::default(), go()).unwrap();
+        let share = |c: &CellTotals| c.down as f64 / c.observed().max(1) as f64;
+        let hottest = (0..HOURS_OF_WEEK)
+            .max_by(|&x, &y| share(&fleet.heat[x]).total_cmp(&share(&fleet.heat[y])))
+            .unwrap();
+        assert_eq!(hottest / 24, 1, "Tuesday");
+        assert!((18..21).contains(&(hottest % 24)), "hour {}", hottest % 24);
+        assert!(share(&fleet.heat[24 + 19]) > 0.8);
+        assert!(fleet.cell_stores[24 + 19].len() > 100);
+    }
+
+    #[test]
+    fn a_week_across_a_dst_change_has_a_25_hour_day() {
+        // Chicago falls back on Sunday 3 November 2024 at 02:00 CDT.
+        let status = "store_id,status,timestamp_utc\n\
+            1,active,2024-10-30 12:00:00\n\
+            1,inactive,2024-11-05 12:00:00\n";
+        let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
+        let (_, fleet) = analyse_fleet(&data, Options::default(), go()).unwrap();
+        let sunday = parse_timestamp(b"2024-11-03 00:00").unwrap() / MICROS_PER_DAY;
+        let day = fleet.stores[0]
+            .days
+            .iter()
+            .find(|d| d.day == sunday)
+            .unwrap();
+        assert_eq!(day.span, to_ticks(25 * MICROS_PER_HOUR));
+        let mut analyser = Analyser::new(&data, Options::default()).unwrap();
+        let detail = store_detail(&mut analyser, &data, 0).unwrap();
+        let changes: Vec<&OffsetChange> =
+            detail.days.iter().flat_map(|d| &d.offset_changes).collect();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            (changes[0].from, changes[0].to),
+            (-5 * MICROS_PER_HOUR, -6 * MICROS_PER_HOUR)
+        );
+        // The repeated hour 01:00-02:00 counts twice in its heatmap cell (Sunday 01:00).
+        let cell = fleet.heat[6 * 24 + 1];
+        assert_eq!(cell.observed(), to_ticks(2 * MICROS_PER_HOUR));
+    }
+
+    #[test]
+    fn empty_and_unknown_stores_do_not_panic() {
+        let data =
+            dataset_from_bytes(&[("s", b"store_id,status,timestamp_utc\n".as_slice())]).unwrap();
+        assert!(analyse_fleet(&data, Options::default(), go()).is_err());
+        let status = "store_id,status,timestamp_utc\n1,active,2024-10-14 10:00:00\n";
+        let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
+        let mut analyser = Analyser::new(&data, Options::default()).unwrap();
+        assert!(store_detail(&mut analyser, &data, 99).is_none());
+        let cancelled = analyse_fleet(&data, Options::default(), &mut |_| ControlFlow::Break(()));
+        assert_eq!(cancelled.unwrap_err(), RunError::Cancelled);
+    }
+}
