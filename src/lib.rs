@@ -6,6 +6,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod engine;
+pub mod fleet_view;
 pub mod generate;
 pub mod messages;
 

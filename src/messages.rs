@@ -29,6 +29,18 @@ pub enum ToWorker {
     },
     /// Stop the job as soon as possible (between slices, or between batches of stores).
     Cancel { job: String },
+    /// Send the fleet view of a finished job: from memory, or by reading the attached
+    /// files again (after a reload the worker holds nothing). Answered by `Fleet` or
+    /// `FleetUnavailable`.
+    Reopen {
+        job: String,
+        options: JobOptions,
+        names: Vec<String>,
+    },
+    /// One store's week for the detail panel (the job's data must be loaded).
+    Detail { job: String, store: String },
+    /// The stores down in one hour-of-week cell (0 = Monday 00:00).
+    CellStores { job: String, cell: u8 },
 }
 
 /// The worker's messages to the page.
@@ -57,6 +69,28 @@ pub enum FromWorker {
     },
     Cancelled {
         job: String,
+    },
+    /// The fleet view of a finished job (sent after `Complete`, or to answer `Reopen`).
+    Fleet {
+        job: String,
+        fleet: Box<crate::fleet_view::FleetView>,
+    },
+    /// The worker cannot show this job's fleet (no files kept, or they no longer read).
+    FleetUnavailable {
+        job: String,
+        reason: String,
+    },
+    Detail {
+        job: String,
+        store: String,
+        detail: Option<Box<crate::fleet_view::DetailView>>,
+        /// Why there is no detail; `loaded: false` means the job's data is not in memory.
+        error: Option<String>,
+        loaded: bool,
+    },
+    CellStores {
+        job: String,
+        stores: crate::fleet_view::CellStores,
     },
 }
 

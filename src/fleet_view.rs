@@ -1,0 +1,512 @@
+//! What the page's fleet view is sent (issue 4): the fleet's aggregates and one compact
+//! row per store, one store's detail on demand, and a heatmap cell's stores — converted
+//! from the engine's fleet model (`engine::fleet`) in one place, with every number already
+//! rounded the way the CSV rounds it (SPEC §6), so the page only draws.
+//!
+//! Plain serde data, compiled natively and unit-tested; never does I/O.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::fleet::{
+    uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HOURS_OF_WEEK,
+};
+use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
+use crate::engine::time::{
+    civil_from_days, format_time_of_day, weekday_of_days, MICROS_PER_DAY, MICROS_PER_HOUR,
+    MICROS_PER_MINUTE, MICROS_PER_SECOND,
+};
+use crate::engine::{format_timestamp, Dataset, Micros, Report, State, StoreReport, Tick, Window};
+
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+/// How many stores a heatmap cell lists (the worst first).
+pub const CELL_STORES_SHOWN: usize = 200;
+
+/// `1234` hundredths as `12.34`.
+pub fn hundredths_text(value: i64) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let v = value.unsigned_abs();
+    format!("{sign}{}.{:02}", v / 100, v % 100)
+}
+
+fn minutes(t: Tick) -> u32 {
+    // Ticks are half-microseconds; bars need no more than minutes.
+    (t / (2 * MICROS_PER_MINUTE)).clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// `Tue 8 Oct 2024` for a local day number.
+pub fn day_label(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!(
+        "{} {d} {} {y}",
+        WEEKDAYS[usize::from(weekday_of_days(day))],
+        MONTHS[(m as usize).saturating_sub(1).min(11)]
+    )
+}
+
+/// `UTC−05:00` for an offset.
+pub fn offset_label(offset: Micros) -> String {
+    let sign = if offset < 0 { '−' } else { '+' };
+    let m = offset.unsigned_abs() / MICROS_PER_MINUTE as u64;
+    format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// A UTC instant on a wall clock: `Tue 8 Oct 2024 18:05:12 (UTC−05:00)`.
+pub fn local_label(at: Micros, offset: Micros) -> String {
+    let local = at + offset;
+    let in_day = local.rem_euclid(MICROS_PER_DAY);
+    format!(
+        "{} {:02}:{:02}:{:02} ({})",
+        day_label(local.div_euclid(MICROS_PER_DAY)),
+        in_day / MICROS_PER_HOUR,
+        in_day / MICROS_PER_MINUTE % 60,
+        in_day / MICROS_PER_SECOND % 60,
+        offset_label(offset)
+    )
+}
+
+/// One day cell of a store's bar: minutes up, down, without data, and inside the week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayCell {
+    pub day: i64,
+    pub up: u32,
+    pub down: u32,
+    pub no_data: u32,
+    pub span: u32,
+}
+
+impl From<&DayTotals> for DayCell {
+    fn from(d: &DayTotals) -> Self {
+        DayCell {
+            day: d.day,
+            up: minutes(d.totals.up),
+            down: minutes(d.totals.down),
+            no_data: minutes(d.totals.no_data),
+            span: minutes(d.span),
+        }
+    }
+}
+
+/// Store flags in [`FleetRow::flags`].
+pub const HOURS_DEFAULTED: u8 = 1;
+pub const ZONE_DEFAULTED: u8 = 2;
+pub const NO_DATA: u8 = 4;
+
+/// One row of the store table: the report's columns as the CSV rounds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetRow {
+    pub id: String,
+    /// Index into [`FleetView::zones`].
+    pub zone: u16,
+    pub flags: u8,
+    /// Hundredths of minutes (hour) and hours (day, week), [`Window::ALL`] order.
+    pub up: [i64; 3],
+    pub down: [i64; 3],
+    /// Uptime last week in hundredths of a percent; `None` without business time.
+    pub pct: Option<i64>,
+    /// The histogram bin, `None` without observed business time.
+    pub bin: Option<u8>,
+    pub days: Vec<DayCell>,
+}
+
+impl FleetRow {
+    pub fn new(report: &StoreReport, days: &[DayTotals], id: &str, zone: u16) -> FleetRow {
+        let week = report.window(Window::Week);
+        let pick = |f: fn(&crate::engine::Totals) -> Tick| {
+            Window::ALL.map(|w| Hundredths::of(f(&report.window(w)), w.unit()).0)
+        };
+        FleetRow {
+            id: id.to_string(),
+            zone,
+            flags: u8::from(report.hours_defaulted) * HOURS_DEFAULTED
+                | u8::from(report.zone_defaulted) * ZONE_DEFAULTED
+                | u8::from(report.no_data) * NO_DATA,
+            up: pick(|t| t.up),
+            down: pick(|t| t.down),
+            // The extended CSV's `uptime_pct_last_week`, to the same digits.
+            pct: format_percent(week.up, week.business())
+                .replace('.', "")
+                .parse()
+                .ok(),
+            bin: uptime_bin(report).map(|b| b as u8),
+            days: days.iter().map(DayCell::from).collect(),
+        }
+    }
+
+    pub fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// One hour-of-week cell of the heatmap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatCell {
+    /// Down share of observed business time in hundredths of a percent.
+    pub share: Option<u32>,
+    /// Minutes down and observed, summed over all stores.
+    pub down: u64,
+    pub observed: u64,
+    /// Stores with downtime in the cell.
+    pub stores: u32,
+}
+
+impl HeatCell {
+    fn new(cell: &CellTotals, stores: usize) -> HeatCell {
+        let observed = cell.observed();
+        HeatCell {
+            share: (observed > 0).then(|| {
+                ((i128::from(cell.down) * 10_000 + i128::from(observed) / 2) / i128::from(observed))
+                    as u32
+            }),
+            down: (cell.down / (2 * MICROS_PER_MINUTE)) as u64,
+            observed: (observed / (2 * MICROS_PER_MINUTE)) as u64,
+            stores: stores as u32,
+        }
+    }
+}
+
+/// The fleet view of one finished report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetView {
+    pub now_utc: String,
+    /// `now` on the most common zone's wall clock, and that zone.
+    pub now_local: String,
+    pub common_zone: String,
+    pub polls: u64,
+    /// Fleet uptime % per window ([`Window::ALL`] order); `None` without business time.
+    pub uptime_pct: [Option<String>; 3],
+    pub down_last_day: u64,
+    pub no_data: u64,
+    pub histogram: Vec<u32>,
+    /// [`HOURS_OF_WEEK`] cells, Monday 00:00 first, store-local time.
+    pub heat: Vec<HeatCell>,
+    pub zones: Vec<String>,
+    /// In report order (by id).
+    pub rows: Vec<FleetRow>,
+}
+
+impl FleetView {
+    pub fn new(report: &Report, fleet: &Fleet, data: &Dataset) -> FleetView {
+        let mut zones: Vec<String> = fleet
+            .stores
+            .iter()
+            .map(|s| s.report.zone.name().to_string())
+            .collect();
+        zones.sort_unstable();
+        zones.dedup();
+        let rows = fleet
+            .stores
+            .iter()
+            .map(|s| {
+                let zone = zones
+                    .binary_search_by(|z| z.as_str().cmp(s.report.zone.name()))
+                    .unwrap_or(0) as u16;
+                FleetRow::new(&s.report, &s.days, data.store_id(s.report.store), zone)
+            })
+            .collect();
+        let common = fleet.common_zone.unwrap_or(DEFAULT_ZONE);
+        let offset = crate::engine::business::utc_offset(common, report.now);
+        FleetView {
+            now_utc: format_timestamp(report.now),
+            now_local: local_label(report.now, offset),
+            common_zone: common.name().to_string(),
+            polls: data.total_polls() as u64,
+            uptime_pct: Window::ALL.map(|w| {
+                let t = report.fleet_totals(w);
+                (t.business() > 0).then(|| format_percent(t.up, t.business()))
+            }),
+            down_last_day: u64::from(fleet.down_last_day),
+            no_data: report.quality.stores_no_data as u64,
+            histogram: fleet.histogram.to_vec(),
+            heat: (0..HOURS_OF_WEEK)
+                .map(|c| {
+                    HeatCell::new(
+                        fleet.heat.get(c).unwrap_or(&CellTotals::default()),
+                        fleet.cell_stores.get(c).map_or(0, Vec::len),
+                    )
+                })
+                .collect(),
+            zones,
+            rows,
+        }
+    }
+}
+
+/// The stores down in one heatmap cell, the most minutes first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellStores {
+    pub cell: u8,
+    /// (store id, minutes down in the cell), at most [`CELL_STORES_SHOWN`].
+    pub stores: Vec<(String, u32)>,
+    pub total: u32,
+}
+
+impl CellStores {
+    pub fn new(fleet: &Fleet, data: &Dataset, cell: usize) -> CellStores {
+        let mut list: Vec<(u32, Tick)> = fleet.cell_stores.get(cell).cloned().unwrap_or_default();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        CellStores {
+            cell: cell.min(HOURS_OF_WEEK - 1) as u8,
+            total: list.len() as u32,
+            stores: list
+                .iter()
+                .take(CELL_STORES_SHOWN)
+                .filter_map(|&(row, down)| {
+                    let store = fleet.stores.get(row as usize)?.report.store;
+                    Some((data.store_id(store).to_string(), minutes(down).max(1)))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Segment states on the wire.
+pub const UP: u8 = 0;
+pub const DOWN: u8 = 1;
+pub const CLOSED: u8 = 2;
+pub const NO_DATA_STATE: u8 = 3;
+
+/// A poll tick of the detail timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollTick {
+    /// Seconds since the day's local midnight.
+    pub x: u32,
+    pub active: bool,
+    /// Outside business hours: not an observation (SPEC §5).
+    pub ignored: bool,
+    pub label: String,
+}
+
+/// One local day of the detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailDay {
+    pub label: String,
+    /// The part of the day inside the week, seconds since local midnight.
+    pub from: u32,
+    pub to: u32,
+    /// Hundredths of hours, as the report rounds.
+    pub up: i64,
+    pub down: i64,
+    pub no_data: i64,
+    /// (from, to, state) in seconds since local midnight.
+    pub segments: Vec<(u32, u32, u8)>,
+    pub polls: Vec<PollTick>,
+    /// (seconds since local midnight, words) for each daylight-saving change.
+    pub changes: Vec<(u32, String)>,
+}
+
+/// One store's week for the detail panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetailView {
+    pub row: FleetRow,
+    pub zone: String,
+    pub hours: Vec<String>,
+    pub notes: Vec<String>,
+    pub days: Vec<DetailDay>,
+}
+
+fn seconds_since(t: Tick, origin: Tick) -> u32 {
+    ((t - origin) / (2 * MICROS_PER_SECOND)).clamp(0, i64::from(u32::MAX)) as u32
+}
+
+impl DetailDay {
+    fn new(d: &DayDetail) -> DetailDay {
+        let m = d.midnight;
+        DetailDay {
+            label: day_label(d.totals.day),
+            from: seconds_since(d.from, m),
+            to: seconds_since(d.to, m),
+            up: Hundredths::of(d.totals.totals.up, MICROS_PER_HOUR).0,
+            down: Hundredths::of(d.totals.totals.down, MICROS_PER_HOUR).0,
+            no_data: Hundredths::of(d.totals.totals.no_data, MICROS_PER_HOUR).0,
+            segments: d
+                .segments
+                .iter()
+                .map(|s| {
+                    let state = match s.state {
+                        State::Up => UP,
+                        State::Down => DOWN,
+                        State::Closed => CLOSED,
+                        State::NoData => NO_DATA_STATE,
+                    };
+                    (seconds_since(s.start, m), seconds_since(s.end, m), state)
+                })
+                .collect(),
+            polls: d
+                .polls
+                .iter()
+                .map(|p| PollTick {
+                    x: seconds_since(2 * p.at, m),
+                    active: p.active,
+                    ignored: !p.observed,
+                    label: format!(
+                        "{} · {}{}",
+                        local_label(p.at, p.offset),
+                        if p.active { "active" } else { "inactive" },
+                        if p.observed {
+                            ""
+                        } else {
+                            " (outside business hours, ignored)"
+                        }
+                    ),
+                })
+                .collect(),
+            changes: d
+                .offset_changes
+                .iter()
+                .map(|c| {
+                    let (ahead, by) = (c.to > c.from, (c.to - c.from).unsigned_abs());
+                    (
+                        seconds_since(2 * c.at, m),
+                        format!(
+                            "Clocks go {} {} min at {} ({} → {})",
+                            if ahead { "forward" } else { "back" },
+                            by / MICROS_PER_MINUTE as u64,
+                            local_label(c.at, c.from),
+                            offset_label(c.from),
+                            offset_label(c.to)
+                        ),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+impl DetailView {
+    pub fn new(detail: &StoreDetail, data: &Dataset, zone_index: u16) -> DetailView {
+        let r = &detail.report;
+        let days: Vec<DayTotals> = detail.days.iter().map(|d| d.totals).collect();
+        let row = FleetRow::new(r, &days, data.store_id(r.store), zone_index);
+        let hours = detail
+            .hours
+            .iter()
+            .map(|&(day, start, end)| {
+                let end_text = if end > MICROS_PER_DAY {
+                    format!("{} next day", format_time_of_day(end - MICROS_PER_DAY))
+                } else {
+                    format_time_of_day(end)
+                };
+                format!(
+                    "{} {}–{}",
+                    WEEKDAYS[usize::from(day.min(6))],
+                    format_time_of_day(start),
+                    end_text
+                )
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if r.hours_defaulted {
+            notes.push(
+                "No business hours given: open 24 hours, 7 days a week (the default).".to_string(),
+            );
+        } else {
+            let missing: Vec<&str> = (0..7u8)
+                .filter(|d| !detail.hours.iter().any(|h| h.0 == *d))
+                .map(|d| WEEKDAYS[usize::from(d)])
+                .collect();
+            if !missing.is_empty() {
+                notes.push(format!(
+                    "No hours given for {}: closed those days (or as the report's option says).",
+                    missing.join(", ")
+                ));
+            }
+        }
+        if r.zone_defaulted {
+            notes.push(format!(
+                "No valid timezone: {} assumed (the default).",
+                DEFAULT_ZONE.name()
+            ));
+        }
+        if r.no_data {
+            notes.push(
+                "No poll inside business hours at all: no data, counted as 0 up and 0 down."
+                    .to_string(),
+            );
+        }
+        notes.push(format!(
+            "{} observations in the last week.",
+            r.observations_last_week
+        ));
+        if detail.polls_ignored > 0 {
+            notes.push(format!(
+                "{} polls this week were outside business hours and ignored.",
+                detail.polls_ignored
+            ));
+        }
+        DetailView {
+            row,
+            zone: r.zone.name().to_string(),
+            hours,
+            notes,
+            days: detail.days.iter().map(DetailDay::new).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fleet::{analyse_fleet, store_detail};
+    use crate::engine::{dataset_from_bytes, write_csv, Analyser, Options};
+    use crate::generate::{GenConfig, GeneratedData};
+    use std::ops::ControlFlow;
+
+    #[test]
+    fn rows_say_what_the_csv_says() {
+        let generated = GeneratedData::generate(GenConfig::preset_sample());
+        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut s).unwrap();
+        generated.write_hours(&mut h).unwrap();
+        generated.write_timezones(&mut z).unwrap();
+        let data = dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap();
+        let (report, fleet) =
+            analyse_fleet(
+                &data,
+                Options::default(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .unwrap();
+        let view = FleetView::new(&report, &fleet, &data);
+        let mut csv = Vec::new();
+        write_csv(&report, &data, true, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        for (line, row) in csv.lines().skip(1).zip(&view.rows) {
+            let cols: Vec<&str> = line.split(',').collect();
+            let mine: Vec<String> = row
+                .up
+                .iter()
+                .chain(&row.down)
+                .map(|v| hundredths_text(*v))
+                .collect();
+            assert_eq!(cols[1..7], mine[..], "{line}");
+            assert_eq!(cols[9], row.pct.map(hundredths_text).unwrap_or_default());
+            assert_eq!(cols[10], view.zones[usize::from(row.zone)]);
+        }
+        assert_eq!(view.heat.len(), HOURS_OF_WEEK);
+        assert_eq!(view.rows.len(), 300);
+        let mut analyser = Analyser::new(&data, Options::default()).unwrap();
+        let detail = store_detail(&mut analyser, &data, fleet.stores[3].report.store).unwrap();
+        let detail = DetailView::new(&detail, &data, view.rows[3].zone);
+        assert_eq!(detail.row, view.rows[3]);
+        assert!(!detail.days.is_empty() && !detail.hours.is_empty());
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(hundredths_text(1234), "12.34");
+        assert_eq!(hundredths_text(5), "0.05");
+        assert_eq!(day_label(0), "Thu 1 Jan 1970");
+        assert_eq!(offset_label(-5 * MICROS_PER_HOUR), "UTC−05:00");
+        assert_eq!(
+            offset_label(5 * MICROS_PER_HOUR + 30 * MICROS_PER_MINUTE),
+            "UTC+05:30"
+        );
+        assert_eq!(
+            local_label(18 * MICROS_PER_HOUR, -5 * MICROS_PER_HOUR),
+            "Thu 1 Jan 1970 13:00:00 (UTC−05:00)"
+        );
+    }
+}
