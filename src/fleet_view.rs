@@ -68,13 +68,40 @@ pub fn local_label(at: Micros, offset: Micros) -> String {
 }
 
 /// One day cell of a store's bar: minutes up, down, without data, and inside the week.
+/// Sent as a 5-number array: 14 000 rows × 8 days must stay small.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "[i64; 5]", into = "[i64; 5]")]
 pub struct DayCell {
     pub day: i64,
     pub up: u32,
     pub down: u32,
     pub no_data: u32,
     pub span: u32,
+}
+
+impl From<[i64; 5]> for DayCell {
+    fn from(a: [i64; 5]) -> Self {
+        let m = |v: i64| v.clamp(0, i64::from(u32::MAX)) as u32;
+        DayCell {
+            day: a[0],
+            up: m(a[1]),
+            down: m(a[2]),
+            no_data: m(a[3]),
+            span: m(a[4]),
+        }
+    }
+}
+
+impl From<DayCell> for [i64; 5] {
+    fn from(d: DayCell) -> Self {
+        [
+            d.day,
+            d.up.into(),
+            d.down.into(),
+            d.no_data.into(),
+            d.span.into(),
+        ]
+    }
 }
 
 impl From<&DayTotals> for DayCell {
@@ -97,17 +124,26 @@ pub const NO_DATA: u8 = 4;
 /// One row of the store table: the report's columns as the CSV rounds them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FleetRow {
+    // One-letter names on the wire: 14 000 rows.
+    #[serde(rename = "i")]
     pub id: String,
     /// Index into [`FleetView::zones`].
+    #[serde(rename = "z")]
     pub zone: u16,
+    #[serde(rename = "f")]
     pub flags: u8,
     /// Hundredths of minutes (hour) and hours (day, week), [`Window::ALL`] order.
+    #[serde(rename = "u")]
     pub up: [i64; 3],
+    #[serde(rename = "d")]
     pub down: [i64; 3],
     /// Uptime last week in hundredths of a percent; `None` without business time.
+    #[serde(rename = "p")]
     pub pct: Option<i64>,
     /// The histogram bin, `None` without observed business time.
+    #[serde(rename = "b")]
     pub bin: Option<u8>,
+    #[serde(rename = "c")]
     pub days: Vec<DayCell>,
 }
 
@@ -487,6 +523,10 @@ mod tests {
         }
         assert_eq!(view.heat.len(), HOURS_OF_WEEK);
         assert_eq!(view.rows.len(), 300);
+        let json = serde_json::to_string(&view).unwrap();
+        assert_eq!(serde_json::from_str::<FleetView>(&json).unwrap(), view);
+        // Compact enough for 14 000 stores (≈ 300 bytes a row).
+        assert!(json.len() < 350 * 300, "{}", json.len());
         let mut analyser = Analyser::new(&data, Options::default()).unwrap();
         let detail = store_detail(&mut analyser, &data, fleet.stores[3].report.store).unwrap();
         let detail = DetailView::new(&detail, &data, view.rows[3].zone);

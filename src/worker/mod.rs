@@ -14,7 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::engine::{self, FileError, FileProblem, Ingest, Progress, RunError};
+use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
+use crate::fleet_view::{CellStores, DetailView, FleetView};
 use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_FILES_FIELD, WORKER_JSON_FIELD,
@@ -110,6 +111,24 @@ fn handle(data: JsValue) {
                 }
             }
         }),
+        ToWorker::Reopen {
+            job,
+            options,
+            names,
+        } => {
+            let files: Vec<(String, Blob)> = names.into_iter().zip(blobs).collect();
+            wasm_bindgen_futures::spawn_local(async move {
+                post(&reopen(&job, &options, &files).await);
+            });
+        }
+        ToWorker::Detail { job, store } => post(&detail(&job, &store)),
+        ToWorker::CellStores { job, cell } => {
+            let answer = cell_stores(&job, cell).unwrap_or(FromWorker::FleetUnavailable {
+                job,
+                reason: "this report is not loaded".into(),
+            });
+            post(&answer);
+        }
     }
 }
 
@@ -150,6 +169,71 @@ async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
+/// Reads the attached files into the engine slice by slice; `Err` is the message to post.
+/// `progress`: whether to post reading progress (a reopened job is quiet).
+async fn read_inputs(
+    job: &str,
+    files: &[(String, Blob)],
+    cancel: &Cell<bool>,
+    throttle: &mut Throttle,
+    progress: bool,
+) -> Result<engine::Dataset, FromWorker> {
+    let failed = |reason: String, files: Vec<FileFacts>| FromWorker::Failed {
+        job: job.to_string(),
+        reason,
+        files,
+    };
+    let total: u64 = files.iter().map(|(_, b)| b.size() as u64).sum();
+    let mut ingest = Ingest::new();
+    let mut before = 0u64;
+    let mut buf = Vec::new();
+    let facts = |ingest: &Ingest| {
+        ingest
+            .files()
+            .iter()
+            .map(FileFacts::from)
+            .collect::<Vec<_>>()
+    };
+    for (name, blob) in files {
+        let file = ingest.open_file(name);
+        let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
+            Ok(s) => s,
+            Err(why) => return Err(failed(read_problem(name, why), facts(&ingest))),
+        };
+        loop {
+            match slices.next_into(&mut buf) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(why) => return Err(failed(read_problem(name, why), facts(&ingest))),
+            }
+            if let Err(problem) = ingest.push(file, &buf) {
+                return Err(failed(problem.to_string(), facts(&ingest)));
+            }
+            if progress && throttle.due() {
+                let progress = Progress::Read {
+                    file: name.clone(),
+                    bytes: slices.offset(),
+                };
+                post(&FromWorker::Progress {
+                    job: job.to_string(),
+                    progress: JobProgress::from_engine(&progress, before, total),
+                });
+            }
+            yield_now().await;
+            if cancel.get() {
+                return Err(FromWorker::Cancelled {
+                    job: job.to_string(),
+                });
+            }
+        }
+        if let Err(problem) = ingest.close_file(file) {
+            return Err(failed(problem.to_string(), facts(&ingest)));
+        }
+        before += slices.size();
+    }
+    Ok(ingest.finish())
+}
+
 async fn run_job(
     job: &str,
     options: &JobOptions,
@@ -168,58 +252,15 @@ async fn run_job(
         Ok(o) => o,
         Err(reason) => return failed(reason, vec![]),
     };
-    let total: u64 = files.iter().map(|(_, b)| b.size() as u64).sum();
     let mut throttle = Throttle { last: 0.0 };
-    let mut ingest = Ingest::new();
-    let mut before = 0u64;
-    let mut buf = Vec::new();
-    let facts = |ingest: &Ingest| {
-        ingest
-            .files()
-            .iter()
-            .map(FileFacts::from)
-            .collect::<Vec<_>>()
+    let data = match read_inputs(job, files, cancel, &mut throttle, true).await {
+        Ok(data) => data,
+        Err(message) => return message,
     };
-    for (name, blob) in files {
-        let file = ingest.open_file(name);
-        let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
-            Ok(s) => s,
-            Err(why) => return failed(read_problem(name, why), facts(&ingest)),
-        };
-        loop {
-            match slices.next_into(&mut buf) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(why) => return failed(read_problem(name, why), facts(&ingest)),
-            }
-            if let Err(problem) = ingest.push(file, &buf) {
-                return failed(problem.to_string(), facts(&ingest));
-            }
-            if throttle.due() {
-                let progress = Progress::Read {
-                    file: name.clone(),
-                    bytes: slices.offset(),
-                };
-                post(&FromWorker::Progress {
-                    job: job.to_string(),
-                    progress: JobProgress::from_engine(&progress, before, total),
-                });
-            }
-            yield_now().await;
-            if cancel.get() {
-                return cancelled();
-            }
-        }
-        if let Err(problem) = ingest.close_file(file) {
-            return failed(problem.to_string(), facts(&ingest));
-        }
-        before += slices.size();
-    }
-    drop(buf);
-    let data = ingest.finish();
-    // `analyse` is synchronous: the flag can only have been set before it starts; the page
-    // ends the worker if a cancel is not answered soon (see app::worker_link).
-    let result = engine::analyse(&data, engine_options, &mut |progress| {
+    // `analyse_fleet` is synchronous: the flag can only have been set before it starts; the
+    // page ends the worker if a cancel is not answered soon (see app::worker_link). It
+    // computes the report and the fleet view in one pass over the stores.
+    let result = fleet::analyse_fleet(&data, engine_options, &mut |progress| {
         if cancel.get() {
             return ControlFlow::Break(());
         }
@@ -232,16 +273,145 @@ async fn run_job(
         ControlFlow::Continue(())
     });
     match result {
-        Ok(report) => FromWorker::Complete {
-            job: job.to_string(),
-            outcome: Box::new(Outcome::new(&report, &data, options.extended)),
-        },
+        Ok((report, model)) => {
+            post(&FromWorker::Complete {
+                job: job.to_string(),
+                outcome: Box::new(Outcome::new(&report, &data, options.extended)),
+            });
+            keep_loaded(job, data, engine_options, report, model)
+        }
         Err(RunError::Cancelled) => cancelled(),
         Err(e) => failed(
             e.to_string(),
             data.files.iter().map(FileFacts::from).collect(),
         ),
     }
+}
+
+/// The last finished job's data, kept so the page can ask for a store's detail or a
+/// heatmap cell's stores without sending the files again. One job at a time (memory).
+struct Loaded {
+    job: String,
+    data: engine::Dataset,
+    options: engine::Options,
+    fleet: fleet::Fleet,
+    view: Rc<FleetView>,
+}
+
+thread_local! {
+    static LOADED: RefCell<Option<Loaded>> = const { RefCell::new(None) };
+}
+
+/// Keeps a finished job in memory and returns its `Fleet` message.
+fn keep_loaded(
+    job: &str,
+    data: engine::Dataset,
+    options: engine::Options,
+    report: engine::Report,
+    model: fleet::Fleet,
+) -> FromWorker {
+    let view = Rc::new(FleetView::new(&report, &model, &data));
+    LOADED.with(|l| {
+        *l.borrow_mut() = Some(Loaded {
+            job: job.to_string(),
+            data,
+            options,
+            fleet: model,
+            view: view.clone(),
+        })
+    });
+    FromWorker::Fleet {
+        job: job.to_string(),
+        fleet: Box::new((*view).clone()),
+    }
+}
+
+fn loaded_fleet(job: &str) -> Option<FromWorker> {
+    LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|l| l.job == job)
+            .map(|l| FromWorker::Fleet {
+                job: job.to_string(),
+                fleet: Box::new((*l.view).clone()),
+            })
+    })
+}
+
+/// Answers `Reopen`: from memory, or by reading the files the page kept again.
+async fn reopen(job: &str, options: &JobOptions, files: &[(String, Blob)]) -> FromWorker {
+    if let Some(message) = loaded_fleet(job) {
+        return message;
+    }
+    let unavailable = |reason: String| FromWorker::FleetUnavailable {
+        job: job.to_string(),
+        reason,
+    };
+    if files.is_empty() {
+        return unavailable("this report's input files are not kept in this browser".into());
+    }
+    let engine_options = match options.to_engine() {
+        Ok(o) => o,
+        Err(reason) => return unavailable(reason),
+    };
+    let mut throttle = Throttle { last: 0.0 };
+    let never = Cell::new(false);
+    let data = match read_inputs(job, files, &never, &mut throttle, false).await {
+        Ok(data) => data,
+        Err(FromWorker::Failed { reason, .. }) => return unavailable(reason),
+        Err(_) => return unavailable("reading the files stopped".into()),
+    };
+    match fleet::analyse_fleet(&data, engine_options, &mut |_| ControlFlow::Continue(())) {
+        Ok((report, model)) => keep_loaded(job, data, engine_options, report, model),
+        Err(e) => unavailable(e.to_string()),
+    }
+}
+
+fn detail(job: &str, store: &str) -> FromWorker {
+    LOADED.with(|l| {
+        let loaded = l.borrow();
+        let answer =
+            |detail: Option<DetailView>, error: Option<String>, loaded: bool| FromWorker::Detail {
+                job: job.to_string(),
+                store: store.to_string(),
+                detail: detail.map(Box::new),
+                error,
+                loaded,
+            };
+        let Some(l) = loaded.as_ref().filter(|l| l.job == job) else {
+            return answer(None, Some("this report is not loaded".into()), false);
+        };
+        let found = l.data.find_store(store).and_then(|idx| {
+            let mut analyser = engine::Analyser::new(&l.data, l.options).ok()?;
+            let detail = fleet::store_detail(&mut analyser, &l.data, idx)?;
+            let zone = l
+                .view
+                .zones
+                .iter()
+                .position(|z| z == detail.report.zone.name())
+                .unwrap_or(0) as u16;
+            Some(DetailView::new(&detail, &l.data, zone))
+        });
+        match found {
+            Some(view) => answer(Some(view), None, true),
+            None => answer(
+                None,
+                Some(format!("store {store} is not in this report")),
+                true,
+            ),
+        }
+    })
+}
+
+fn cell_stores(job: &str, cell: u8) -> Option<FromWorker> {
+    LOADED.with(|l| {
+        let loaded = l.borrow();
+        let l = loaded.as_ref().filter(|l| l.job == job)?;
+        Some(FromWorker::CellStores {
+            job: job.to_string(),
+            stores: CellStores::new(&l.fleet, &l.data, usize::from(cell)),
+        })
+    })
 }
 
 /// A file the browser could not read, in the engine's words.
