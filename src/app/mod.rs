@@ -5,6 +5,7 @@
 //! sends back the engine's words. Nothing here sends user data anywhere.
 
 pub mod browser;
+pub mod fleet;
 pub mod history;
 pub mod history_store;
 pub mod job;
@@ -284,6 +285,7 @@ impl State {
                         }
                     }
                 });
+                fleet::job_complete(self, &job, &tokens);
                 let outcome = *outcome;
                 self.csv_cache.update_value(|c| {
                     c.insert(job.clone(), outcome.csv.clone());
@@ -319,6 +321,10 @@ impl State {
                     self.finish(&job, ReportStatus::Cancelled, None);
                 }
             }
+            fleet_message @ (FromWorker::Fleet { .. }
+            | FromWorker::FleetUnavailable { .. }
+            | FromWorker::Detail { .. }
+            | FromWorker::CellStores { .. }) => fleet::on_worker(fleet_message),
         }
     }
 
@@ -422,6 +428,7 @@ impl State {
         self.csv_cache.update_value(|c| {
             c.remove(&id);
         });
+        fleet::forget(Some(id.clone()));
         if self.selected.get_untracked().as_deref() == Some(&id) {
             self.selected.set(None);
         }
@@ -440,6 +447,7 @@ impl State {
         self.history
             .update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
         self.csv_cache.update_value(|c| c.clear());
+        fleet::forget(None);
         self.selected.set(running.clone());
         let state = *self;
         let keep = self.history.get_untracked();
@@ -511,6 +519,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="masthead">
             <h1>"Store uptime"</h1>
+            <fleet::theme::ThemeToggle />
             <p class="tagline">
                 "Uptime and downtime of each store during its business hours, from your status exports."
             </p>
@@ -522,6 +531,7 @@ pub fn App() -> impl IntoView {
             <upload::Inputs />
             <job::Run />
             <report_view::SelectedReport />
+            <fleet::FleetPanel />
             <history::History />
         </main>
         <footer class="footer">

@@ -1,0 +1,388 @@
+//! The fleet view of a finished report (issue 4): summary tiles, the uptime histogram, the
+//! hour-of-week heatmap, the store table and one store's detail. Everything drawn comes
+//! from the worker (`fleet_view` DTOs built by the engine); this module only asks for it,
+//! keeps it and draws it. The detail is addressed by the URL hash `#job=<id>&store=<id>`.
+//!
+//! Never computes a number about the data.
+
+pub mod charts;
+pub mod detail;
+pub mod inputs_store;
+pub mod table;
+pub mod theme;
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::Blob;
+
+use super::{use_state, worker_link, State};
+use crate::fleet_view::{CellStores, DetailView, FleetView};
+use crate::messages::{FromWorker, ReportStatus, ToWorker};
+
+/// Sort columns of the store table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Id,
+    Zone,
+    Pct,
+    Up(usize),
+    Down(usize),
+}
+
+/// The fleet view's state. Every field is a handle, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct FleetState {
+    /// The loaded view and its job.
+    pub view: RwSignal<Option<(String, Arc<FleetView>)>>,
+    /// The job whose view was asked for and has not arrived.
+    pub waiting: RwSignal<Option<String>>,
+    pub unavailable: RwSignal<Option<(String, String)>>,
+    /// The store whose detail is open (from a row, a heatmap cell's list or the hash).
+    pub store: RwSignal<Option<String>>,
+    pub detail: RwSignal<Option<(String, Result<Arc<DetailView>, String>)>>,
+    pub cell: RwSignal<Option<u8>>,
+    pub cell_stores: RwSignal<Option<CellStores>>,
+    pub sort: RwSignal<(Column, bool)>,
+    pub filter_text: RwSignal<String>,
+    pub zone_filter: RwSignal<Option<u16>>,
+    pub down_only: RwSignal<bool>,
+    pub bin_filter: RwSignal<Option<u8>>,
+    /// A problem keeping the files for later (quota): the view works for this session.
+    pub storage_note: RwSignal<Option<String>>,
+}
+
+thread_local! {
+    static FLEET: Cell<Option<FleetState>> = const { Cell::new(None) };
+}
+
+/// The fleet state (created on first use, by the page's mount).
+pub fn fleet_state() -> FleetState {
+    FLEET.with(|f| {
+        if let Some(state) = f.get() {
+            return state;
+        }
+        let state = FleetState {
+            view: RwSignal::new(None),
+            waiting: RwSignal::new(None),
+            unavailable: RwSignal::new(None),
+            store: RwSignal::new(None),
+            detail: RwSignal::new(None),
+            cell: RwSignal::new(None),
+            cell_stores: RwSignal::new(None),
+            // Worst uptime first (issue 4 §3).
+            sort: RwSignal::new((Column::Pct, false)),
+            filter_text: RwSignal::new(String::new()),
+            zone_filter: RwSignal::new(None),
+            down_only: RwSignal::new(false),
+            bin_filter: RwSignal::new(None),
+            storage_note: RwSignal::new(None),
+        };
+        f.set(Some(state));
+        state
+    })
+}
+
+/// A job has completed in the worker: its view follows at once (no need to ask), and its
+/// files are kept so the view survives a reload.
+pub fn job_complete(state: &State, job: &str, tokens: &[u32]) {
+    let fleet = fleet_state();
+    fleet.waiting.set(Some(job.to_string()));
+    let names: Vec<(u32, String)> = state.files.with_untracked(|files| {
+        files
+            .iter()
+            .map(|f| (f.token, f.name.clone()))
+            .collect()
+    });
+    let files: Vec<(String, Blob)> = tokens
+        .iter()
+        .filter_map(|t| {
+            let name = names.iter().find(|(token, _)| token == t)?.1.clone();
+            Some((name, state.blob(*t)?))
+        })
+        .collect();
+    let options = state.options.get_untracked();
+    let job = job.to_string();
+    spawn_local(async move {
+        if let Err(e) = inputs_store::put(&job, &options, &files).await {
+            fleet.storage_note.set(Some(format!(
+                "The input files could not be kept in this browser ({e}): the fleet view works until the page is closed."
+            )));
+        }
+    });
+}
+
+/// A report was deleted (`None`: all of them): forget its kept files too.
+pub fn forget(job: Option<String>) {
+    spawn_local(async move {
+        let _ = match job {
+            Some(job) => inputs_store::delete(&job).await,
+            None => inputs_store::clear().await,
+        };
+    });
+}
+
+/// The worker's fleet messages.
+pub fn on_worker(message: FromWorker) {
+    let fleet = fleet_state();
+    match message {
+        FromWorker::Fleet { job, fleet: view } => {
+            if fleet.waiting.get_untracked().as_deref() == Some(&job) {
+                fleet.waiting.set(None);
+            }
+            fleet.unavailable.set(None);
+            fleet.cell_stores.set(None);
+            fleet.cell.set(None);
+            fleet.view.set(Some((job, Arc::new(*view))));
+        }
+        FromWorker::FleetUnavailable { job, reason } => {
+            if fleet.waiting.get_untracked().as_deref() == Some(&job) {
+                fleet.waiting.set(None);
+            }
+            fleet.unavailable.set(Some((job, reason)));
+        }
+        FromWorker::Detail {
+            job,
+            store,
+            detail,
+            error,
+            loaded,
+        } => {
+            if !loaded {
+                // The worker was restarted: load the job again, then ask again.
+                if fleet.view.with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job)) {
+                    fleet.view.set(None);
+                }
+                return;
+            }
+            let result = match detail {
+                Some(d) => Ok(Arc::new(*d)),
+                None => Err(error.unwrap_or_else(|| "no detail".to_string())),
+            };
+            fleet.detail.set(Some((store, result)));
+        }
+        FromWorker::CellStores { job, stores } => {
+            if fleet.view.with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job)) {
+                fleet.cell_stores.set(Some(stores));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Opens a store's detail (and puts it in the URL hash).
+pub fn open_store(id: String) {
+    let fleet = fleet_state();
+    fleet.store.set(Some(id));
+}
+
+fn read_hash() -> (Option<String>, Option<String>) {
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    let (mut job, mut store) = (None, None);
+    for part in hash.trim_start_matches('#').split('&') {
+        let Some((key, value)) = part.split_once('=') else {
+            continue;
+        };
+        let value = js_sys::decode_uri_component(value)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| value.to_string());
+        match key {
+            "job" => job = Some(value),
+            "store" => store = Some(value),
+            _ => {}
+        }
+    }
+    (job, store)
+}
+
+fn write_hash(job: Option<&str>, store: Option<&str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let enc = |s: &str| String::from(js_sys::encode_uri_component(s));
+    let hash = match (job, store) {
+        (Some(job), Some(store)) => format!("#job={}&store={}", enc(job), enc(store)),
+        _ => String::new(),
+    };
+    let current = window.location().hash().unwrap_or_default();
+    if current == hash {
+        return;
+    }
+    let url = if hash.is_empty() {
+        let loc = window.location();
+        format!(
+            "{}{}",
+            loc.pathname().unwrap_or_default(),
+            loc.search().unwrap_or_default()
+        )
+    } else {
+        hash
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Applies `#job=…&store=…` to the page: select the report, open the store.
+fn apply_hash(state: State) {
+    let (job, store) = read_hash();
+    if let Some(job) = job {
+        if state.selected.get_untracked().as_deref() != Some(&job) {
+            state.selected.set(Some(job));
+        }
+        let fleet = fleet_state();
+        if fleet.store.get_untracked() != store {
+            fleet.store.set(store);
+        }
+    }
+}
+
+/// Asks the worker for a job's view, sending the kept files along (after a reload).
+fn reopen(job: String) {
+    let fleet = fleet_state();
+    fleet.waiting.set(Some(job.clone()));
+    spawn_local(async move {
+        let kept = inputs_store::get(&job).await.ok().flatten();
+        let (options, files) = match kept {
+            Some(k) => (k.options, k.files),
+            None => (Default::default(), Vec::new()),
+        };
+        let names = files.iter().map(|(n, _)| n.clone()).collect();
+        let blobs: Vec<Blob> = files.into_iter().map(|(_, b)| b).collect();
+        worker_link::send(
+            &ToWorker::Reopen {
+                job,
+                options,
+                names,
+            },
+            &blobs,
+        );
+    });
+}
+
+/// The fleet view of the selected report, when it is complete.
+#[component]
+pub fn FleetPanel() -> impl IntoView {
+    let state = use_state();
+    let fleet = fleet_state();
+    apply_hash(state);
+    let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || apply_hash(state));
+    if let Some(w) = web_sys::window() {
+        let _ = w.add_event_listener_with_callback(
+            "hashchange",
+            wasm_bindgen::JsCast::unchecked_ref(on_hash.as_ref()),
+        );
+    }
+    on_hash.forget();
+
+    // The selected report, if it is complete.
+    let complete_job = Memo::new(move |_| {
+        let id = state.selected.get()?;
+        state.history.with(|h| {
+            h.iter()
+                .find(|r| r.id == id && r.status == ReportStatus::Complete)
+                .map(|r| r.id.clone())
+        })
+    });
+    let loaded_job = Memo::new(move |_| fleet.view.with(|v| v.as_ref().map(|(j, _)| j.clone())));
+
+    // Ask for the view of the selected complete report when it is not the loaded one.
+    Effect::new(move |_| {
+        let Some(job) = complete_job.get() else {
+            return;
+        };
+        if loaded_job.get().as_deref() == Some(&job)
+            || fleet.waiting.get().as_deref() == Some(&job)
+            || fleet
+                .unavailable
+                .with(|u| u.as_ref().is_some_and(|(j, _)| *j == job))
+            || !state.worker_ready.get()
+        {
+            return;
+        }
+        reopen(job);
+    });
+
+    // Ask for the open store's detail once its job is loaded.
+    Effect::new(move |_| {
+        let (Some(job), Some(store)) = (loaded_job.get(), fleet.store.get()) else {
+            return;
+        };
+        if complete_job.get().as_deref() != Some(&job) {
+            return;
+        }
+        if fleet
+            .detail
+            .with_untracked(|d| d.as_ref().is_some_and(|(s, _)| *s == store))
+        {
+            return;
+        }
+        worker_link::send(&ToWorker::Detail { job, store }, &[]);
+    });
+
+    // The hash follows the open detail (so reload and a shared link restore it).
+    Effect::new(move |_| {
+        let job = complete_job.get();
+        let store = fleet.store.get();
+        if state.history_loaded.get() {
+            write_hash(job.as_deref(), store.as_deref());
+        }
+    });
+
+    let view_of = move || {
+        let job = complete_job.get()?;
+        fleet
+            .view
+            .with(|v| v.as_ref().filter(|(j, _)| *j == job).map(|(_, v)| v.clone()))
+    };
+
+    view! {
+        {move || complete_job.get().map(|job| {
+            let job2 = job.clone();
+            view! {
+                <section class="panel fleet" aria-labelledby="fleet-title" data-testid="fleet">
+                    <h2 id="fleet-title">"Fleet"</h2>
+                    <p class="notice" role="status" hidden=move || fleet.storage_note.with(Option::is_none)>
+                        {move || fleet.storage_note.get().unwrap_or_default()}
+                    </p>
+                    {move || {
+                        let unavailable = fleet.unavailable.with(|u| {
+                            u.as_ref().filter(|(j, _)| *j == job2).map(|(_, r)| r.clone())
+                        });
+                        match (view_of(), unavailable) {
+                            (Some(v), _) => view! { <FleetBody view=v /> }.into_any(),
+                            (None, Some(reason)) => view! {
+                                <p class="reason" data-testid="fleet-unavailable">
+                                    "The fleet view is not available: " {reason} "."
+                                </p>
+                            }.into_any(),
+                            (None, None) => view! {
+                                <p class="hint" data-testid="fleet-loading">"Loading the fleet view…"</p>
+                            }.into_any(),
+                        }
+                    }}
+                    <span hidden>{job}</span>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
+    let v = view.clone();
+    view! {
+        <charts::Tiles view=v.clone() />
+        <div class="fleet-charts">
+            <charts::Histogram view=v.clone() />
+            <charts::Heatmap view=v.clone() />
+        </div>
+        <detail::StoreDetailPanel view=v.clone() />
+        <table::StoreTable view=v />
+    }
+}
