@@ -1,0 +1,175 @@
+// The fleet view (issue 4) on a generated set with a known fleet-wide outage (every store
+// down Tuesday 8 October 2024 18:00-21:00 on its own wall clock): the detail's totals
+// equal its table row and the CLI's CSV row; sorting and filtering return the right
+// stores; the heatmap's hottest cell is the outage; the URL hash restores a detail after a
+// reload. Screenshots of each view, light and dark, go to SCREENSHOT_DIR.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import { FILES, chooseFiles, cliReport, dataSet, launch, openPage, waitForEnd, waitForFileKinds, waitForWorker } from "./helpers.mjs";
+
+const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(() => browser?.close());
+
+function outageSet() {
+  return dataSet("fleet-outage-s21", [
+    "--stores", "400", "--days", "8", "--seed", "21", "--clean",
+    "--fleet-outage", "2024-10-08 18:00,2024-10-08 21:00", "--outage-local",
+  ]);
+}
+
+/** The CLI's extended report as objects keyed by column. */
+function csvRows(paths) {
+  const [header, ...lines] = cliReport(paths, ["--extended"]).toString().trim().split("\n");
+  const cols = header.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
+}
+
+const rowsShown = (page) =>
+  page.$$eval('[data-testid="store-table"] tbody tr[data-row]', (trs) =>
+    trs.map((tr) => ({
+      ...Object.fromEntries([...tr.querySelectorAll("[data-col]")].map((c) => [c.dataset.col, c.textContent.trim()])),
+      id: tr.dataset.store,
+    })),
+  );
+
+const tableCount = async (page) => Number((await page.getByTestId("table-count").innerText()).split(" ")[0].replace(/\D/g, ""));
+
+async function generate(page, paths) {
+  await chooseFiles(page, paths);
+  await waitForFileKinds(page, 3);
+  await page.getByTestId("generate").click();
+  assert.equal(await waitForEnd(page), "Complete");
+  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
+}
+
+async function shoot(page, name) {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", async () => {
+  const { page, context, errors } = await openPage(browser, undefined, { viewport: { width: 1280, height: 900 } });
+  const dir = outageSet();
+  const paths = FILES.map((f) => join(dir, f));
+  const csv = csvRows(paths);
+  await generate(page, paths);
+  assert.equal(await page.getByTestId("tile-stores").locator(".tile-value").innerText(), String(csv.length));
+
+  // The hottest heatmap cell is the outage: Tuesday (day 1), 18:00-21:00 local.
+  const shares = await page.$$eval('[data-testid="heat-cell"]', (cells) => cells.map((c) => Number(c.dataset.share || -1)));
+  assert.equal(shares.length, 168);
+  const hottest = shares.indexOf(Math.max(...shares));
+  assert.equal(Math.floor(hottest / 24), 1, `hottest cell ${hottest}`);
+  assert.ok([18, 19, 20].includes(hottest % 24), `hottest hour ${hottest % 24}`);
+  await page.locator(`[data-testid="heat-cell"][data-cell="${hottest}"]`).click();
+  await page.getByTestId("cell-store").first().waitFor();
+  assert.ok((await page.getByTestId("cell-store").count()) > 100);
+  await shoot(page, "fleet-overview");
+
+  // Default order: worst uptime last week first.
+  const withPct = csv.filter((r) => r.uptime_pct_last_week !== "");
+  const worst = Math.min(...withPct.map((r) => Number(r.uptime_pct_last_week)));
+  let shown = await rowsShown(page);
+  assert.equal(Number(shown[0].pct), worst);
+
+  // Sorting by downtime last week (descending on first click), ties by id.
+  await page.locator('[data-sort="down_week"]').click();
+  shown = await rowsShown(page);
+  const byDown = [...csv].sort((a, b) => Number(b.downtime_last_week) - Number(a.downtime_last_week) || (a.store_id < b.store_id ? -1 : 1));
+  assert.deepEqual(shown.slice(0, 10).map((r) => r.id), byDown.slice(0, 10).map((r) => r.store_id));
+  assert.equal(await page.locator('th[aria-sort="descending"] [data-sort="down_week"]').count(), 1);
+  await page.locator('[data-sort="id"]').click();
+  shown = await rowsShown(page);
+  assert.deepEqual(shown.slice(0, 5).map((r) => r.id), csv.slice(0, 5).map((r) => r.store_id));
+
+  // Filters: id substring, zone, has downtime; each count is the CSV's.
+  const part = csv[7].store_id.slice(2, 5).toUpperCase();
+  await page.getByTestId("table-filter").fill(part);
+  assert.equal(await tableCount(page), csv.filter((r) => r.store_id.toLowerCase().includes(part.toLowerCase())).length);
+  assert.ok((await rowsShown(page)).every((r) => r.id.toLowerCase().includes(part.toLowerCase())));
+  await page.getByTestId("table-filter").fill("");
+  const zone = csv[3].timezone;
+  await page.getByTestId("zone-filter").selectOption({ label: zone });
+  assert.equal(await tableCount(page), csv.filter((r) => r.timezone === zone).length);
+  assert.ok((await rowsShown(page)).every((r) => r.zone === zone));
+  await page.getByTestId("zone-filter").selectOption({ label: "all zones" });
+  await page.getByTestId("down-only").check();
+  assert.equal(await tableCount(page), csv.filter((r) => Number(r.downtime_last_week) > 0).length);
+  await page.getByTestId("down-only").uncheck();
+  // A histogram bar filters to its bin.
+  const bin9 = withPct.filter((r) => Number(r.uptime_pct_last_week) >= 90).length;
+  await page.locator('[data-testid="hist-bin"][data-bin="9"]').click();
+  assert.equal(await tableCount(page), bin9);
+  await page.locator('[data-testid="hist-bin"][data-bin="9"]').click();
+  assert.equal(await tableCount(page), csv.length);
+
+  // Keyboard: focus a row, arrow down, Enter opens the second row's detail.
+  await page.locator('[data-sort="down_week"]').click();
+  shown = await rowsShown(page);
+  await page.locator('[data-testid="store-table"] tbody tr[data-row="0"]').focus();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Enter");
+  const target = shown[1];
+  await page.getByTestId("detail-up_week").waitFor();
+  assert.equal((await page.getByTestId("detail-id").innerText()).trim(), target.id);
+
+  // The detail's totals equal the table row and the CSV row.
+  const csvRow = csv.find((r) => r.store_id === target.id);
+  const keys = { up_hour: "uptime_last_hour", up_day: "uptime_last_day", up_week: "uptime_last_week", down_hour: "downtime_last_hour", down_day: "downtime_last_day", down_week: "downtime_last_week" };
+  for (const [k, col] of Object.entries(keys)) {
+    const d = (await page.getByTestId(`detail-${k}`).innerText()).trim();
+    assert.equal(d, target[k], k);
+    assert.equal(d, csvRow[col], k);
+  }
+  assert.equal((await page.getByTestId("detail-pct").innerText()).trim(), csvRow.uptime_pct_last_week);
+  // Per-day hours add up to the week (each day rounded to 0.01 h on its own).
+  const days = await page.$$eval('[data-testid="detail-days"] tbody tr', (trs) =>
+    trs.map((tr) => [Number(tr.querySelector('[data-col="up"]').textContent), Number(tr.querySelector('[data-col="down"]').textContent)]));
+  const sum = (i) => days.reduce((a, d) => a + d[i], 0);
+  assert.ok(Math.abs(sum(0) - Number(csvRow.uptime_last_week)) <= 0.005 * days.length + 1e-9);
+  assert.ok(Math.abs(sum(1) - Number(csvRow.downtime_last_week)) <= 0.005 * days.length + 1e-9);
+  // The outage shows in the timeline as downtime on Tuesday evening, local time.
+  const tuesday = await page.locator('[data-testid="timeline-day"]', { hasText: "Tue 8 Oct" }).count();
+  assert.equal(tuesday, 1);
+  assert.ok((await page.getByTestId("poll").count()) > 50);
+  assert.match(await page.getByTestId("poll").first().getAttribute("aria-label"), /UTC[+−]\d\d:\d\d/);
+  await page.getByTestId("store-detail").screenshot({ path: join(SHOTS, "store-detail-light.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.getByTestId("store-detail").screenshot({ path: join(SHOTS, "store-detail-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
+
+  // The URL hash addresses the detail; a reload restores it (the worker reads the kept files).
+  const url = new URL(page.url());
+  assert.match(url.hash, /^#job=[^&]+&store=/);
+  await page.reload();
+  await waitForWorker(page);
+  await page.getByTestId("detail-up_week").waitFor({ timeout: 60_000 });
+  assert.equal((await page.getByTestId("detail-id").innerText()).trim(), target.id);
+  assert.equal((await page.getByTestId("detail-down_week").innerText()).trim(), csvRow.downtime_last_week);
+  // Closing the detail clears the hash.
+  await page.getByTestId("detail-close").click();
+  await page.waitForFunction(() => !location.hash.includes("store="));
+
+  // The theme toggle is remembered.
+  await page.getByTestId("theme-toggle").click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  await page.reload();
+  await waitForWorker(page);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: join(SHOTS, "fleet-toggle-dark.png"), fullPage: true });
+
+  assert.deepEqual(errors, []);
+  await context.close();
+});
