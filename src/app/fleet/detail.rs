@@ -166,6 +166,7 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
         .collect::<Vec<_>>()
         .join("; ");
     let zone = detail.zone.clone();
+    let pointed = RwSignal::new(String::new());
     view! {
         <figure class="chart timeline" data-testid="detail-timeline">
             <figcaption>{format!("The week by local day ({zone}): up, down (hatched), closed (grey band), polls as ticks; hover or focus a tick for its time.")}</figcaption>
@@ -214,8 +215,11 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                             }).collect_view()}
                             {d.polls.iter().map(|p| {
                                 let class = if p.ignored { "poll ignored" } else if p.active { "poll active" } else { "poll inactive" };
+                                let (l1, l2) = (p.label.clone(), p.label.clone());
                                 view! {
-                                    <g class=class role="img" tabindex="0" aria-label=p.label.clone() data-testid="poll">
+                                    <g class=class role="img" tabindex="0" aria-label=p.label.clone() data-testid="poll"
+                                        on:focus=move |_| pointed.set(l1.clone())
+                                        on:mouseenter=move |_| pointed.set(l2.clone())>
                                         <title>{p.label.clone()}</title>
                                         <rect x=x_of(p.x) - 1.0 y=y + ROW - 8.0 width="2" height="6"></rect>
                                     </g>
@@ -225,6 +229,7 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                     }
                 }).collect_view()}
             </svg>
+            <p class="heat-focus" aria-live="polite" data-testid="poll-focus">{move || pointed.get()}</p>
             <p class="legend-line" aria-hidden="true">
                 <span class="key up"></span>"up " <span class="key down"></span>"down (hatched) "
                 <span class="key closed"></span>"closed " <span class="key nodata"></span>"no data "
@@ -243,13 +248,13 @@ fn DayBars(detail: Arc<DetailView>) -> impl IntoView {
         .max()
         .unwrap_or(0)
         .max(100) as f64;
-    let (w, left, row) = (360.0, 104.0, 20.0);
+    let (w, left, row) = (300.0, 104.0, 20.0);
     let h = detail.days.len() as f64 * row + 4.0;
     view! {
         <div class="day-bars">
             <figure class="chart">
                 <figcaption>"Up and down hours per local day"</figcaption>
-                <svg viewBox=format!("0 0 {} {h}", left + w + 60.0) role="img" aria-label="Up and down hours per day; the same numbers are in the table beside">
+                <svg viewBox=format!("0 0 {} {h}", left + w + 90.0) role="img" aria-label="Up and down hours per day; the same numbers are in the table beside">
                     {detail.days.iter().enumerate().map(|(i, d)| {
                         let y = i as f64 * row + 2.0;
                         let up_w = d.up as f64 / max * w;

@@ -237,7 +237,7 @@ fn Row(pos: usize, row: FleetRow, zone: String) -> impl IntoView {
                 "ArrowUp" => focus_sibling(&e, false),
                 _ => {}
             }>
-            <th scope="row" data-col="id"><code>{id}</code>{no_data.then(|| view! { <span class="tag">" no data"</span> })}</th>
+            <th scope="row" data-col="id">{no_data.then(|| view! { <span class="tag">"no data "</span> })}<code>{id}</code></th>
             <td data-col="zone">{zone}</td>
             <td class="num" data-col="pct">{pct}</td>
             {cells.into_iter().map(|(k, v)| view! { <td class="num" data-col=k>{v}</td> }).collect_view()}
