@@ -416,8 +416,9 @@ impl DetailView {
         let r = &detail.report;
         let days: Vec<DayTotals> = detail.days.iter().map(|d| d.totals).collect();
         let row = FleetRow::new(r, &days, data.store_id(r.store), zone_index);
-        let hours = detail
-            .hours
+        let mut rows = detail.hours.clone();
+        rows.sort_unstable();
+        let hours = rows
             .iter()
             .map(|&(day, start, end)| {
                 let end_text = if end > MICROS_PER_DAY {

@@ -519,7 +519,6 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="masthead">
             <h1>"Store uptime"</h1>
-            <fleet::theme::ThemeToggle />
             <p class="tagline">
                 "Uptime and downtime of each store during its business hours, from your status exports."
             </p>
@@ -536,6 +535,8 @@ pub fn App() -> impl IntoView {
         </main>
         <footer class="footer">
             <p>"Works offline once loaded. Reports are kept in this browser only."</p>
+            // Last in tab order; shown at the top right (style/main.css).
+            <fleet::theme::ThemeToggle />
         </footer>
     }
 }

@@ -13,16 +13,55 @@ use crate::messages::{group_digits, ToWorker};
 
 #[component]
 pub fn Tiles(view: Arc<FleetView>) -> impl IntoView {
-    let pct = |p: &Option<String>| p.clone().map(|p| format!("{p} %")).unwrap_or_else(|| "—".into());
+    let pct = |p: &Option<String>| {
+        p.clone()
+            .map(|p| format!("{p} %"))
+            .unwrap_or_else(|| "—".into())
+    };
     let tiles = vec![
-        ("stores", "Stores", group_digits(view.rows.len() as u64), String::new()),
+        (
+            "stores",
+            "Stores",
+            group_digits(view.rows.len() as u64),
+            String::new(),
+        ),
         ("polls", "Polls", group_digits(view.polls), String::new()),
-        ("now", "Report time (now)", view.now_utc.clone(), format!("{} in {}", view.now_local, view.common_zone)),
-        ("up-hour", "Fleet uptime, last hour", pct(&view.uptime_pct[0]), String::new()),
-        ("up-day", "Fleet uptime, last day", pct(&view.uptime_pct[1]), String::new()),
-        ("up-week", "Fleet uptime, last week", pct(&view.uptime_pct[2]), String::new()),
-        ("down-day", "Stores with downtime in the last day", group_digits(view.down_last_day), String::new()),
-        ("no-data", "Stores with no data", group_digits(view.no_data), String::new()),
+        (
+            "now",
+            "Report time (now)",
+            view.now_utc.clone(),
+            format!("{} in {}", view.now_local, view.common_zone),
+        ),
+        (
+            "up-hour",
+            "Fleet uptime, last hour",
+            pct(&view.uptime_pct[0]),
+            String::new(),
+        ),
+        (
+            "up-day",
+            "Fleet uptime, last day",
+            pct(&view.uptime_pct[1]),
+            String::new(),
+        ),
+        (
+            "up-week",
+            "Fleet uptime, last week",
+            pct(&view.uptime_pct[2]),
+            String::new(),
+        ),
+        (
+            "down-day",
+            "Stores with downtime in the last day",
+            group_digits(view.down_last_day),
+            String::new(),
+        ),
+        (
+            "no-data",
+            "Stores with no data",
+            group_digits(view.no_data),
+            String::new(),
+        ),
     ];
     view! {
         <ul class="tiles" data-testid="fleet-tiles">
@@ -98,11 +137,21 @@ pub fn viridis(t: f64) -> String {
     let f = t - i as f64;
     let (a, b) = (STOPS[i], STOPS[i + 1]);
     let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(a.0, b.0),
+        mix(a.1, b.1),
+        mix(a.2, b.2)
+    )
 }
 
 fn cell_name(cell: usize) -> String {
-    format!("{} {:02}:00–{:02}:00", WEEKDAYS[cell / 24], cell % 24, cell % 24 + 1)
+    format!(
+        "{} {:02}:00–{:02}:00",
+        WEEKDAYS[cell / 24],
+        cell % 24,
+        cell % 24 + 1
+    )
 }
 
 fn cell_text(cell: usize, c: &HeatCell) -> String {
@@ -121,7 +170,13 @@ fn cell_text(cell: usize, c: &HeatCell) -> String {
 #[component]
 pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
     let fleet = fleet_state();
-    let max = view.heat.iter().filter_map(|c| c.share).max().unwrap_or(0).max(1);
+    let max = view
+        .heat
+        .iter()
+        .filter_map(|c| c.share)
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let (cw, ch, left, top) = (14.0, 16.0, 30.0, 14.0);
     let focus_text = RwSignal::new(String::new());
     let as_table = RwSignal::new(false);
@@ -131,7 +186,13 @@ pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
         fleet.cell.set(Some(cell as u8));
         fleet.cell_stores.set(None);
         if let Some((job, _)) = fleet.view.get_untracked() {
-            worker_link::send(&ToWorker::CellStores { job, cell: cell as u8 }, &[]);
+            worker_link::send(
+                &ToWorker::CellStores {
+                    job,
+                    cell: cell as u8,
+                },
+                &[],
+            );
         }
     };
     let hottest = cells
@@ -235,7 +296,7 @@ fn CellList() -> impl IntoView {
                                     {list.stores.into_iter().map(|(id, minutes)| {
                                         let id2 = id.clone();
                                         view! {
-                                            <li><button type="button" class="link" data-testid="cell-store" on:click=move |_| open_store(id2.clone())>
+                                            <li><button type="button" class="button link" data-testid="cell-store" on:click=move |_| open_store(id2.clone())>
                                                 <code>{id}</code></button>
                                                 {format!(" {minutes} min down")}</li>
                                         }
@@ -296,8 +357,14 @@ pub fn DayBar(days: Vec<DayCell>) -> impl IntoView {
         .collect::<Vec<_>>();
     view! {
         <svg class="daybar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=label>
-            {cells.into_iter().map(|(at, w, class, text)| view! {
-                <rect class=class x=at + 0.4 y="0" width=(w - 0.8).max(0.2) height="10"><title>{text}</title></rect>
+            {cells.into_iter().map(|(at, w, class, text)| {
+                // Days with much downtime are hatched too, not only red.
+                let hatched = class == "day major" || class == "day bad";
+                let w = (w - 0.8).max(0.2);
+                view! {
+                    <rect class=class x=at + 0.4 y="0" width=w height="10"><title>{text}</title></rect>
+                    {hatched.then(|| view! { <rect class="seg-hatch" x=at + 0.4 y="0" width=w height="10" fill="url(#hatch-down)"></rect> })}
+                }
             }).collect_view()}
         </svg>
     }

@@ -98,9 +98,21 @@ fn DetailBody(detail: Arc<DetailView>) -> impl IntoView {
         ("up_hour", "Up, last hour (min)", hundredths_text(row.up[0])),
         ("up_day", "Up, last day (h)", hundredths_text(row.up[1])),
         ("up_week", "Up, last week (h)", hundredths_text(row.up[2])),
-        ("down_hour", "Down, last hour (min)", hundredths_text(row.down[0])),
-        ("down_day", "Down, last day (h)", hundredths_text(row.down[1])),
-        ("down_week", "Down, last week (h)", hundredths_text(row.down[2])),
+        (
+            "down_hour",
+            "Down, last hour (min)",
+            hundredths_text(row.down[0]),
+        ),
+        (
+            "down_day",
+            "Down, last day (h)",
+            hundredths_text(row.down[1]),
+        ),
+        (
+            "down_week",
+            "Down, last week (h)",
+            hundredths_text(row.down[2]),
+        ),
         (
             "pct",
             "Uptime last week (%)",
@@ -173,11 +185,6 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
             <svg viewBox=format!("0 0 {} {height}", LEFT + W + 8.0) role="group" aria-labelledby="tl-title tl-desc">
                 <title id="tl-title">{format!("State timeline in {zone}")}</title>
                 <desc id="tl-desc">{desc}</desc>
-                <defs>
-                    <pattern id="hatch-down" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                        <rect class="hatch-line" x="0" y="0" width="2" height="6"></rect>
-                    </pattern>
-                </defs>
                 {(0..=24).step_by(3).map(|h| view! {
                     <g class="grid">
                         <line x1=x_of(h * 3600) x2=x_of(h * 3600) y1=TOP - 4.0 y2=height - 4.0></line>

@@ -87,13 +87,18 @@ pub async fn put(job: &str, options: &JobOptions, files: &[(String, Blob)]) -> R
     let json = serde_json::to_string(options).map_err(|e| e.to_string())?;
     let _ = Reflect::set(&value, &"options".into(), &JsValue::from_str(&json));
     let names: Array = files.iter().map(|(n, _)| JsValue::from_str(n)).collect();
-    let blobs: Array = files.iter().map(|(_, b)| JsValue::from(b.clone())).collect();
+    let blobs: Array = files
+        .iter()
+        .map(|(_, b)| JsValue::from(b.clone()))
+        .collect();
     let _ = Reflect::set(&value, &"names".into(), &names);
     let _ = Reflect::set(&value, &"blobs".into(), &blobs);
     let key = JsValue::from_str(job);
-    request(IdbTransactionMode::Readwrite, |s| s.put_with_key(&value, &key))
-        .await
-        .map(|_| ())
+    request(IdbTransactionMode::Readwrite, |s| {
+        s.put_with_key(&value, &key)
+    })
+    .await
+    .map(|_| ())
 }
 
 /// A job's kept files, if any.

@@ -90,12 +90,9 @@ pub fn fleet_state() -> FleetState {
 pub fn job_complete(state: &State, job: &str, tokens: &[u32]) {
     let fleet = fleet_state();
     fleet.waiting.set(Some(job.to_string()));
-    let names: Vec<(u32, String)> = state.files.with_untracked(|files| {
-        files
-            .iter()
-            .map(|f| (f.token, f.name.clone()))
-            .collect()
-    });
+    let names: Vec<(u32, String)> = state
+        .files
+        .with_untracked(|files| files.iter().map(|f| (f.token, f.name.clone())).collect());
     let files: Vec<(String, Blob)> = tokens
         .iter()
         .filter_map(|t| {
@@ -135,6 +132,8 @@ pub fn on_worker(message: FromWorker) {
             fleet.unavailable.set(None);
             fleet.cell_stores.set(None);
             fleet.cell.set(None);
+            // A detail of another job must not show under this one; it is asked again.
+            fleet.detail.set(None);
             fleet.view.set(Some((job, Arc::new(*view))));
         }
         FromWorker::FleetUnavailable { job, reason } => {
@@ -152,7 +151,10 @@ pub fn on_worker(message: FromWorker) {
         } => {
             if !loaded {
                 // The worker was restarted: load the job again, then ask again.
-                if fleet.view.with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job)) {
+                if fleet
+                    .view
+                    .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job))
+                {
                     fleet.view.set(None);
                 }
                 return;
@@ -164,7 +166,10 @@ pub fn on_worker(message: FromWorker) {
             fleet.detail.set(Some((store, result)));
         }
         FromWorker::CellStores { job, stores } => {
-            if fleet.view.with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job)) {
+            if fleet
+                .view
+                .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job))
+            {
                 fleet.cell_stores.set(Some(stores));
             }
         }
@@ -308,6 +313,18 @@ pub fn FleetPanel() -> impl IntoView {
         reopen(job);
     });
 
+    // Another report selected: its stores are other stores, so close the detail.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let job = complete_job.get();
+        if let Some(Some(before)) = previous {
+            if job.as_deref() != Some(&before) {
+                fleet.store.set(None);
+                fleet.detail.set(None);
+            }
+        }
+        job
+    });
+
     // Ask for the open store's detail once its job is loaded.
     Effect::new(move |_| {
         let (Some(job), Some(store)) = (loaded_job.get(), fleet.store.get()) else {
@@ -336,9 +353,11 @@ pub fn FleetPanel() -> impl IntoView {
 
     let view_of = move || {
         let job = complete_job.get()?;
-        fleet
-            .view
-            .with(|v| v.as_ref().filter(|(j, _)| *j == job).map(|(_, v)| v.clone()))
+        fleet.view.with(|v| {
+            v.as_ref()
+                .filter(|(j, _)| *j == job)
+                .map(|(_, v)| v.clone())
+        })
     };
 
     view! {
@@ -377,6 +396,14 @@ pub fn FleetPanel() -> impl IntoView {
 fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
     let v = view.clone();
     view! {
+        // Shared by every chart: the hatching that marks down time beside its colour.
+        <svg class="svg-defs" width="0" height="0" aria-hidden="true" focusable="false">
+            <defs>
+                <pattern id="hatch-down" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect class="hatch-line" x="0" y="0" width="2" height="6"></rect>
+                </pattern>
+            </defs>
+        </svg>
         <charts::Tiles view=v.clone() />
         <div class="fleet-charts">
             <charts::Histogram view=v.clone() />

@@ -85,7 +85,9 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0f64);
     let window = Memo::new(move |_| {
         let n = order.with(Vec::len);
-        let first = ((scroll_top.get() / ROW_H) as usize).saturating_sub(OVERSCAN).min(n);
+        let first = ((scroll_top.get() / ROW_H) as usize)
+            .saturating_sub(OVERSCAN)
+            .min(n);
         let last = (first + (VIEWPORT_H / ROW_H) as usize + 2 * OVERSCAN + 1).min(n);
         (first, last)
     });
@@ -191,7 +193,10 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
 
 /// Moves focus to the row above or below (the table scrolls it into view).
 fn focus_sibling(e: &ev::KeyboardEvent, down: bool) {
-    let Some(tr) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+    let Some(tr) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
         return;
     };
     let next = if down {
