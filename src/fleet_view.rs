@@ -156,9 +156,14 @@ impl FleetRow {
         FleetRow {
             id: id.to_string(),
             zone,
-            flags: u8::from(report.hours_defaulted) * HOURS_DEFAULTED
-                | u8::from(report.zone_defaulted) * ZONE_DEFAULTED
-                | u8::from(report.no_data) * NO_DATA,
+            flags: [
+                (report.hours_defaulted, HOURS_DEFAULTED),
+                (report.zone_defaulted, ZONE_DEFAULTED),
+                (report.no_data, NO_DATA),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |flags, (_, flag)| flags | flag),
             up: pick(|t| t.up),
             down: pick(|t| t.down),
             // The extended CSV's `uptime_pct_last_week`, to the same digits.

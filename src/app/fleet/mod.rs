@@ -32,6 +32,9 @@ pub enum Column {
     Down(usize),
 }
 
+/// A store's detail, or why there is none (the worker's words).
+pub type DetailResult = Result<Arc<DetailView>, String>;
+
 /// The fleet view's state. Every field is a handle, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct FleetState {
@@ -42,7 +45,7 @@ pub struct FleetState {
     pub unavailable: RwSignal<Option<(String, String)>>,
     /// The store whose detail is open (from a row, a heatmap cell's list or the hash).
     pub store: RwSignal<Option<String>>,
-    pub detail: RwSignal<Option<(String, Result<Arc<DetailView>, String>)>>,
+    pub detail: RwSignal<Option<(String, DetailResult)>>,
     pub cell: RwSignal<Option<u8>>,
     pub cell_stores: RwSignal<Option<CellStores>>,
     pub sort: RwSignal<(Column, bool)>,
@@ -165,13 +168,12 @@ pub fn on_worker(message: FromWorker) {
             };
             fleet.detail.set(Some((store, result)));
         }
-        FromWorker::CellStores { job, stores } => {
+        FromWorker::CellStores { job, stores }
             if fleet
                 .view
-                .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job))
-            {
-                fleet.cell_stores.set(Some(stores));
-            }
+                .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job)) =>
+        {
+            fleet.cell_stores.set(Some(stores));
         }
         _ => {}
     }
