@@ -103,7 +103,13 @@ pub fn job_complete(state: &State, job: &str, tokens: &[u32]) {
             Some((name, state.blob(*t)?))
         })
         .collect();
-    let options = state.options.get_untracked();
+    // The options the job ran with (the form may have changed since it started).
+    let options = state.history.with_untracked(|h| {
+        h.iter()
+            .find(|r| r.id == job)
+            .map(|r| r.options.clone())
+            .unwrap_or_else(|| state.options.get_untracked())
+    });
     let job = job.to_string();
     spawn_local(async move {
         if let Err(e) = inputs_store::put(&job, &options, &files).await {
