@@ -305,6 +305,17 @@ impl FileReader {
         self.core.get_or_insert_with(csv_core::Reader::new)
     }
 
+    /// Notes that `store` has a valid row in this file; `true` the first time.
+    fn mark_seen(&mut self, store: StoreIdx) -> bool {
+        let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
+        if self.seen.len() <= word {
+            self.seen.resize(word + 1, 0);
+        }
+        let new = self.seen[word] & bit == 0;
+        self.seen[word] |= bit;
+        new
+    }
+
     fn new() -> Self {
         FileReader {
             core: None,
@@ -802,14 +813,7 @@ impl Ingest {
         if let Some(store) = accepted {
             let summary = &mut self.files[file.0];
             summary.valid_rows += 1;
-            let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
-            if reader.seen.len() <= word {
-                reader.seen.resize(word + 1, 0);
-            }
-            if reader.seen[word] & bit == 0 {
-                reader.seen[word] |= bit;
-                summary.stores += 1;
-            }
+            summary.stores += u64::from(reader.mark_seen(store));
         }
         Ok(())
     }
@@ -1113,14 +1117,7 @@ impl Ingest {
                 let Some(&store) = to_mine.get(theirs_index) else {
                     continue;
                 };
-                let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
-                if reader.seen.len() <= word {
-                    reader.seen.resize(word + 1, 0);
-                }
-                if reader.seen[word] & bit == 0 {
-                    reader.seen[word] |= bit;
-                    summary.stores += 1;
-                }
+                summary.stores += u64::from(reader.mark_seen(store));
             }
         }
         Ok(())
