@@ -87,7 +87,7 @@ export function smallSet() {
 
 /** The CLI's report for `paths` (and CLI `flags`), as bytes. */
 export function cliReport(paths, flags = []) {
-  return execFileSync(CLI, ["report", ...flags, ...paths], { stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(CLI, ["report", ...flags, ...paths], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
 }
 
 /** Puts files into the page's file input, as a user choosing them would. */
