@@ -181,6 +181,12 @@ const CASES = [
     ],
   },
   {
+    name: "an unknown timezone name",
+    good: true,
+    files: { "zones.csv": "store_id,timezone_str\ngood-1,Mars/Olympus\ngood-2,Asia/Tokyo\n" },
+    skipped: [/zones\.csv, line 2, timezone_str: `Mars\/Olympus` is not an IANA timezone name/],
+  },
+  {
     name: "100 000 stores with one poll each",
     files: {
       "many-stores.csv": (path) =>
