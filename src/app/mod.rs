@@ -341,7 +341,6 @@ impl State {
                 });
                 self.running.set(None);
                 self.progress.set(None);
-                browser::release_job_lock(&job);
                 if let Some(record) = self.update_record(&job, |r| {
                     r.status = ReportStatus::Complete;
                     r.inputs = outcome.files.clone();
@@ -381,7 +380,6 @@ impl State {
     fn finish(&self, job: &str, status: ReportStatus, reason: Option<String>) {
         self.running.set(None);
         self.progress.set(None);
-        browser::release_job_lock(job);
         if let Some(record) = self.update_record(job, |r| {
             r.status = status;
             r.reason = reason;
@@ -439,7 +437,15 @@ impl State {
         }
     }
 
+    /// Records the outcome of a save. A finished report's Web Lock is released only now:
+    /// until the store says it ended, another tab must not take it for interrupted.
     fn note_saved(&self, id: &str, saved: bool) {
+        if self
+            .running
+            .with_untracked(|r| r.as_ref().is_none_or(|(running, _)| running != id))
+        {
+            browser::release_job_lock(id);
+        }
         self.unsaved.update_value(|u| {
             if saved {
                 u.remove(id);

@@ -133,8 +133,12 @@ fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>, Opti
     }
 }
 
-/// Feeds the whole file to a throw-away `Ingest`, slice by slice, until the engine knows its
-/// kind or refuses it. Memory stays one slice: an over-long row is skipped unread.
+/// How far `decide_by_reading` goes before leaving the kind to the report (the engine
+/// refuses a first row only where it ends): a few hundred ms, far below the page's watchdog.
+const DECIDE_WITHIN_BYTES: u64 = 64 << 20;
+
+/// Feeds the file to a throw-away `Ingest`, slice by slice, until the engine knows its kind
+/// or refuses it. Memory stays one slice: an over-long row is skipped unread.
 fn decide_by_reading(
     name: &str,
     blob: &Blob,
@@ -157,6 +161,9 @@ fn decide_by_reading(
         }
         if let Some(kind) = ingest.kind(file) {
             return (Some(kind.into()), None);
+        }
+        if slices.offset() >= DECIDE_WITHIN_BYTES {
+            return (None, None);
         }
     }
     match ingest.close_file(file) {
