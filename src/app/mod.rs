@@ -89,6 +89,8 @@ pub struct State {
     unsaved: StoredValue<HashSet<String>>,
     /// When the worker last posted anything (ms since the epoch), for the watchdog.
     last_heard: StoredValue<f64>,
+    /// Counts history reloads, so a slow one never overwrites a newer one's list.
+    refreshes: StoredValue<u64>,
     /// A problem outside any report (storage, worker), shown in one line.
     pub notice: RwSignal<Option<String>>,
     pub worker_ready: RwSignal<bool>,
@@ -112,6 +114,7 @@ impl State {
             job_inputs: StoredValue::new_local(HashMap::new()),
             unsaved: StoredValue::new(HashSet::new()),
             last_heard: StoredValue::new(js_sys::Date::now()),
+            refreshes: StoredValue::new(0),
             notice: RwSignal::new(None),
             worker_ready: RwSignal::new(false),
             dragging: RwSignal::new(false),
@@ -589,11 +592,16 @@ impl State {
     /// Reloads the list after another tab changed it. This tab's running report and its
     /// unsaved ones stay as this tab knows them.
     async fn refresh_history(self) {
+        self.refreshes.update_value(|n| *n += 1);
+        let this = self.refreshes.get_value();
         let Ok(mut records) = history_store::all_reports().await else {
             return;
         };
         let running = self.running.get_untracked().map(|(id, _)| id);
         mark_interrupted(&mut records, running.as_deref()).await;
+        if self.refreshes.get_value() != this {
+            return;
+        }
         let unsaved = self.unsaved.get_value();
         let mine: Vec<ReportRecord> = self.history.with_untracked(|h| {
             h.iter()
