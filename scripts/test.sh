@@ -12,8 +12,8 @@ step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native, all targets)"
 cargo clippy --locked --all-targets -- -D warnings
-step "engine builds for wasm32"
-cargo build --locked --target wasm32-unknown-unknown --lib
+step "cargo clippy (wasm32: engine, page, worker, wasm tests)"
+cargo clippy --locked --target wasm32-unknown-unknown --lib --bins --test worker_slices -- -D warnings
 step "native tests"
 cargo test --locked
 if [ -x scripts/browser-tests.sh ]; then
