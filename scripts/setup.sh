@@ -32,6 +32,18 @@ if [ -n "$WASM_BINDGEN_VERSION" ] && ! { have wasm-bindgen && wasm-bindgen --ver
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# Fuzzing (scripts/fuzz-smoke.sh): cargo-fuzz and the nightly toolchain it needs, which
+# machines of this kind come with (installed here only where missing).
+CARGO_FUZZ_VERSION=0.13.2
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  step "installing the nightly toolchain (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! { cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; }; then
+  step "installing cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+fi
+
 # Debian packages: chromium for the browser tests (never a downloaded browser), and
 # GNU time, which the benchmarks use to read peak memory.
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up (skipping what is installed) and runs every test: formatting, lints,
-# native unit/integration/property/differential tests, the wasm build of the engine, and —
-# once the page exists — the real-browser tests.
+# native unit/integration/property/differential tests (with a replay of the fuzz corpus),
+# the wasm build of the engine, the real-browser tests, and a short fuzz run per target
+# (FUZZ_SECONDS, default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -11,12 +12,14 @@ step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native, all targets)"
 cargo clippy --locked --all-targets -- -D warnings
-step "engine builds for wasm32"
-cargo build --locked --target wasm32-unknown-unknown --lib
+step "cargo clippy (wasm32: engine, page, worker, wasm tests)"
+cargo clippy --locked --target wasm32-unknown-unknown --lib --bins --test worker_slices -- -D warnings
 step "native tests"
 cargo test --locked
 if [ -x scripts/browser-tests.sh ]; then
   step "browser tests"
   ./scripts/browser-tests.sh
 fi
+step "fuzz smoke run"
+./scripts/fuzz-smoke.sh
 step "all tests passed"

@@ -6,11 +6,10 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use crate::engine::{
-    analyse_parallel, format_timestamp, parse_timestamp, write_csv, Dataset, FileKind, FileProblem,
-    Ingest, Interpolation, MissingDay, Options, Report, RunError,
+    analyse_parallel, format_timestamp, parse_timestamp, write_csv, Dataset, FileKind, Ingest,
+    Interpolation, MissingDay, Options, Report, RunError,
 };
 
 pub const USAGE: &str = "\
@@ -32,8 +31,10 @@ the uptime report CSV to FILE or standard output. A summary goes to standard err
 
 Exit status: 0 report written (skipped rows included), 1 no report possible, 2 usage error.";
 
-/// Reading chunk size: large enough to keep the parser busy, small enough to stream.
-const CHUNK_BYTES: usize = 1 << 20;
+/// Reading chunk size, and the size of the parts parsed on other threads: large enough
+/// that merging a part (its stores, its polls) is cheap beside parsing it, small enough
+/// to stream.
+const CHUNK_BYTES: usize = 4 << 20;
 /// Examples per skip reason shown in the summary (the engine keeps 20).
 const EXAMPLES_SHOWN: usize = 3;
 
@@ -160,6 +161,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
 }
 
 fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut ingest = Ingest::new();
     for name in &args.files {
         let source: Box<dyn Read + Send> = if name == "-" {
@@ -167,10 +169,11 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         } else {
             Box::new(File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?)
         };
-        read_overlapped(&mut ingest, name, source).map_err(|problem| problem.to_string())?;
+        ingest
+            .read_file_parallel(name, source, CHUNK_BYTES, threads)
+            .map_err(|problem| problem.to_string())?;
     }
     let data = ingest.finish();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let report = analyse_parallel(&data, args.options, threads, &mut |_| {
         ControlFlow::Continue(())
     })
@@ -203,55 +206,6 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let _ =
         stderr.write_all(summary(&data, &report, args.options.now.is_some(), &written).as_bytes());
     Ok(())
-}
-
-/// Feeds a file to the engine while a second thread reads ahead, so disk reads and parsing
-/// overlap. Buffers go back to the reader for reuse: memory stays at a few chunks.
-fn read_overlapped(
-    ingest: &mut Ingest,
-    name: &str,
-    mut source: Box<dyn Read + Send>,
-) -> Result<(), FileProblem> {
-    let file = ingest.open_file(name);
-    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::scope(|scope| {
-        scope.spawn(move || loop {
-            let mut buf = empty_rx.try_recv().unwrap_or_else(|_| vec![0; CHUNK_BYTES]);
-            buf.resize(CHUNK_BYTES, 0);
-            let filled = loop {
-                match source.read(&mut buf) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => break other,
-                }
-            };
-            let done = !matches!(filled, Ok(n) if n > 0);
-            let message = filled.map(|n| {
-                buf.truncate(n);
-                buf
-            });
-            if full_tx.send(message).is_err() || done {
-                return; // the parser stopped early, or the file is read
-            }
-        });
-        let mut result = Ok(());
-        for message in full_rx.iter() {
-            match message {
-                Ok(chunk) if chunk.is_empty() => break,
-                Ok(chunk) => {
-                    result = ingest.push(file, &chunk);
-                    let _ = empty_tx.send(chunk);
-                }
-                Err(e) => result = Err(ingest.reject(file, e.to_string())),
-            }
-            if result.is_err() {
-                break;
-            }
-        }
-        drop(full_rx); // unblocks the reader if we stopped early
-        result
-    })?;
-    ingest.close_file(file).map(|_| ())
 }
 
 /// What was read, what `now` is, what was skipped and defaulted.

@@ -103,3 +103,19 @@ fn slice_by_slice_ingest_gives_the_same_report_as_whole_files() {
         assert_eq!(outcome.summary.rows_skipped, 1);
     }
 }
+
+/// A storage or read error names its kind: a DOMException is also an `Error`, and its name
+/// (`QuotaExceededError`) was lost when the `Error` branch came first (issue 6).
+#[wasm_bindgen_test]
+fn error_text_keeps_a_dom_exceptions_name() {
+    use store_uptime::worker::slices::js_error_text;
+    let quota =
+        web_sys::DomException::new_with_message_and_name("the disk is full", "QuotaExceededError")
+            .unwrap();
+    assert_eq!(
+        js_error_text(&quota.into()),
+        "QuotaExceededError: the disk is full"
+    );
+    let plain = js_sys::Error::new("plain");
+    assert_eq!(js_error_text(&plain.into()), "plain");
+}

@@ -1,7 +1,11 @@
 //! Small browser services for the page: saving a file, random ids, persistent storage,
-//! the service worker, and the built-in sample files. No state and no engine here.
+//! the service worker, the built-in sample files, and what tabs tell each other (Web Locks
+//! on running reports, a BroadcastChannel for history changes). No page state and no engine here.
 
-use js_sys::{Array, Uint8Array};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -118,4 +122,108 @@ pub async fn fetch_sample(name: &str) -> Result<Blob, String> {
         .await
         .map_err(|e| js_error_text(&e))?;
     Ok(blob.unchecked_into())
+}
+
+thread_local! {
+    /// Resolving one of these releases the Web Lock of that running report.
+    static JOB_LOCKS: RefCell<HashMap<String, js_sys::Function>> = RefCell::new(HashMap::new());
+    /// The channel other tabs of this page listen on for history changes.
+    static HISTORY_CHANNEL: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+}
+
+const JOB_LOCK_PREFIX: &str = "store-uptime-job-";
+const HISTORY_CHANNEL_NAME: &str = "store-uptime-history";
+
+/// `navigator.locks`, where the browser has Web Locks (web-sys keeps them unstable).
+fn lock_manager() -> Option<JsValue> {
+    let navigator = web_sys::window()?.navigator();
+    Reflect::get(&navigator, &"locks".into())
+        .ok()
+        .filter(|l| l.is_object())
+}
+
+fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
+    Reflect::get(target, &name.into()).ok()?.dyn_into().ok()
+}
+
+/// Holds a Web Lock named after a running report until `release_job_lock` (or until the tab
+/// closes, when the browser drops it): another tab starting up then knows the `Running`
+/// record is alive and must not be marked interrupted.
+pub fn hold_job_lock(id: &str) {
+    let (Some(locks), Some(request)) = (
+        lock_manager(),
+        lock_manager().and_then(|l| method(&l, "request")),
+    ) else {
+        return;
+    };
+    let mut release = None;
+    let held = Promise::new(&mut |resolve, _| release = Some(resolve));
+    // The lock is held until the promise the callback returns settles.
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue { held.into() });
+    let name = JsValue::from_str(&format!("{JOB_LOCK_PREFIX}{id}"));
+    if request.call2(&locks, &name, &callback).is_ok() {
+        if let Some(release) = release {
+            JOB_LOCKS.with(|l| l.borrow_mut().insert(id.to_string(), release));
+        }
+    }
+}
+
+pub fn release_job_lock(id: &str) {
+    if let Some(release) = JOB_LOCKS.with(|l| l.borrow_mut().remove(id)) {
+        let _ = release.call0(&JsValue::NULL);
+    }
+}
+
+/// Ids of reports whose lock some tab holds or waits for; `None` without Web Locks (then a
+/// `Running` record found at start-up cannot be told apart from a closed tab's).
+pub async fn reports_running_in_tabs() -> Option<HashSet<String>> {
+    let locks = lock_manager()?;
+    let promise: Promise = method(&locks, "query")?
+        .call0(&locks)
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let snapshot = JsFuture::from(promise).await.ok()?;
+    let mut ids = HashSet::new();
+    for list in ["held", "pending"] {
+        let Ok(entries) = Reflect::get(&snapshot, &list.into()) else {
+            continue;
+        };
+        for entry in Array::from(&entries).iter() {
+            let name = Reflect::get(&entry, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string());
+            if let Some(id) = name.and_then(|n| n.strip_prefix(JOB_LOCK_PREFIX).map(String::from)) {
+                ids.insert(id);
+            }
+        }
+    }
+    Some(ids)
+}
+
+/// Calls `on_change` whenever another tab of this page changes the stored history.
+pub fn listen_for_history_changes(on_change: impl Fn() + 'static) {
+    let Some(constructor) = method(&js_sys::global(), "BroadcastChannel") else {
+        return;
+    };
+    let args: Array = std::iter::once(JsValue::from_str(HISTORY_CHANNEL_NAME)).collect();
+    let Ok(channel) = Reflect::construct(&constructor, &args) else {
+        return;
+    };
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| on_change());
+    let _ = Reflect::set(&channel, &"onmessage".into(), listener.as_ref());
+    // The page lives as long as the tab: so does the listener.
+    listener.forget();
+    HISTORY_CHANNEL.with(|c| *c.borrow_mut() = Some(channel));
+}
+
+/// Tells the other tabs that the stored history changed (a channel never hears itself).
+pub fn announce_history_change() {
+    HISTORY_CHANNEL.with(|c| {
+        if let Some(channel) = c.borrow().as_ref() {
+            if let Some(post) = method(channel, "postMessage") {
+                let _ = post.call1(channel, &JsValue::from_str("changed"));
+            }
+        }
+    });
 }

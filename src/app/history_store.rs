@@ -112,8 +112,10 @@ async fn write(
     });
     JsFuture::from(promise)
         .await
-        .map(|_| ())
-        .map_err(|e| js_error_text(&e))
+        .map_err(|e| js_error_text(&e))?;
+    // Other tabs of the page reload their list (issue 6: two tabs at once).
+    super::browser::announce_history_change();
+    Ok(())
 }
 
 /// Saves (or replaces) a report record.

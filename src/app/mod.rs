@@ -13,7 +13,7 @@ pub mod report_view;
 pub mod upload;
 pub mod worker_link;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -27,6 +27,12 @@ use crate::messages::{
 /// How long a job may take to answer "cancel" before its worker is ended (ms). The worker
 /// can only read the flag between slices; `analyse` runs in one piece.
 const CANCEL_GRACE_MS: u32 = 800;
+
+/// A worker that says nothing for this long while it owes an answer (a job, a header) is
+/// taken for dead (ms): `close()` or a killed thread fires no event on the page. A live job
+/// posts progress every 100 ms; its longest silent stretch (merging 5 M polls of one
+/// store) is a few seconds.
+const WATCHDOG_MS: f64 = 20_000.0;
 
 /// What the page knows about one added file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +64,9 @@ impl InputFile {
     }
 }
 
+/// A report's files and their `Blob`s, in the order the worker got them.
+type JobInputs = (Vec<InputFile>, Vec<Blob>);
+
 /// The page's state, shared by context. Every field is a handle, so `State` is `Copy`.
 #[derive(Clone, Copy)]
 pub struct State {
@@ -74,6 +83,15 @@ pub struct State {
     pub progress: RwSignal<Option<JobProgress>>,
     /// CSVs of this session, so a download works even if storage failed.
     csv_cache: StoredValue<HashMap<String, String>>,
+    /// Each report's files of this session, so Retry re-runs them (`Blob`s are not `Send`).
+    job_inputs: StoredValue<HashMap<String, JobInputs>, LocalStorage>,
+    /// Reports of this tab whose last save failed: kept when another tab's change reloads
+    /// the list.
+    unsaved: StoredValue<HashSet<String>>,
+    /// When the worker last posted anything (ms since the epoch), for the watchdog.
+    last_heard: StoredValue<f64>,
+    /// Counts history reloads, so a slow one never overwrites a newer one's list.
+    refreshes: StoredValue<u64>,
     /// A problem outside any report (storage, worker), shown in one line.
     pub notice: RwSignal<Option<String>>,
     pub worker_ready: RwSignal<bool>,
@@ -94,6 +112,10 @@ impl State {
             running: RwSignal::new(None),
             progress: RwSignal::new(None),
             csv_cache: StoredValue::new(HashMap::new()),
+            job_inputs: StoredValue::new_local(HashMap::new()),
+            unsaved: StoredValue::new(HashSet::new()),
+            last_heard: StoredValue::new(js_sys::Date::now()),
+            refreshes: StoredValue::new(0),
             notice: RwSignal::new(None),
             worker_ready: RwSignal::new(false),
             dragging: RwSignal::new(false),
@@ -155,7 +177,6 @@ impl State {
             ));
             return;
         }
-        self.notice.set(None);
         let blobs = self.blobs.with_value(|all| {
             files
                 .iter()
@@ -166,6 +187,33 @@ impl State {
                 })
                 .collect::<Vec<Blob>>()
         });
+        self.start_job(files, blobs, options);
+    }
+
+    /// Whether `retry` can re-run a report: its files are still in this tab.
+    pub fn can_retry(&self, id: &str) -> bool {
+        self.job_inputs.with_value(|j| j.contains_key(id))
+    }
+
+    /// Runs a report's files and options again, as a new report.
+    pub fn retry(&self, id: &str) {
+        if self.running.get_untracked().is_some() {
+            return;
+        }
+        let Some((files, blobs)) = self.job_inputs.with_value(|j| j.get(id).cloned()) else {
+            return;
+        };
+        let Some(options) = self
+            .history
+            .with_untracked(|h| h.iter().find(|r| r.id == id).map(|r| r.options.clone()))
+        else {
+            return;
+        };
+        self.start_job(files, blobs, options);
+    }
+
+    fn start_job(&self, files: Vec<InputFile>, blobs: Vec<Blob>, options: JobOptions) {
+        self.notice.set(None);
         let id = browser::new_report_id();
         let record = ReportRecord {
             id: id.clone(),
@@ -199,6 +247,11 @@ impl State {
         self.running
             .set(Some((id.clone(), files.iter().map(|f| f.token).collect())));
         let names = files.iter().map(|f| f.name.clone()).collect();
+        self.job_inputs.update_value(|j| {
+            j.insert(id.clone(), (files.clone(), blobs.clone()));
+        });
+        self.last_heard.set_value(js_sys::Date::now());
+        browser::hold_job_lock(&id);
         worker_link::send(
             &ToWorker::Start {
                 job: id,
@@ -238,6 +291,7 @@ impl State {
                 .get_untracked()
                 .is_some_and(|(id, _)| id == job)
         };
+        self.last_heard.set_value(js_sys::Date::now());
         match message {
             FromWorker::Ready => {
                 self.worker_ready.set(true);
@@ -300,9 +354,12 @@ impl State {
                 }) {
                     let state = *self;
                     spawn_local(async move {
-                        if let Err(e) = history_store::put_complete(&record, &outcome.csv).await {
+                        let saved = history_store::put_complete(&record, &outcome.csv).await;
+                        state.note_saved(&record.id, saved.is_ok());
+                        if let Err(e) = saved {
+                            // The CSV stays in `csv_cache`: this session can still download it.
                             state.notice.set(Some(format!(
-                                "The report could not be saved in this browser: {e}"
+                                "The report could not be saved in this browser ({e}); you can still download it now."
                             )));
                         }
                     });
@@ -343,6 +400,13 @@ impl State {
     fn on_worker_crash(&self, text: String) {
         let was_ready = self.worker_ready.get_untracked();
         self.worker_ready.set(false);
+        // A wasm trap is what running out of memory looks like from here (Rust aborts; the
+        // page only hears `RuntimeError: unreachable`), so say so.
+        let text = if text.contains("RuntimeError") {
+            format!("{text} (it most likely ran out of memory; try fewer or smaller files)")
+        } else {
+            text
+        };
         if let Some((job, _)) = self.running.get_untracked() {
             self.finish(
                 &job,
@@ -357,6 +421,47 @@ impl State {
         if was_ready {
             worker_link::restart();
         }
+    }
+
+    /// Ends a worker that owes an answer and has said nothing for `WATCHDOG_MS`, as if it
+    /// had crashed (the running report fails with Retry; a new worker re-reads headers).
+    fn watchdog(&self) {
+        let now = js_sys::Date::now();
+        let owes_answer = self.running.with_untracked(Option::is_some)
+            || self
+                .files
+                .with_untracked(|f| f.iter().any(|f| f.state == FileState::Checking));
+        // Only a worker that has loaded is watched; one still loading reports its own errors.
+        if !owes_answer || !self.worker_ready.get_untracked() {
+            self.last_heard.set_value(now);
+            return;
+        }
+        let silent = now - self.last_heard.get_value();
+        if silent > WATCHDOG_MS {
+            self.last_heard.set_value(now);
+            self.on_worker_crash(format!(
+                "it stopped answering ({} s without a message)",
+                (silent / 1000.0).round()
+            ));
+        }
+    }
+
+    /// Records the outcome of a save. A finished report's Web Lock is released only now:
+    /// until the store says it ended, another tab must not take it for interrupted.
+    fn note_saved(&self, id: &str, saved: bool) {
+        if self
+            .running
+            .with_untracked(|r| r.as_ref().is_none_or(|(running, _)| running != id))
+        {
+            browser::release_job_lock(id);
+        }
+        self.unsaved.update_value(|u| {
+            if saved {
+                u.remove(id);
+            } else {
+                u.insert(id.to_string());
+            }
+        });
     }
 
     fn blob(&self, token: u32) -> Option<Blob> {
@@ -382,7 +487,9 @@ impl State {
     fn save(&self, record: ReportRecord) {
         let state = *self;
         spawn_local(async move {
-            if let Err(e) = history_store::put_report(&record).await {
+            let saved = history_store::put_report(&record).await;
+            state.note_saved(&record.id, saved.is_ok());
+            if let Err(e) = saved {
                 state.notice.set(Some(format!(
                     "The report history could not be saved in this browser: {e}"
                 )));
@@ -468,22 +575,15 @@ impl State {
     async fn load_history(self) {
         match history_store::all_reports().await {
             Ok(mut records) => {
-                records.sort_by(|a, b| {
-                    b.created_ms
-                        .cmp(&a.created_ms)
-                        .then_with(|| a.id.cmp(&b.id))
-                });
-                for record in records
-                    .iter_mut()
-                    .filter(|r| r.status == ReportStatus::Running)
-                {
-                    record.status = ReportStatus::Interrupted;
-                    let _ = history_store::put_report(record).await;
-                }
+                sort_newest_first(&mut records);
+                let running = self.running.get_untracked().map(|(id, _)| id);
+                mark_interrupted(&mut records, running.as_deref()).await;
                 let first = records.first().map(|r| r.id.clone());
                 self.history.update(|h| {
-                    // Reports started before the list arrived stay on top.
+                    // Reports started before the list arrived stay on top, once (one may
+                    // already have been saved).
                     let started: Vec<ReportRecord> = std::mem::take(h);
+                    records.retain(|r| !started.iter().any(|s| s.id == r.id));
                     *h = started.into_iter().chain(records).collect();
                 });
                 if self.selected.get_untracked().is_none() {
@@ -495,6 +595,59 @@ impl State {
                 .set(Some(format!("The report history is not available: {e}"))),
         }
         self.history_loaded.set(true);
+    }
+
+    /// Reloads the list after another tab changed it. This tab's running report and its
+    /// unsaved ones stay as this tab knows them.
+    async fn refresh_history(self) {
+        self.refreshes.update_value(|n| *n += 1);
+        let this = self.refreshes.get_value();
+        let Ok(mut records) = history_store::all_reports().await else {
+            return;
+        };
+        let running = self.running.get_untracked().map(|(id, _)| id);
+        mark_interrupted(&mut records, running.as_deref()).await;
+        if self.refreshes.get_value() != this {
+            return;
+        }
+        let unsaved = self.unsaved.get_value();
+        let mine: Vec<ReportRecord> = self.history.with_untracked(|h| {
+            h.iter()
+                .filter(|r| running.as_ref() == Some(&r.id) || unsaved.contains(&r.id))
+                .cloned()
+                .collect()
+        });
+        records.retain(|r| !mine.iter().any(|m| m.id == r.id));
+        records.extend(mine);
+        sort_newest_first(&mut records);
+        let selected = self.selected.get_untracked();
+        if !records.iter().any(|r| Some(&r.id) == selected.as_ref()) {
+            self.selected.set(records.first().map(|r| r.id.clone()));
+        }
+        self.history.set(records);
+    }
+}
+
+fn sort_newest_first(records: &mut [ReportRecord]) {
+    records.sort_by(|a, b| {
+        b.created_ms
+            .cmp(&a.created_ms)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+/// A `Running` record whose tab is gone (no tab holds its Web Lock) was interrupted; it is
+/// saved so. Without Web Locks, every `Running` record but `mine` counts as interrupted.
+async fn mark_interrupted(records: &mut [ReportRecord], mine: Option<&str>) {
+    if !records.iter().any(|r| r.status == ReportStatus::Running) {
+        return;
+    }
+    let alive = browser::reports_running_in_tabs().await.unwrap_or_default();
+    for record in records.iter_mut().filter(|r| {
+        r.status == ReportStatus::Running && Some(r.id.as_str()) != mine && !alive.contains(&r.id)
+    }) {
+        record.status = ReportStatus::Interrupted;
+        let _ = history_store::put_report(record).await;
     }
 }
 
@@ -513,6 +666,9 @@ pub fn App() -> impl IntoView {
         move |e| state.on_worker_crash(e),
     );
     spawn_local(state.load_history());
+    browser::listen_for_history_changes(move || spawn_local(state.refresh_history()));
+    // The page lives as long as the tab: so does its watchdog.
+    gloo_timers::callback::Interval::new(1_000, move || state.watchdog()).forget();
     browser::register_service_worker();
     upload::listen_for_drops(state);
 

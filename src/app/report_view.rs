@@ -69,6 +69,12 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
     let id = record.id.clone();
     let download_id = record.id.clone();
     let progress = move || state.progress.get();
+    // Same files and options, as a new report; only while this tab still has the files.
+    let retry = matches!(
+        status,
+        ReportStatus::Failed | ReportStatus::Interrupted | ReportStatus::Cancelled
+    ) && state.can_retry(&id);
+    let retry_id = record.id.clone();
     let status_line = match status {
         ReportStatus::Failed | ReportStatus::Interrupted | ReportStatus::Cancelled => {
             record.reason.clone().or(match status {
@@ -96,6 +102,17 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
                     {status.label()}
                 </p>
                 {status_line.map(|reason| view! { <p class="reason" data-testid="report-reason">{reason}</p> })}
+                {retry.then(|| view! {
+                    <button
+                        class="button"
+                        type="button"
+                        data-testid="retry"
+                        disabled=move || state.running.with(Option::is_some)
+                        on:click=move |_| state.retry(&retry_id)
+                    >
+                        "Retry"
+                    </button>
+                })}
             </div>
             {(status == ReportStatus::Running).then(|| view! {
                 <div class="progress-box">

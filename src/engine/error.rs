@@ -186,6 +186,20 @@ impl SkipLog {
         self.by_reason[reason as usize].count += 1;
     }
 
+    /// Adds the skips of a later part of the same file, whose line numbers start after
+    /// `lines_before` lines: the same log as reading the part's rows here, in order.
+    pub fn absorb(&mut self, later: SkipLog, lines_before: u64) {
+        for (mine, theirs) in self.by_reason.iter_mut().zip(later.by_reason) {
+            mine.count += theirs.count;
+            let room = Self::EXAMPLES_PER_REASON.saturating_sub(mine.examples.len());
+            mine.examples
+                .extend(theirs.examples.into_iter().take(room).map(|mut row| {
+                    row.line += lines_before;
+                    row
+                }));
+        }
+    }
+
     pub fn wants_example(&self, reason: SkipReason) -> bool {
         self.by_reason[reason as usize].examples.len() < Self::EXAMPLES_PER_REASON
     }

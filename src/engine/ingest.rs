@@ -272,7 +272,7 @@ pub(crate) fn unpack_poll(p: PackedPoll) -> (Micros, bool) {
 
 /// The per-file push parser.
 struct FileReader {
-    core: csv_core::Reader,
+    core: Option<csv_core::Reader>,
     /// Bytes of a possible byte-order mark seen so far (csv-core misses one split by chunks).
     start: Vec<u8>,
     started: bool,
@@ -299,9 +299,26 @@ struct FileReader {
 }
 
 impl FileReader {
+    /// csv-core, built on first use: building its DFA costs more than reading a short file,
+    /// and files without quotes never need it.
+    fn core(&mut self) -> &mut csv_core::Reader {
+        self.core.get_or_insert_with(csv_core::Reader::new)
+    }
+
+    /// Notes that `store` has a valid row in this file; `true` the first time.
+    fn mark_seen(&mut self, store: StoreIdx) -> bool {
+        let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
+        if self.seen.len() <= word {
+            self.seen.resize(word + 1, 0);
+        }
+        let new = self.seen[word] & bit == 0;
+        self.seen[word] |= bit;
+        new
+    }
+
     fn new() -> Self {
         FileReader {
-            core: csv_core::Reader::new(),
+            core: None,
             start: Vec::new(),
             started: false,
             record: vec![0; 4096],
@@ -320,6 +337,19 @@ impl FileReader {
             seen: Vec::new(),
             failed: false,
         }
+    }
+}
+
+/// Later lines of a status file, parsed apart from the [`Ingest`] reading it; see
+/// [`Ingest::split_part`] and [`Ingest::merge_part`].
+pub struct FilePart {
+    ingest: Ingest,
+}
+
+impl FilePart {
+    /// Feeds the part's next bytes; chunks may split anywhere, as for [`Ingest::push`].
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), FileProblem> {
+        self.ingest.push(FileId(0), chunk)
     }
 }
 
@@ -455,34 +485,37 @@ impl Ingest {
         &mut self,
         file: FileId,
         reader: &mut FileReader,
-        mut input: &[u8],
+        input: &[u8],
         at_end: bool,
     ) -> Result<(), FileProblem> {
         if reader.failed {
             return Ok(());
         }
         // Hold back the first bytes until we know whether they are a byte-order mark.
-        let held;
+        let joined;
+        let mut input: &[u8] = input;
         if !reader.started {
-            reader.start.extend_from_slice(&input[..input.len().min(4)]);
-            input = &input[input.len().min(4)..];
-            if reader.start.len() < 4 && !at_end {
+            if reader.start.len() + input.len() < 4 && !at_end {
+                reader.start.extend_from_slice(input);
                 return Ok(());
             }
             reader.started = true;
-            if reader.start.starts_with(&[0xFF, 0xFE]) || reader.start.starts_with(&[0xFE, 0xFF]) {
+            if !reader.start.is_empty() {
+                // Rare (a first chunk under 4 bytes): one small copy keeps the file whole.
+                let mut bytes = std::mem::take(&mut reader.start);
+                bytes.extend_from_slice(input);
+                joined = bytes;
+                input = &joined;
+            }
+            if input.starts_with(&[0xFF, 0xFE]) || input.starts_with(&[0xFE, 0xFF]) {
                 let error = FileError::NotText {
                     hint: "it is UTF-16; save it as CSV UTF-8",
                 };
                 return Err(self.fail(file, reader, error));
             }
-            let skip = if reader.start.starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                0
-            };
-            held = std::mem::take(&mut reader.start).split_off(skip);
-            self.parse(file, reader, &held, false)?;
+            if input.starts_with(b"\xEF\xBB\xBF") {
+                input = &input[3..];
+            }
         }
         self.parse(file, reader, input, at_end)
     }
@@ -508,20 +541,27 @@ impl Ingest {
                 if input.is_empty() && !at_end {
                     return Ok(());
                 }
-                reader.core.set_line(reader.line);
             }
+            let from_fast_path = !reader.core_mid_record && !self.csv_core_only;
             // One line at a time, so a quote left open is caught at the first line break.
             let line_end = memchr::memchr(b'\n', input).map_or(input.len(), |i| i + 1);
+            if input.is_empty() && !reader.core_mid_record {
+                return Ok(()); // at the end, with no row left half-read
+            }
+            let core = reader.core.get_or_insert_with(csv_core::Reader::new);
+            if from_fast_path {
+                core.set_line(reader.line);
+            }
             let (res, nin, nout, nend) = if reader.overflow {
                 reader.scratch.resize(4096, 0);
                 reader.scratch_ends.resize(64, 0);
-                reader.core.read_record(
+                core.read_record(
                     &input[..line_end],
                     &mut reader.scratch,
                     &mut reader.scratch_ends,
                 )
             } else {
-                reader.core.read_record(
+                core.read_record(
                     &input[..line_end],
                     &mut reader.record[reader.record_len..],
                     &mut reader.ends[reader.ends_len..],
@@ -530,7 +570,7 @@ impl Ingest {
             let consumed = &input[..nin];
             let last_byte = consumed.last().copied();
             input = &input[nin..];
-            reader.line = reader.core.line();
+            reader.line = core.line();
             reader.core_mid_record = reader.core_mid_record || nin > 0;
             reader.core_has_text |= consumed.iter().any(|&b| b != b'\n' && b != b'\r');
             if !reader.overflow {
@@ -657,7 +697,7 @@ impl Ingest {
         file: FileId,
         reader: &mut FileReader,
     ) -> Result<(), FileProblem> {
-        let line_now = reader.core.line();
+        let line_now = reader.core().line();
         let snippet = if reader.overflow {
             Vec::new()
         } else {
@@ -665,8 +705,8 @@ impl Ingest {
                 [reader.ends[..reader.ends_len].last().map_or(0, |&e| e)..reader.record_len];
             field.trim_ascii_end().to_vec()
         };
-        reader.core.reset();
-        reader.core.set_line(line_now);
+        reader.core().reset();
+        reader.core().set_line(line_now);
         reader.line = line_now;
         reader.line_after_last_record = line_now;
         (reader.record_len, reader.ends_len) = (0, 0);
@@ -773,14 +813,7 @@ impl Ingest {
         if let Some(store) = accepted {
             let summary = &mut self.files[file.0];
             summary.valid_rows += 1;
-            let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
-            if reader.seen.len() <= word {
-                reader.seen.resize(word + 1, 0);
-            }
-            if reader.seen[word] & bit == 0 {
-                reader.seen[word] |= bit;
-                summary.stores += 1;
-            }
+            summary.stores += u64::from(reader.mark_seen(store));
         }
         Ok(())
     }
@@ -987,6 +1020,109 @@ impl Ingest {
         });
     }
 
+    /// A parser for later lines of the status file `file`, to run apart from this ingest
+    /// (on another thread). `None` unless the header has been read, the file is a status
+    /// file, and everything pushed so far ended at a line break.
+    ///
+    /// Splitting is exact because no row of ours spans lines (a quote open at a line end
+    /// is a broken row, see [`Ingest::push`]): each part starts a fresh row.
+    pub fn split_part(&self, file: FileId) -> Option<FilePart> {
+        let reader = self.readers.get(file.0)?.as_ref()?;
+        let layout = reader.layout.filter(|l| l.kind == FileKind::Status)?;
+        if !reader.started || reader.failed || reader.core_mid_record {
+            return None;
+        }
+        let mut part = Ingest {
+            csv_core_only: self.csv_core_only,
+            ..Ingest::default()
+        };
+        let id = part.open_file(&self.files[file.0].name);
+        part.files[id.0].kind = Some(FileKind::Status);
+        if let Some(part_reader) = part.readers[id.0].as_mut() {
+            part_reader.started = true;
+            part_reader.layout = Some(layout);
+        }
+        Some(FilePart { ingest: part })
+    }
+
+    /// Adds a part made by [`Ingest::split_part`] of this `file`, as if its bytes had been
+    /// pushed here. Parts must come back in file order, each starting where the bytes read
+    /// so far end (a part's bytes end at a line break, except at the end of the file).
+    pub fn merge_part(&mut self, file: FileId, part: FilePart) -> Result<(), FileProblem> {
+        let Some(mut reader) = self.readers[file.0].take() else {
+            return Ok(()); // a closed or rejected file takes no more rows
+        };
+        let result = self.absorb_part(file, &mut reader, part);
+        self.readers[file.0] = Some(reader);
+        result
+    }
+
+    fn absorb_part(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        mut part: FilePart,
+    ) -> Result<(), FileProblem> {
+        let part_file = FileId(0);
+        if let Some(error) = part.ingest.files[part_file.0].error.take() {
+            return Err(self.fail(file, reader, error));
+        }
+        let Some(mut part_reader) = part.ingest.readers[part_file.0].take() else {
+            return Ok(());
+        };
+        // Reads the part's last row, if its bytes did not end with a line break.
+        if let Err(problem) = part
+            .ingest
+            .push_bytes(part_file, &mut part_reader, &[], true)
+        {
+            return Err(self.fail(file, reader, problem.error));
+        }
+        let part = part.ingest;
+        // Stores in the part's first-seen order: interning them in that order gives the
+        // indices reading the rows here would have given.
+        let to_mine: Vec<StoreIdx> = part
+            .stores
+            .ids
+            .iter()
+            .map(|id| {
+                let key = IdKey::new(id.as_bytes()).unwrap_or(IdKey::Text(id));
+                self.stores.intern(key)
+            })
+            .collect();
+        self.poll_times.extend_from_slice(&part.poll_times);
+        self.poll_stores
+            .extend(part.poll_stores.iter().map(|&s| to_mine[s as usize]));
+        if let Some(t) = part.latest_poll {
+            self.latest_poll = Some(self.latest_poll.map_or(t, |l| l.max(t)));
+        }
+        let lines_before = reader.line - 1;
+        reader.line += part_reader.line - 1;
+        reader.line_after_last_record = reader.line;
+        self.skips.absorb(part.skips, lines_before);
+
+        let theirs = &part.files[part_file.0];
+        let summary = &mut self.files[file.0];
+        summary.bytes += theirs.bytes;
+        summary.rows += theirs.rows;
+        summary.valid_rows += theirs.valid_rows;
+        if let Some((lo, hi)) = theirs.time_range {
+            let range = &mut summary.time_range;
+            *range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+        for (word_index, &word) in part_reader.seen.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let theirs_index = word_index * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let Some(&store) = to_mine.get(theirs_index) else {
+                    continue;
+                };
+                summary.stores += u64::from(reader.mark_seen(store));
+            }
+        }
+        Ok(())
+    }
+
     /// The files read so far (including rejected ones).
     pub fn files(&self) -> &[FileSummary] {
         &self.files
@@ -1076,7 +1212,7 @@ fn grow_or_overflow<T: Default + Clone>(buf: &mut Vec<T>, limit: usize, overflow
 /// consumed; the record's own newlines (in quoted fields, and its `\n` terminator when the
 /// call consumed one) come after its start.
 fn record_start_line(reader: &mut FileReader, last_byte: Option<u8>) -> u64 {
-    let line_now = reader.core.line();
+    let line_now = reader.core().line();
     let terminator = u64::from(last_byte == Some(b'\n'));
     let consumed = line_now - reader.line_after_last_record;
     reader.line_after_last_record = line_now;
@@ -1451,6 +1587,17 @@ mod tests {
         let err =
             dataset_from_bytes(&[("h.csv", b"store_id,\"status\ntimestamp_utc\n")]).unwrap_err();
         assert!(err.to_string().contains("unclosed quote"), "{err}");
+    }
+
+    #[test]
+    fn files_without_quotes_never_build_csv_core() {
+        let mut ingest = Ingest::new();
+        let file = ingest.open_file("s");
+        ingest.push(file, STATUS.as_bytes()).unwrap();
+        let mut reader = ingest.readers[file.0].take().unwrap();
+        ingest.push_bytes(file, &mut reader, &[], true).unwrap();
+        assert!(reader.core.is_none());
+        assert_eq!(ingest.files[file.0].valid_rows, 3);
     }
 
     #[test]

@@ -3,20 +3,25 @@
 //! Pure: bytes in through [`Ingest`], a [`Report`] and per-store [`Timeline`]s out, CSV
 //! written to any `io::Write`. No web, no clock, no file system, and no panic on any input.
 //! Compiles natively and to `wasm32-unknown-unknown`; the CLI and the web worker are thin
-//! shells over it. Threads only in [`analyse_parallel`] (native), which shares out the same
-//! per-store function and joins the parts in order.
+//! shells over it. Threads only natively: [`analyse_parallel`] shares out the same per-store
+//! function, and [`Ingest::read_file_parallel`] parses whole-line parts of a status file;
+//! both join their parts in order, so results are the same bytes as on one thread.
 
 pub mod business;
 pub mod error;
 pub mod fleet;
 pub mod ingest;
+#[cfg(not(target_arch = "wasm32"))]
+mod parallel_read;
 pub mod report;
 pub mod time;
 pub mod timeline;
 
 pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
-pub use ingest::{dataset_from_bytes, Dataset, FileId, FileKind, FileSummary, Ingest, StoreIdx};
+pub use ingest::{
+    dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, StoreIdx,
+};
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::analyse_parallel;
 pub use report::{

@@ -644,6 +644,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(target_arch = "wasm32"))] // threads are native only
     fn parallel_analysis_writes_the_same_bytes() {
         use crate::generate::{GenConfig, GeneratedData};
         let generated = GeneratedData::generate(GenConfig::public_like(7, 300));

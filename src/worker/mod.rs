@@ -141,9 +141,53 @@ fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>, Opti
         }
         .to_string()
     });
-    match read.and_then(|(head, complete)| inspect_header(name, &head, complete)) {
-        Ok(kind) => (kind, None),
+    match read.and_then(|(head, complete)| {
+        inspect_header(name, &head, complete).map(|kind| (kind, complete))
+    }) {
+        // The first row is longer than the head: read on, or a header of a million columns
+        // would be accepted now and fail the whole report later (issue 6).
+        Ok((None, false)) => decide_by_reading(name, blob),
+        Ok((kind, _)) => (kind, None),
         Err(reason) => (None, Some(reason)),
+    }
+}
+
+/// How far `decide_by_reading` goes before leaving the kind to the report (the engine
+/// refuses a first row only where it ends): a few hundred ms, far below the page's watchdog.
+const DECIDE_WITHIN_BYTES: u64 = 64 << 20;
+
+/// Feeds the file to a throw-away `Ingest`, slice by slice, until the engine knows its kind
+/// or refuses it. Memory stays one slice: an over-long row is skipped unread.
+fn decide_by_reading(
+    name: &str,
+    blob: &Blob,
+) -> (Option<crate::messages::InputKind>, Option<String>) {
+    let mut ingest = Ingest::new();
+    let file = ingest.open_file(name);
+    let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
+        Ok(s) => s,
+        Err(why) => return (None, Some(read_problem(name, why))),
+    };
+    let mut buf = Vec::new();
+    loop {
+        match slices.next_into(&mut buf) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(why) => return (None, Some(read_problem(name, why))),
+        }
+        if let Err(problem) = ingest.push(file, &buf) {
+            return (None, Some(problem.to_string()));
+        }
+        if let Some(kind) = ingest.kind(file) {
+            return (Some(kind.into()), None);
+        }
+        if slices.offset() >= DECIDE_WITHIN_BYTES {
+            return (None, None);
+        }
+    }
+    match ingest.close_file(file) {
+        Ok(summary) => (summary.kind.map(Into::into), None),
+        Err(problem) => (None, Some(problem.to_string())),
     }
 }
 

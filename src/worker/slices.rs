@@ -80,11 +80,13 @@ pub fn read_head(blob: &Blob, max: u32) -> Result<(Vec<u8>, bool), String> {
 
 /// A thrown JS value as text: a `DOMException`'s or `Error`'s message, else the value.
 pub fn js_error_text(error: &JsValue) -> String {
-    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
-        return String::from(e.message());
-    }
+    // A DOMException is also an `Error`: ask for it first, its name is the useful part
+    // (`QuotaExceededError`, `NotReadableError`).
     if let Some(e) = error.dyn_ref::<web_sys::DomException>() {
         return format!("{}: {}", e.name(), e.message());
+    }
+    if let Some(e) = error.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
     }
     error.as_string().unwrap_or_else(|| format!("{error:?}"))
 }

@@ -19,8 +19,10 @@ export const CLI = process.env.CLI ?? join(ROOT, "target", "release", "store-upt
 const GEN_DATA = process.env.GEN_DATA ?? join(ROOT, "target", "release", "gen-data");
 export const SAMPLE_DIR = join(ROOT, "public", "sample");
 
-/** A path of one of the app's own files: the page, hashed assets, the worker, the sample.
- * Trunk writes the 64-bit hash in hex without leading zeros, so it can be shorter than 16. */
+/**
+ * A path of one of the app's own files: the page, hashed assets, the worker, the sample.
+ * Trunk writes the 64-bit hash without leading zeros, so it can be shorter than 16 digits.
+ */
 export const APP_FILE =
   /^\/(|index\.html|sw\.js|worker(_loader\.js|\.js|_bg\.wasm)|[\w-]+-[0-9a-f]{1,16}(_bg\.wasm|\.js|\.css|\.svg)|sample\/\w+\.csv)$/;
 
@@ -88,7 +90,7 @@ export function smallSet() {
 
 /** The CLI's report for `paths` (and CLI `flags`), as bytes. */
 export function cliReport(paths, flags = []) {
-  return execFileSync(CLI, ["report", ...flags, ...paths], { stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(CLI, ["report", ...flags, ...paths], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
 }
 
 /** Puts files into the page's file input, as a user choosing them would. */

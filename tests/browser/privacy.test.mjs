@@ -1,12 +1,15 @@
-// Private (issue 3 §4): the CSP allows no other origin, the page says so, and during a
-// whole session (sample, upload, report, download, reload) every request the browser
-// makes goes to the page's own server on 127.0.0.1 and asks only for the app's files.
+// Private (issue 3 §4, issue 6): the CSP allows no other origin, the page says so, and during
+// a whole session (sample, upload, report, download, history, reload) every request the
+// browser makes goes to the page's own server on 127.0.0.1, is a GET of one of the app's
+// files in dist/, and carries no store id from the data.
 import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
   APP_FILE,
   BASE_URL,
+  DIST_DIR,
   FILES,
   chooseFiles,
   download,
@@ -26,6 +29,8 @@ after(() => browser?.close());
 
 test("no request leaves 127.0.0.1, and none carries user data", async () => {
   const { page, context, requests, errors } = await openPage(browser);
+  const sent = [];
+  context.on("request", (r) => sent.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" }));
   assert.match(await page.getByTestId("privacy").innerText(), /never leave this device/);
   await page.getByTestId("sample-data").click();
   assert.equal(await waitForEnd(page), "Complete");
@@ -36,8 +41,10 @@ test("no request leaves 127.0.0.1, and none carries user data", async () => {
   await page.getByTestId("generate").click();
   assert.equal(await waitForEnd(page), "Complete");
   await download(page, page.getByTestId("download-csv"));
+  await download(page, page.getByTestId("history-download").nth(1));
   await page.reload();
   await waitForWorker(page);
+  await download(page, page.getByTestId("history-download").first());
 
   const origin = new URL(BASE_URL).origin;
   const outside = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("blob:") && !u.startsWith("data:"));
@@ -47,6 +54,27 @@ test("no request leaves 127.0.0.1, and none carries user data", async () => {
     // Only the app's own files: the page, hashed assets, the worker, the sample.
     assert.match(path, APP_FILE, path);
     assert.equal(new URL(url).search, "", `no query string: ${url}`);
+  }
+  // Every request after the first load too: a GET of a file that is in dist/, and no URL
+  // or body holds a store id of the uploaded data.
+  const ids = new Set(
+    readFileSync(join(smallSet(), FILES[0]), "utf8")
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",")[0].trim())
+      .filter((id) => id.length >= 6),
+  );
+  assert.ok(ids.size >= 10, "the data has store ids to look for");
+  assert.ok(sent.length > 0);
+  for (const { method, url, body } of sent) {
+    if (url.startsWith("blob:") || url.startsWith("data:")) continue;
+    assert.equal(method, "GET", url);
+    assert.equal(body, "", url);
+    let path = decodeURIComponent(new URL(url).pathname);
+    if (path.endsWith("/")) path += "index.html";
+    const file = join(DIST_DIR, path);
+    assert.ok(existsSync(file) && statSync(file).isFile(), `${url} is a file of dist/`);
+    for (const id of ids) assert.ok(!url.includes(id), `${url} carries store id ${id}`);
   }
   assert.deepEqual(errors, []);
   await context.close();
@@ -73,5 +101,26 @@ test("the Content-Security-Policy blocks requests to any other origin", async ()
   });
   assert.equal(outcome.fetched, "blocked");
   assert.ok(outcome.violations.some((v) => v.startsWith("connect-src")), JSON.stringify(outcome.violations));
+
+  // Injected markup (what a hostile id would try) cannot load anything from elsewhere either.
+  const image = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const violations = [];
+        document.addEventListener("securitypolicyviolation", (e) =>
+          violations.push({ directive: e.effectiveDirective, uri: e.blockedURI }),
+        );
+        const img = document.createElement("img");
+        img.onload = () => resolve({ loaded: true, violations });
+        img.onerror = () => setTimeout(() => resolve({ loaded: false, violations }), 100);
+        img.src = "http://127.0.0.2:9/pixel.png";
+        document.body.append(img);
+      }),
+  );
+  assert.equal(image.loaded, false);
+  assert.ok(
+    image.violations.some((v) => v.directive === "img-src" && v.uri.startsWith("http://127.0.0.2")),
+    JSON.stringify(image.violations),
+  );
   await context.close();
 });

@@ -1,0 +1,324 @@
+//! Reading one file on several threads (native only): the status file is most of the
+//! work, and its rows never span lines, so whole-line parts are parsed apart and merged
+//! back in order ([`Ingest::split_part`]). The result is the same `Ingest` state, byte for
+//! byte, as reading the file with [`Ingest::read_file`].
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::sync::{mpsc, Mutex};
+
+use super::error::FileProblem;
+use super::ingest::{FileId, FilePart, Ingest};
+
+/// A line longer than this (not ending within it) is read on the calling thread, so memory
+/// stays bounded for a file with no line breaks; such a row is skipped as too long anyway.
+const CARRY_LIMIT: usize = 4 << 20;
+
+struct Job {
+    seq: u64,
+    part: FilePart,
+    /// The end of a line begun in the previous chunk, then whole lines of `chunk`.
+    carry: Vec<u8>,
+    chunk: Vec<u8>,
+    range: std::ops::Range<usize>,
+}
+
+/// A parsed part; a part that failed carries its error to [`Ingest::merge_part`].
+type Done = (u64, FilePart);
+
+impl Ingest {
+    /// Reads a whole file from `source` like [`Ingest::read_file`], in chunks of
+    /// `chunk_size`, with a thread reading ahead and `threads` threads parsing whole-line
+    /// parts of a status file. Other files, and a status file's header, are read here.
+    pub fn read_file_parallel(
+        &mut self,
+        name: &str,
+        source: impl Read + Send,
+        chunk_size: usize,
+        threads: usize,
+    ) -> Result<(), FileProblem> {
+        let file = self.open_file(name);
+        let chunk_size = chunk_size.max(1);
+        let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(threads + 1);
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let job_rx = Mutex::new(job_rx);
+        let result = std::thread::scope(|scope| {
+            let mut source = source;
+            scope.spawn(move || loop {
+                let mut buf = vec![0; chunk_size];
+                let filled = loop {
+                    match source.read(&mut buf) {
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        other => break other,
+                    }
+                };
+                let done = !matches!(filled, Ok(n) if n > 0);
+                let message = filled.map(|n| {
+                    buf.truncate(n);
+                    buf
+                });
+                if full_tx.send(message).is_err() || done {
+                    return; // stopped early, or the file is read
+                }
+            });
+            for _ in 0..threads.max(1) {
+                let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+                scope.spawn(move || loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(mut job) = job else { return };
+                    let _ = job
+                        .part
+                        .push(&job.carry)
+                        .and_then(|()| job.part.push(&job.chunk[job.range.clone()]));
+                    if done_tx.send((job.seq, job.part)).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(done_tx);
+            let mut merger = Merger {
+                ingest: self,
+                file,
+                sent: 0,
+                merged: 0,
+                waiting: BTreeMap::new(),
+                done_rx: &done_rx,
+            };
+            let result = merger.run(full_rx, &job_tx, threads.max(1));
+            drop(job_tx); // ends the parsing threads
+            result
+        });
+        result?;
+        self.close_file(file).map(|_| ())
+    }
+}
+
+struct Merger<'a> {
+    ingest: &'a mut Ingest,
+    file: FileId,
+    sent: u64,
+    merged: u64,
+    waiting: BTreeMap<u64, FilePart>,
+    done_rx: &'a mpsc::Receiver<Done>,
+}
+
+impl Merger<'_> {
+    fn run(
+        &mut self,
+        chunks: mpsc::Receiver<io::Result<Vec<u8>>>,
+        jobs: &mpsc::Sender<Job>,
+        threads: usize,
+    ) -> Result<(), FileProblem> {
+        let file = self.file;
+        // Bytes of a line begun in an earlier chunk, still to be parsed with its end.
+        let mut carry: Vec<u8> = Vec::new();
+        for message in chunks.iter() {
+            let chunk = match message {
+                Ok(chunk) if chunk.is_empty() => break,
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    self.drain()?;
+                    return Err(self.ingest.reject(file, e.to_string()));
+                }
+            };
+            let mut start = 0;
+            if carry.is_empty() && self.ingest.split_part(file).is_none() {
+                // The header, a row left open by a read here, or a file of another kind:
+                // read on this thread up to a line start, after the parts before it.
+                self.drain()?;
+                let Some(nl) = memchr::memchr(b'\n', &chunk) else {
+                    self.ingest.push(file, &chunk)?;
+                    continue;
+                };
+                if let Err(problem) = self.ingest.push(file, &chunk[..=nl]) {
+                    // Count the whole chunk as read, as a read on one thread would.
+                    let _ = self.ingest.push(file, &chunk[nl + 1..]);
+                    return Err(problem);
+                }
+                start = nl + 1;
+                if self.ingest.split_part(file).is_none() {
+                    self.ingest.push(file, &chunk[start..])?;
+                    continue;
+                }
+            }
+            let Some(last) = memchr::memrchr(b'\n', &chunk[start..]).map(|i| start + i) else {
+                carry.extend_from_slice(&chunk[start..]);
+                if carry.len() > CARRY_LIMIT {
+                    self.drain()?;
+                    self.ingest.push(file, &carry)?;
+                    carry.clear();
+                }
+                continue;
+            };
+            let Some(part) = self.ingest.split_part(file) else {
+                // Cannot happen: a part is only refused after a read here, which drains.
+                self.drain()?;
+                self.ingest.push(file, &carry)?;
+                carry.clear();
+                self.ingest.push(file, &chunk[start..])?;
+                continue;
+            };
+            let tail = chunk[last + 1..].to_vec();
+            let job = Job {
+                seq: self.sent,
+                part,
+                carry: std::mem::replace(&mut carry, tail),
+                chunk,
+                range: start..last + 1,
+            };
+            self.sent += 1;
+            if jobs.send(job).is_err() {
+                break;
+            }
+            // Keep a few parts in flight, not the whole file.
+            while self.sent - self.merged > 2 * threads as u64 {
+                self.merge_next()?;
+            }
+        }
+        self.drain()?;
+        self.ingest.push(file, &carry)
+    }
+
+    /// Merges the next part in file order, waiting for it.
+    fn merge_next(&mut self) -> Result<(), FileProblem> {
+        while !self.waiting.contains_key(&self.merged) {
+            match self.done_rx.recv() {
+                Ok((seq, part)) => {
+                    self.waiting.insert(seq, part);
+                }
+                Err(_) => {
+                    let why = "a parsing thread stopped".to_string();
+                    return Err(self.ingest.reject(self.file, why));
+                }
+            }
+        }
+        let part = self.waiting.remove(&self.merged).into_iter().next();
+        self.merged += 1;
+        match part {
+            Some(part) => self.ingest.merge_part(self.file, part),
+            None => Ok(()),
+        }
+    }
+
+    fn drain(&mut self) -> Result<(), FileProblem> {
+        while self.merged < self.sent {
+            self.merge_next()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::ControlFlow;
+
+    use super::*;
+    use crate::engine::{analyse, write_csv, Options};
+    use crate::generate::{GenConfig, GeneratedData};
+
+    /// Everything an ingest read, as text: stores in index order, polls, hours, zones,
+    /// file summaries and skipped rows with their lines.
+    fn read(files: &[(&str, &[u8])], chunk_size: usize, threads: Option<usize>) -> String {
+        let mut ingest = Ingest::new();
+        let mut problems = Vec::new();
+        for &(name, bytes) in files {
+            let result = match threads {
+                None => ingest
+                    .read_file(name, bytes, chunk_size, &mut |_| ControlFlow::Continue(()))
+                    .map(|_| ()),
+                Some(threads) => ingest.read_file_parallel(name, bytes, chunk_size, threads),
+            };
+            problems.push(result.err());
+        }
+        let data = ingest.finish();
+        let mut csv = Vec::new();
+        if let Ok(report) = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        ) {
+            write_csv(&report, &data, true, &mut csv).unwrap();
+        }
+        format!("{problems:?}\n{data:?}\n{}", String::from_utf8_lossy(&csv))
+    }
+
+    fn assert_same(files: &[(&str, &[u8])], chunk_sizes: &[usize]) {
+        for &chunk_size in chunk_sizes {
+            let expected = read(files, chunk_size, None);
+            for threads in [1, 2, 3] {
+                let got = read(files, chunk_size, Some(threads));
+                assert!(
+                    got == expected,
+                    "chunk {chunk_size}, {threads} threads: parallel read differs"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn generated_nasty_files_read_the_same_on_several_threads() {
+        let data = GeneratedData::generate(GenConfig {
+            days: 3,
+            ..GenConfig::public_like(11, 60)
+        });
+        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
+        data.write_status(&mut status).unwrap();
+        data.write_hours(&mut hours).unwrap();
+        data.write_timezones(&mut zones).unwrap();
+        let files = [
+            ("status.csv", &status[..]),
+            ("hours.csv", &hours[..]),
+            ("zones.csv", &zones[..]),
+        ];
+        assert_same(&files, &[1, 7, 64, 1000, 4096, status.len()]);
+    }
+
+    #[test]
+    fn awkward_files_read_the_same_on_several_threads() {
+        let long_line = format!(
+            "s1,active,{}\ns2,active,2024-01-01 00:00:00 UTC\n",
+            "x".repeat(5 << 20)
+        );
+        let cases: Vec<Vec<u8>> = vec![
+            b"\xEF\xBB\xBFstore_id,status,timestamp_utc\r\n1,active,2024-01-01 00:00:00 UTC\r\n2,inactive,2024-01-01 01:00:00 UTC".to_vec(),
+            b"store_id,status,timestamp_utc\n\n1,active,\"2024-01-01 00:00:00 UTC\"\n\"2\",\"inactive\n3,active,2024-01-01 00:00:00 UTC\n,active,2024-01-01 00:00:00 UTC\n4,maybe,2024-01-01 00:00:00 UTC\n5,active,yesterday\n1,active,2024-01-01 00:00:00 UTC\n".to_vec(),
+            b"store_id,status,timestamp_utc\n1,active,2024-01-01 00:00:00 UTC\r2,active,2024-01-01 00:00:00 UTC\n\"1\",\"a\"\"ctive\",x\n".to_vec(),
+            b"store_id,status,timestamp_utc".to_vec(),
+            b"store_id,status,timestamp_utc\n".to_vec(),
+            b"no,header,here\n1,2,3\n".to_vec(),
+            b"".to_vec(),
+            format!("store_id,status,timestamp_utc\n{long_line}").into_bytes(),
+            (0..3000)
+                .map(|i| format!("{},active,2024-01-0{} 0{}:00:00 UTC\n", i % 37, 1 + i % 7, i % 10))
+                .fold(String::from("store_id,status,timestamp_utc\n"), |s, l| s + &l)
+                .into_bytes(),
+        ];
+        for (i, status) in cases.iter().enumerate() {
+            let hours =
+                b"store_id,dayOfWeek,start_time_local,end_time_local\n1,0,00:00:00,23:59:59\n";
+            let files = [
+                ("a.csv", &status[..]),
+                ("b.csv", &hours[..]),
+                ("c.csv", &status[..]),
+            ];
+            let sizes: &[usize] = if status.len() > 1 << 20 {
+                &[1 << 20, 3 << 20]
+            } else {
+                &[1, 2, 5, 13, 100, 1 << 16]
+            };
+            for &chunk_size in sizes {
+                let expected = read(&files, chunk_size, None);
+                for threads in [1, 2, 3] {
+                    assert!(
+                        read(&files, chunk_size, Some(threads)) == expected,
+                        "case {i}, chunk {chunk_size}, {threads} threads: parallel read differs"
+                    );
+                }
+            }
+        }
+    }
+}

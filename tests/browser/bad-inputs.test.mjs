@@ -1,0 +1,343 @@
+// What happens if … in the page (issue 6): the bad-input matrix of tests/bad_inputs.rs, run
+// through the file input. One table of cases; each says which files go in and what the
+// page must show. For every case the page is held to the CLI on the same files: a refused
+// file shows the CLI's own error for it, every skipped-row example the CLI prints is in the
+// data-quality panel, and the downloaded CSV equals the CLI's report on the usable files.
+// Big inputs are generated into DATA_DIR on first use, never committed.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  CLI,
+  DATA_DIR,
+  chooseFiles,
+  cliReport,
+  download,
+  launch,
+  openPage,
+  reportStatus,
+  waitForEnd,
+  waitForFileKinds,
+} from "./helpers.mjs";
+
+const GOOD = "store_id,status,timestamp_utc\ngood-1,active,2024-11-04 10:00:00 UTC\ngood-2,inactive,2024-11-04 11:00:00 UTC\n";
+const POLLS_HEADER = "store_id,status,timestamp_utc\n";
+
+/** The good polls with one bad row as line 4, then one more good row. */
+const withBadRow = (row) =>
+  Buffer.concat([Buffer.from(GOOD), Buffer.from(row), Buffer.from("good-3,active,2024-11-04 11:30:00\n")]);
+
+/** Writes `count` lines made by `line(i)` without holding the whole file in memory. */
+function writeLines(path, header, count, line) {
+  const fd = openSync(path, "w");
+  writeSync(fd, header);
+  const batch = [];
+  for (let i = 0; i < count; i++) {
+    batch.push(line(i));
+    if (batch.length === 50_000) {
+      writeSync(fd, batch.join(""));
+      batch.length = 0;
+    }
+  }
+  writeSync(fd, batch.join(""));
+  closeSync(fd);
+}
+
+/** `YYYY-MM-DD HH:MM:SS` of a Unix time in seconds. */
+const timestamp = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 19).replace("T", " ");
+
+// Each case: `files` maps a name to its bytes (or to a function that writes the file);
+// `good: true` adds polls.csv (GOOD) before them. What the page must show:
+//   kinds     the file list's kind word for some files
+//   refused   files the page refuses; the text must be the CLI's error for that file
+//   skipped   text in the data-quality panel (beyond the CLI's examples, always checked)
+//   status    "Complete" (default) or "Failed" (then the reason is the CLI's error)
+//   check     anything else, given the page and the downloaded CSV
+const CASES = [
+  { name: "an empty file", good: true, files: { "empty.csv": "" }, refused: { "empty.csv": /the file is empty/ } },
+  {
+    name: "a header only, next to a good file",
+    good: true,
+    files: { "header-only.csv": POLLS_HEADER },
+    kinds: { "header-only.csv": "Status polls" },
+  },
+  { name: "a header only, alone", files: { "header-only.csv": POLLS_HEADER }, status: "Failed" },
+  {
+    name: "a PNG",
+    good: true,
+    files: { "logo.png": Buffer.from("89504e470d0a1a0a0000000d4948445200000010", "hex") },
+    refused: { "logo.png": /not a CSV text file/ },
+  },
+  {
+    name: "a ZIP",
+    good: true,
+    files: { "archive.zip": Buffer.concat([Buffer.from("504b0304140000000800", "hex"), Buffer.from("store_status.csv")]) },
+    refused: { "archive.zip": /not a CSV text file/ },
+  },
+  {
+    name: "UTF-16 without and with a byte-order mark",
+    good: true,
+    files: {
+      "utf16.csv": Buffer.from(GOOD, "utf16le"),
+      "utf16-bom.csv": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(GOOD, "utf16le")]),
+    },
+    refused: { "utf16.csv": /not a CSV text file/, "utf16-bom.csv": /UTF-16/ },
+  },
+  {
+    name: "Latin-1 bytes in an id and in a status",
+    files: {
+      "latin1.csv": Buffer.concat([
+        withBadRow(Buffer.from("caf\xe9,active,2024-11-04 10:00:00\n", "latin1")),
+        Buffer.from("x,activ\xe9,2024-11-04 10:00:00\n", "latin1"),
+      ]),
+    },
+    skipped: [/latin1\.csv, line 4.*is not UTF-8 text/, /latin1\.csv, line 6.*is not a status/],
+  },
+  {
+    name: "a 50 MB single line",
+    files: {
+      "long-line.csv": (path) => {
+        const line = Buffer.alloc(50 << 20, "9");
+        line.write("x,active,");
+        line[line.length - 1] = 0x0a;
+        writeFileSync(path, Buffer.concat([Buffer.from(GOOD), line, Buffer.from("good-3,active,2024-11-04 11:30:00\n")]));
+      },
+    },
+    skipped: [/long-line\.csv, line 4.*the row is longer than 1 MiB/],
+  },
+  {
+    name: "an unbalanced quote",
+    files: { "quote.csv": withBadRow('x,"active,2024-11-04 10:00:00\n') },
+    skipped: [/quote\.csv, line 4.*is not closed on its line/],
+  },
+  {
+    name: "a header of a million columns",
+    good: true,
+    files: { "wide.csv": POLLS_HEADER.trim() + ",x".repeat(1_000_000) + "\n" },
+    refused: { "wide.csv": /too long to be a header/ },
+  },
+  {
+    name: "a row of 100 000 columns",
+    files: { "wide-row.csv": withBadRow("x,active,2024-11-04 10:00:00" + ",".repeat(100_000) + "\n") },
+    skipped: [/wide-row\.csv, line 4.*the row is longer than/],
+  },
+  {
+    name: "ids with markup",
+    files: {
+      "markup.csv":
+        POLLS_HEADER +
+        '"<img src=x onerror=""window.__ran=1"">",active,2024-11-04 10:00:00\n' +
+        "<script>window.__ran=2</script>,active,2024-11-04 10:00:00\n" +
+        "<b id=injected>bold</b>,inactive,2024-11-04 10:00:00\n",
+    },
+    check: async (page, csv) => {
+      assert.match(csv, /^"<img src=x onerror=""window.__ran=1"">",/m);
+      await page.getByTestId("quality").locator("details").evaluateAll((ds) => ds.forEach((d) => (d.open = true)));
+      assert.match(await page.getByTestId("quality").innerText(), /<img src=x onerror="window.__ran=1">/);
+      assert.equal(await page.locator("main img, main script, #injected").count(), 0, "no element from the data");
+      assert.equal(await page.evaluate(() => window.__ran), undefined);
+    },
+  },
+  {
+    name: "ids that look like formulas",
+    files: {
+      "formulas.csv":
+        POLLS_HEADER +
+        '"=HYPERLINK(""http://x"")",active,2024-11-04 10:00:00\n+1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n',
+    },
+    check: async (_page, csv) => {
+      const ids = csv.trim().split("\n").slice(1).map((l) => l.split(/,(?=[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+$)/)[0]);
+      assert.deepEqual(ids, ["'+1", "'-1", '"\'=HYPERLINK(""http://x"")"', "'@A1"]);
+    },
+  },
+  {
+    name: "timestamps in year 1 and 9999",
+    files: {
+      "years.csv": POLLS_HEADER + "ancient,active,0001-01-01 00:00:00\nfuture,inactive,9999-12-31 23:59:59.999999\n",
+    },
+    check: async (page, csv) => {
+      assert.match(await page.getByTestId("summary-now").innerText(), /9999-12-31 23:59:59\.999999/);
+      assert.match(csv, /^ancient,60\.00,24\.00,168\.00,0\.00,0\.00,0\.00$/m);
+    },
+  },
+  {
+    name: "weekdays 7, -1 and Mon, times 25:00 and 12:60",
+    good: true,
+    files: {
+      "hours.csv":
+        "store_id,dayOfWeek,start_time_local,end_time_local\n" +
+        "good-1,7,09:00,17:00\ngood-1,-1,09:00,17:00\ngood-1,Mon,09:00,17:00\n" +
+        "good-1,0,25:00,17:00\ngood-1,0,12:60,17:00\ngood-2,0,09:00,17:00\n",
+    },
+    kinds: { "hours.csv": "Business hours" },
+    skipped: [
+      /hours\.csv, line 2, dayOfWeek: `7` is not a weekday/,
+      /hours\.csv, line 3, dayOfWeek: `-1` is not a weekday/,
+      /hours\.csv, line 4, dayOfWeek: `Mon` is not a weekday/,
+      /hours\.csv, line 5, start_time_local: `25:00` is not a real time of day/,
+      /hours\.csv, line 6, start_time_local: `12:60` is not a real time of day/,
+    ],
+  },
+  {
+    name: "an unknown timezone name",
+    good: true,
+    files: { "zones.csv": "store_id,timezone_str\ngood-1,Mars/Olympus\ngood-2,Asia/Tokyo\n" },
+    skipped: [/zones\.csv, line 2, timezone_str: `Mars\/Olympus` is not an IANA timezone name/],
+  },
+  {
+    name: "100 000 stores with one poll each",
+    files: {
+      "many-stores.csv": (path) =>
+        writeLines(path, POLLS_HEADER, 100_000, (i) => `store-${i},active,${timestamp(1_730_700_000 + i)}\n`),
+    },
+    check: async (page, csv) => {
+      assert.equal((await page.getByTestId("summary-stores").innerText()).replace(/\s/g, " "), "100 000");
+      assert.equal(csv.trim().split("\n").length, 100_001);
+    },
+  },
+  {
+    name: "one store with 5 million polls",
+    timeout: 180_000,
+    files: {
+      "one-busy-store.csv": (path) =>
+        writeLines(path, POLLS_HEADER, 5_000_000, (i) =>
+          `busy,${i >= 5_000_000 - 3_600 ? "inactive" : "active"},${timestamp(1_700_000_000 + i)}\n`,
+        ),
+    },
+    check: async (page, csv) => {
+      assert.match(await page.getByTestId("summary").innerText(), /Polls\s+5\s000\s000/);
+      assert.equal(csv.trim().split("\n").length, 2);
+    },
+  },
+  {
+    name: "the same file twice",
+    good: true,
+    files: { "polls.csv": GOOD },
+    // Each poll counts once: the same report as the file alone.
+    check: async (_page, csv, dir) => assert.equal(csv, cliReport([join(dir, "polls.csv")]).toString()),
+  },
+  {
+    name: "two status files that overlap",
+    files: {
+      "day1.csv": POLLS_HEADER + "1,active,2024-11-03 10:00:00\n1,inactive,2024-11-04 08:00:00\n",
+      "day2.csv": POLLS_HEADER + "1,inactive,2024-11-04 08:00:00\n1,active,2024-11-04 12:00:00\n",
+    },
+    check: async (_page, csv, dir) => {
+      const union = join(dir, "union.txt");
+      writeFileSync(union, POLLS_HEADER + "1,active,2024-11-03 10:00:00\n1,inactive,2024-11-04 08:00:00\n1,active,2024-11-04 12:00:00\n");
+      assert.equal(csv, cliReport([union]).toString());
+    },
+  },
+  {
+    name: "a status file named as hours",
+    files: { "menu_hours.csv": GOOD },
+    kinds: { "menu_hours.csv": "Status polls" },
+  },
+];
+
+// The CLI runs in the case's folder with bare file names, so it names files as the page does.
+const inFolder = (paths) => ({ cwd: dirname(paths[0]), args: paths.map((p) => basename(p)) });
+
+/** The CLI's error line for `paths` (it must fail), without its `store-uptime: error: ` prefix. */
+function cliError(paths) {
+  const { cwd, args } = inFolder(paths);
+  try {
+    execFileSync(CLI, ["report", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    return e.stderr.toString().trim().replace(/^store-uptime: error: /, "");
+  }
+  assert.fail(`the CLI accepted ${paths.join(" ")}`);
+}
+
+/** The skipped-row examples the CLI prints for `paths` (indented `file, line n, …` lines). */
+function cliSkippedExamples(paths) {
+  const { cwd, args } = inFolder(paths);
+  const run = spawnSync(CLI, ["report", ...args], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  assert.equal(run.status, 0, run.stderr.toString());
+  return run.stderr
+    .toString()
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^\S+\.\w+, line \d+, /.test(l));
+}
+
+/** Writes a case's files into its own folder; big generated files are kept between runs. */
+function prepare(c, index) {
+  const dir = join(DATA_DIR, "bad-inputs", String(index).padStart(2, "0"));
+  mkdirSync(dir, { recursive: true });
+  const paths = [];
+  if (c.good) {
+    writeFileSync(join(dir, "polls.csv"), GOOD);
+    paths.push(join(dir, "polls.csv"));
+  }
+  for (const [name, content] of Object.entries(c.files)) {
+    const path = join(dir, name);
+    if (typeof content === "function") {
+      if (!existsSync(path) || statSync(path).size === 0) content(path);
+    } else {
+      writeFileSync(path, content);
+    }
+    paths.push(path);
+  }
+  return { dir, paths };
+}
+
+let browser;
+let session;
+before(async () => {
+  browser = await launch();
+  session = await openPage(browser);
+  session.page.on("dialog", (d) => session.errors.push(`dialog: ${d.message()}`));
+});
+after(async () => {
+  await session?.context.close();
+  await browser?.close();
+});
+
+CASES.forEach((c, index) => {
+  test(`what happens with ${c.name}`, { timeout: c.timeout ?? 60_000 }, async () => {
+    const { page, errors } = session;
+    const { dir, paths } = prepare(c, index);
+    const removeAll = page.getByRole("button", { name: "Remove all files" });
+    if (await removeAll.count()) await removeAll.click();
+    await chooseFiles(page, paths);
+    await waitForFileKinds(page, paths.length);
+
+    const name = (p) => p.split("/").pop();
+    const row = (file) => page.locator(`[data-testid="file-row"][data-file-name="${file}"]`).first();
+    for (const [file, kind] of Object.entries(c.kinds ?? {})) {
+      assert.equal((await row(file).getByTestId("file-kind").innerText()).trim(), kind, file);
+    }
+    const refused = Object.keys(c.refused ?? {});
+    for (const file of refused) {
+      const error = page.locator(`[data-testid="file-row"][data-file-name="${file}"] + tr [data-testid="file-error"]`);
+    const shown = (await error.innerText()).trim();
+      assert.match(shown, c.refused[file], file);
+      assert.equal(shown, cliError([join(dir, file)]), `${file}: the page and the CLI say the same`);
+    }
+    const usable = paths.filter((p) => !refused.includes(name(p)));
+
+    await page.getByTestId("generate").click();
+    const status = await waitForEnd(page, c.timeout ?? 60_000);
+    if (c.status === "Failed") {
+      assert.equal(status, "Failed");
+      assert.equal((await page.getByTestId("report-reason").innerText()).trim(), cliError(usable));
+      assert.deepEqual(errors, []);
+      return;
+    }
+    assert.equal(status, "Complete", await page.getByTestId("report").innerText());
+    const file = await download(page, page.getByTestId("download-csv"));
+    assert.ok(file.bytes.equals(cliReport(usable)), "the downloaded CSV equals the CLI's on the usable files");
+
+    const quality = (await page.getByTestId("quality").textContent()).replace(/\s+/g, " ");
+    for (const example of cliSkippedExamples(usable)) {
+      assert.ok(quality.includes(example.replace(/\s+/g, " ")), `the page shows the CLI's ${example}`);
+    }
+    for (const expected of c.skipped ?? []) assert.match(quality, expected);
+    await c.check?.(page, file.bytes.toString(), dir);
+    assert.equal(await reportStatus(page), "Complete");
+    assert.deepEqual(errors, []);
+  });
+});
