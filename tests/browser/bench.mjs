@@ -5,10 +5,12 @@
 //   node tests/browser/bench.mjs [--runs N] NAME=DIR...      (DIR holds gen-data's three files)
 //
 // Environment: DIST_DIR (the release dist/), CLI (store-uptime, for the reference CSV).
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
-import { CLI, DIST_DIR, FILES, chooseFiles, cliReport, download, launch, waitForEnd, waitForFileKinds, watchPage } from "./helpers.mjs";
+import { CLI, DIST_DIR, FILES, chooseFiles, download, launch, waitForEnd, waitForFileKinds, watchPage } from "./helpers.mjs";
 import { startServer } from "./static-server.mjs";
 
 const args = process.argv.slice(2);
@@ -68,6 +70,17 @@ const PROBE = () => {
   }).observe(document, { subtree: true, childList: true, characterData: true });
 };
 
+/** The CLI's report for `paths`, through a file (the 10× report is 10 MB). */
+function cliReport(paths) {
+  const dir = mkdtempSync(join(tmpdir(), "bench-cli-"));
+  try {
+    execFileSync(CLI, ["report", "-o", join(dir, "report.csv"), ...paths], { stdio: ["ignore", "ignore", "pipe"] });
+    return readFileSync(join(dir, "report.csv"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -96,6 +109,12 @@ async function oneRun(browser, url, paths, expected) {
   // Wasm memory only grows, so its size now is the run's peak.
   const worker = page.workers().find((w) => w.url().includes("worker"));
   const wasmBytes = await worker.evaluate(async () => (await wasm_bindgen()).memory.buffer.byteLength);
+  // The worker's own User Timing measures of its phases (src/worker/mod.rs), summed by name.
+  const phases = await worker.evaluate(() => {
+    const sums = {};
+    for (const m of performance.getEntriesByType("measure")) sums[m.name.replace("store-uptime ", "")] = (sums[m.name.replace("store-uptime ", "")] ?? 0) + m.duration;
+    return sums;
+  });
   const csv = (await download(page, page.getByTestId("download-csv"))).bytes;
   await context.close();
 
@@ -136,6 +155,7 @@ async function oneRun(browser, url, paths, expected) {
     longestTaskAt: longest[0] - generate,
     completeMessageBytes: job.find(([, type]) => type === "Complete")[2],
     wasmBytes,
+    phases,
     csvSame: csv.equals(expected),
     errors,
   };
@@ -212,13 +232,16 @@ try {
       console.log(
         `  run ${i + 1}: files→Complete ${ms(r.total)} (inspect ${ms(r.inspect)}, Generate→Complete ${ms(r.job)}: reading ${ms(r.reading)}, analysis+report ${ms(r.computing)}, shown ${ms(r.afterMessage)} after the message), ` +
           `wasm ${mib(r.wasmBytes)}, longest task ${ms(r.longestTask)} at +${ms(r.longestTaskAt)}, max progress gap ${ms(r.gap)} after ${r.gapAfter} (${r.progressCount} updates), ` +
-          `Complete message ${(r.completeMessageBytes / 1e6).toFixed(1)} MB, CSV ${r.csvSame ? "= CLI" : "DIFFERS from CLI"}${r.errors.length ? `, errors: ${r.errors.join("; ")}` : ""}`,
+          `Complete message ${(r.completeMessageBytes / 1e6).toFixed(1)} MB, worker phases: ${Object.entries(r.phases).map(([k, v]) => `${k} ${ms(v)}`).join(", ") || "not marked"}, CSV ${r.csvSame ? "= CLI" : "DIFFERS from CLI"}${r.errors.length ? `, errors: ${r.errors.join("; ")}` : ""}`,
       );
     }
     const med = (k) => median(results.map((r) => r[k]));
+    const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phases)))];
+    const phaseLine = phaseNames.map((k) => `${k} ${ms(median(results.map((r) => r.phases[k] ?? 0)))}`).join(", ");
     const max = (k) => Math.max(...results.map((r) => r[k]));
     console.log(
-      `  ${name} median of ${runs}: files→Complete ${ms(med("total"))}, Generate→Complete ${ms(med("job"))} (reading ${ms(med("reading"))}, analysis+report ${ms(med("computing"))}), ` +
+      `  ${name} worker phases (medians): ${phaseLine || "not marked"}\n` +
+      `  ${name} median of ${runs}: files→Complete ${ms(med("total"))}, Generate→Complete ${ms(med("job"))} (reading ${ms(med("reading"))}, analysis+report ${ms(med("computing"))}; fastest ${ms(Math.min(...results.map((r) => r.total)))}), ` +
         `peak wasm memory ${mib(max("wasmBytes"))}, longest main-thread task ${ms(med("longestTask"))} (max ${ms(max("longestTask"))}), ` +
         `max progress gap ${ms(med("gap"))} (max ${ms(max("gap"))}); report CSV ${results.every((r) => r.csvSame) ? "byte-identical to the CLI's in every run" : "DIFFERS from the CLI's"}`,
     );
