@@ -125,10 +125,12 @@ async function oneRun(browser, url, paths, expected) {
   // The longest wait for news while the job runs: Generate, each progress, Complete.
   let gap = 0;
   let gapAfter = "start";
+  const slow = [];
   let previous = [generate, "start"];
   const firstComputing = job.find(([, type, p]) => type === "Progress" && p.phase === "Computing")?.[0];
   for (const [at, type, detail] of job) {
     if (type !== "Progress" && type !== "Complete") continue;
+    if (at - previous[0] > 250) slow.push(`${ms(at - previous[0])} after ${previous[1]} at +${ms(previous[0] - generate)}`);
     if (at - previous[0] > gap) {
       gap = at - previous[0];
       gapAfter = previous[1];
@@ -151,6 +153,7 @@ async function oneRun(browser, url, paths, expected) {
     progressCount: job.filter(([, t]) => t === "Progress").length,
     gap,
     gapAfter,
+    slow,
     longestTask: longest[1],
     longestTaskAt: longest[0] - generate,
     completeMessageBytes: job.find(([, type]) => type === "Complete")[2],
@@ -231,7 +234,7 @@ try {
       results.push(r);
       console.log(
         `  run ${i + 1}: files→Complete ${ms(r.total)} (inspect ${ms(r.inspect)}, Generate→Complete ${ms(r.job)}: reading ${ms(r.reading)}, analysis+report ${ms(r.computing)}, shown ${ms(r.afterMessage)} after the message), ` +
-          `wasm ${mib(r.wasmBytes)}, longest task ${ms(r.longestTask)} at +${ms(r.longestTaskAt)}, max progress gap ${ms(r.gap)} after ${r.gapAfter} (${r.progressCount} updates), ` +
+          `wasm ${mib(r.wasmBytes)}, longest task ${ms(r.longestTask)} at +${ms(r.longestTaskAt)}, max progress gap ${ms(r.gap)} after ${r.gapAfter} (${r.progressCount} updates; gaps over 250 ms: ${r.slow.join(", ") || "none"}), ` +
           `Complete message ${(r.completeMessageBytes / 1e6).toFixed(1)} MB, worker phases: ${Object.entries(r.phases).map(([k, v]) => `${k} ${ms(v)}`).join(", ") || "not marked"}, CSV ${r.csvSame ? "= CLI" : "DIFFERS from CLI"}${r.errors.length ? `, errors: ${r.errors.join("; ")}` : ""}`,
       );
     }
