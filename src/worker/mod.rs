@@ -19,7 +19,7 @@ use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
-use slices::{read_head, BlobSlices, HEAD_BYTES, SLICE_BYTES};
+use slices::{read_head, PrefetchSlices, HEAD_BYTES, SLICE_BYTES};
 
 /// Progress is posted at most this often, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -218,18 +218,18 @@ async fn run_job(
     };
     for (name, blob) in files {
         let file = ingest.open_file(name);
-        let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
+        let mut slices = match PrefetchSlices::new(blob, SLICE_BYTES) {
             Ok(s) => s,
             Err(why) => return failed(read_problem(name, why), facts(&ingest)),
         };
         loop {
             timing.start();
-            match slices.next_into(&mut buf) {
+            match slices.next_into(&mut buf).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(why) => return failed(read_problem(name, why), facts(&ingest)),
             }
-            timing.end("store-uptime read");
+            timing.end("store-uptime read wait");
             if let Err(problem) = ingest.push(file, &buf) {
                 return failed(problem.to_string(), facts(&ingest));
             }
