@@ -72,10 +72,10 @@ impl BlobSlices {
 }
 
 /// Successive slices of one blob read with `Blob.arrayBuffer()`, one slice ahead, so the next
-/// read is under way while the engine parses this one. Measured (BENCHMARKS.md): the wait for
-/// reads barely shrinks (Chrome copies the data in on the worker's own thread), but awaiting a
-/// read resets the timer nesting, so the worker's per-slice `setTimeout(0)` yield is no
-/// longer clamped to 4 ms (1×: 84 → 17 ms; 10×: ≈ 0.7 → 0.15 s).
+/// read is under way while the engine parses this one. Measured against `FileReaderSync`
+/// (BENCHMARKS.md, 10× set): the wait for reads shrinks only a little, 5.5 → 3.6–4.7 s (Chrome
+/// seems to copy the data in on the worker's own thread), but awaiting a read resets the timer
+/// nesting, so the per-slice `setTimeout(0)` yield is no longer clamped to 4 ms: 0.9 → 0.15 s.
 pub struct PrefetchSlices {
     blob: Blob,
     offset: f64,
