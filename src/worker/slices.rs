@@ -9,9 +9,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FileReaderSync};
 
-/// 8 MiB: large enough that per-slice overhead is nothing, small enough that progress and
-/// cancellation come several times a second.
-pub const SLICE_BYTES: u32 = 8 << 20;
+/// 4 MiB: large enough that per-slice overhead is nothing, small enough that progress and
+/// cancellation come several times a second; measured faster than 8 MiB, and no reading gap
+/// over 250 ms on the 10× set (BENCHMARKS.md).
+pub const SLICE_BYTES: u32 = 4 << 20;
 
 /// How much of a file is read to find its header (SPEC §1: files are recognised by it).
 pub const HEAD_BYTES: u32 = 1 << 20;
