@@ -19,7 +19,7 @@ use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
-use slices::{read_head, BlobSlices, HEAD_BYTES, SLICE_BYTES};
+use slices::{read_head, PrefetchSlices, HEAD_BYTES, SLICE_BYTES};
 
 /// Progress is posted at most this often, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -189,6 +189,41 @@ impl Throttle {
     }
 }
 
+/// User Timing measures of the job's phases (DevTools' performance panel shows them; the
+/// browser benchmark sums them): each `end` measures from the last `start` or `end`.
+struct Timing(Option<web_sys::Performance>);
+
+impl Timing {
+    const MARK: &'static str = "store-uptime";
+
+    fn new() -> Timing {
+        let performance =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+                .ok()
+                .filter(|p| !p.is_undefined())
+                .map(JsCast::unchecked_into::<web_sys::Performance>);
+        if let Some(p) = &performance {
+            // One job's entries at a time, so a long-lived worker does not pile them up.
+            p.clear_marks_with_mark_name(Self::MARK);
+            p.clear_measures();
+        }
+        Timing(performance)
+    }
+
+    fn start(&self) {
+        if let Some(p) = &self.0 {
+            let _ = p.mark(Self::MARK);
+        }
+    }
+
+    fn end(&self, name: &str) {
+        if let Some(p) = &self.0 {
+            let _ = p.measure_with_start_mark(name, Self::MARK);
+            let _ = p.mark(Self::MARK);
+        }
+    }
+}
+
 /// Lets the worker's event loop run, so a `Cancel` message can arrive.
 async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;
@@ -214,6 +249,7 @@ async fn run_job(
     };
     let total: u64 = files.iter().map(|(_, b)| b.size() as u64).sum();
     let mut throttle = Throttle { last: 0.0 };
+    let timing = Timing::new();
     let mut ingest = Ingest::new();
     let mut before = 0u64;
     let mut buf = Vec::new();
@@ -226,19 +262,22 @@ async fn run_job(
     };
     for (name, blob) in files {
         let file = ingest.open_file(name);
-        let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
+        let mut slices = match PrefetchSlices::new(blob, SLICE_BYTES) {
             Ok(s) => s,
             Err(why) => return failed(read_problem(name, why), facts(&ingest)),
         };
         loop {
-            match slices.next_into(&mut buf) {
+            timing.start();
+            match slices.next_into(&mut buf).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(why) => return failed(read_problem(name, why), facts(&ingest)),
             }
+            timing.end("store-uptime read wait");
             if let Err(problem) = ingest.push(file, &buf) {
                 return failed(problem.to_string(), facts(&ingest));
             }
+            timing.end("store-uptime ingest");
             if throttle.due() {
                 let progress = Progress::Read {
                     file: name.clone(),
@@ -250,6 +289,7 @@ async fn run_job(
                 });
             }
             yield_now().await;
+            timing.end("store-uptime yield");
             if cancel.get() {
                 return cancelled();
             }
@@ -260,7 +300,9 @@ async fn run_job(
         before += slices.size();
     }
     drop(buf);
+    timing.start();
     let data = ingest.finish();
+    timing.end("store-uptime finish");
     // `analyse` is synchronous: the flag can only have been set before it starts; the page
     // ends the worker if a cancel is not answered soon (see app::worker_link).
     let result = engine::analyse(&data, engine_options, &mut |progress| {
@@ -275,11 +317,16 @@ async fn run_job(
         }
         ControlFlow::Continue(())
     });
+    timing.end("store-uptime analyse");
     match result {
-        Ok(report) => FromWorker::Complete {
-            job: job.to_string(),
-            outcome: Box::new(Outcome::new(&report, &data, options.extended)),
-        },
+        Ok(report) => {
+            let outcome = Box::new(Outcome::new(&report, &data, options.extended));
+            timing.end("store-uptime report");
+            FromWorker::Complete {
+                job: job.to_string(),
+                outcome,
+            }
+        }
         Err(RunError::Cancelled) => cancelled(),
         Err(e) => failed(
             e.to_string(),
