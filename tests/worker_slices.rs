@@ -9,7 +9,7 @@
 use js_sys::{Array, Uint8Array};
 use store_uptime::engine::Ingest;
 use store_uptime::messages::{inspect_header, run_in_memory, InputKind, JobOptions, Outcome};
-use store_uptime::worker::slices::{read_head, BlobSlices};
+use store_uptime::worker::slices::{read_head, BlobSlices, PrefetchSlices};
 use wasm_bindgen_test::*;
 use web_sys::Blob;
 
@@ -48,6 +48,28 @@ fn slices_of_any_size_give_back_exactly_the_bytes() {
     for slice in [1, 2, 3, 5, 7, 64, 1 << 20] {
         assert_eq!(read_all(&b, slice), bytes, "slice size {slice}");
     }
+}
+
+/// The worker's reader (`PrefetchSlices`, one read ahead) hands out the same bytes.
+#[wasm_bindgen_test]
+async fn prefetched_slices_of_any_size_give_back_exactly_the_bytes() {
+    let bytes = STATUS.as_bytes();
+    let b = blob(bytes);
+    for slice in [1, 2, 3, 5, 7, 64, 1 << 20] {
+        let mut slices = PrefetchSlices::new(&b, slice).unwrap();
+        let (mut all, mut buf) = (Vec::new(), Vec::new());
+        while slices.next_into(&mut buf).await.unwrap() {
+            assert!(buf.len() as u32 <= slice);
+            all.extend_from_slice(&buf);
+            assert_eq!(slices.offset(), all.len() as u64);
+        }
+        assert_eq!(all, bytes, "slice size {slice}");
+        assert_eq!(slices.offset(), slices.size());
+    }
+    let mut empty = PrefetchSlices::new(&blob(b""), 8).unwrap();
+    let mut buf = vec![1, 2, 3];
+    assert!(!empty.next_into(&mut buf).await.unwrap());
+    assert!(buf.is_empty());
 }
 
 #[wasm_bindgen_test]

@@ -20,7 +20,7 @@ use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
-use slices::{read_head, BlobSlices, HEAD_BYTES, SLICE_BYTES};
+use slices::{read_head, BlobSlices, PrefetchSlices, HEAD_BYTES, SLICE_BYTES};
 
 /// Progress is posted at most this often, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -208,6 +208,41 @@ impl Throttle {
     }
 }
 
+/// User Timing measures of the job's phases (DevTools' performance panel shows them; the
+/// browser benchmark sums them): each `end` measures from the last `start` or `end`.
+struct Timing(Option<web_sys::Performance>);
+
+impl Timing {
+    const MARK: &'static str = "store-uptime";
+
+    fn new() -> Timing {
+        let performance =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+                .ok()
+                .filter(|p| !p.is_undefined())
+                .map(JsCast::unchecked_into::<web_sys::Performance>);
+        if let Some(p) = &performance {
+            // One job's entries at a time, so a long-lived worker does not pile them up.
+            p.clear_marks_with_mark_name(Self::MARK);
+            p.clear_measures();
+        }
+        Timing(performance)
+    }
+
+    fn start(&self) {
+        if let Some(p) = &self.0 {
+            let _ = p.mark(Self::MARK);
+        }
+    }
+
+    fn end(&self, name: &str) {
+        if let Some(p) = &self.0 {
+            let _ = p.measure_with_start_mark(name, Self::MARK);
+            let _ = p.mark(Self::MARK);
+        }
+    }
+}
+
 /// Lets the worker's event loop run, so a `Cancel` message can arrive.
 async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;
@@ -220,6 +255,7 @@ async fn read_inputs(
     files: &[(String, Blob)],
     cancel: &Cell<bool>,
     throttle: &mut Throttle,
+    timing: &Timing,
     progress: bool,
 ) -> Result<engine::Dataset, FromWorker> {
     let failed = |reason: String, files: Vec<FileFacts>| FromWorker::Failed {
@@ -240,19 +276,22 @@ async fn read_inputs(
     };
     for (name, blob) in files {
         let file = ingest.open_file(name);
-        let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
+        let mut slices = match PrefetchSlices::new(blob, SLICE_BYTES) {
             Ok(s) => s,
             Err(why) => return Err(failed(read_problem(name, why), facts(&ingest))),
         };
         loop {
-            match slices.next_into(&mut buf) {
+            timing.start();
+            match slices.next_into(&mut buf).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(why) => return Err(failed(read_problem(name, why), facts(&ingest))),
             }
+            timing.end("store-uptime read wait");
             if let Err(problem) = ingest.push(file, &buf) {
                 return Err(failed(problem.to_string(), facts(&ingest)));
             }
+            timing.end("store-uptime ingest");
             if progress && throttle.due() {
                 let progress = Progress::Read {
                     file: name.clone(),
@@ -264,6 +303,7 @@ async fn read_inputs(
                 });
             }
             yield_now().await;
+            timing.end("store-uptime yield");
             if cancel.get() {
                 return Err(FromWorker::Cancelled {
                     job: job.to_string(),
@@ -275,7 +315,11 @@ async fn read_inputs(
         }
         before += slices.size();
     }
-    Ok(ingest.finish())
+    drop(buf);
+    timing.start();
+    let data = ingest.finish();
+    timing.end("store-uptime finish");
+    Ok(data)
 }
 
 async fn run_job(
@@ -297,7 +341,8 @@ async fn run_job(
         Err(reason) => return failed(reason, vec![]),
     };
     let mut throttle = Throttle { last: 0.0 };
-    let data = match read_inputs(job, files, cancel, &mut throttle, true).await {
+    let timing = Timing::new();
+    let data = match read_inputs(job, files, cancel, &mut throttle, &timing, true).await {
         Ok(data) => data,
         Err(message) => return message,
     };
@@ -316,11 +361,14 @@ async fn run_job(
         }
         ControlFlow::Continue(())
     });
+    timing.end("store-uptime analyse");
     match result {
         Ok((report, model)) => {
+            let outcome = Box::new(Outcome::new(&report, &data, options.extended));
+            timing.end("store-uptime report");
             post(&FromWorker::Complete {
                 job: job.to_string(),
-                outcome: Box::new(Outcome::new(&report, &data, options.extended)),
+                outcome,
             });
             keep_loaded(job, data, engine_options, report, model)
         }
@@ -400,7 +448,8 @@ async fn reopen(job: &str, options: &JobOptions, files: &[(String, Blob)]) -> Fr
     };
     let mut throttle = Throttle { last: 0.0 };
     let never = Cell::new(false);
-    let data = match read_inputs(job, files, &never, &mut throttle, false).await {
+    // No phase timings: they belong to the last report job.
+    let data = match read_inputs(job, files, &never, &mut throttle, &Timing(None), false).await {
         Ok(data) => data,
         Err(FromWorker::Failed { reason, .. }) => return unavailable(reason),
         Err(_) => return unavailable("reading the files stopped".into()),
