@@ -7,6 +7,7 @@ use std::fmt::Write;
 use std::ops::ControlFlow;
 
 use arbitrary::{Arbitrary, Unstructured};
+use store_uptime::engine::fleet::{analyse_fleet, store_detail};
 use store_uptime::engine::{
     analyse, dataset_from_bytes, parse_timestamp, write_csv, Analyser, Ingest, Interpolation,
     MissingDay, Options, Window,
@@ -205,6 +206,20 @@ pub fn engine(data: &[u8]) {
                 );
             }
         }
+    }
+    // The fleet view's model (issue 4) comes from the same timelines: same report, and its
+    // days and heatmap cells add up to each store's week exactly.
+    let (fleet_report, fleet) =
+        analyse_fleet(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
+    assert_eq!(fleet_report.stores, report.stores);
+    let heat_down: i64 = fleet.heat.iter().map(|c| c.down).sum();
+    assert_eq!(heat_down, report.fleet_totals(Window::Week).down);
+    for store in &fleet.stores {
+        let down: i64 = store.days.iter().map(|d| d.totals.down).sum();
+        assert_eq!(down, store.report.window(Window::Week).down);
+        let detail = store_detail(&mut analyser, &data, store.report.store)
+            .expect("a listed store has a detail");
+        assert_eq!(detail.report, store.report);
     }
     let mut csv = Vec::new();
     write_csv(&report, &data, true, &mut csv).unwrap();
