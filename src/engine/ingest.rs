@@ -638,8 +638,10 @@ impl Ingest {
         reader: &mut FileReader,
         input: &[u8],
     ) -> Result<usize, FileProblem> {
+        // Lines are read only up to the first quote: look for carriage returns no further,
+        // or a file with a quoted row every few lines rescans the whole chunk each time.
         let quote = memchr::memchr(b'"', input).unwrap_or(input.len());
-        let mut cr = memchr::memchr(b'\r', input).unwrap_or(input.len());
+        let mut cr = memchr::memchr(b'\r', &input[..quote]).unwrap_or(input.len());
         let mut consumed = 0;
         let mut ends = std::mem::take(&mut reader.line_ends);
         ends.clear();
@@ -660,7 +662,8 @@ impl Ingest {
                     break; // a carriage return inside the line: csv-core's to read
                 }
                 end = cr; // CRLF
-                cr = memchr::memchr(b'\r', &input[at..]).map_or(input.len(), |i| at + i);
+                cr = memchr::memchr(b'\r', &input[at..quote.max(at)])
+                    .map_or(input.len(), |i| at + i);
             }
             let number = reader.line;
             reader.line += 1;
