@@ -26,8 +26,9 @@ thread_local! {
     static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
 }
 
-/// Waits for an IndexedDB request; `Err` carries the browser's words.
-async fn done(request: &IdbRequest) -> Result<JsValue, String> {
+/// Waits for an IndexedDB request; `Err` carries the browser's words. Also used by
+/// [`super::fleet::inputs_store`].
+pub(crate) async fn done(request: &IdbRequest) -> Result<JsValue, String> {
     let promise = Promise::new(&mut |resolve, reject| {
         let req = request.clone();
         let on_success = Closure::once_into_js(move |_: web_sys::Event| {

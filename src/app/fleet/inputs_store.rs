@@ -4,12 +4,12 @@
 //!
 //! Only storage: never reads the files' contents.
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
 
+use crate::app::history_store::done;
 use crate::messages::JobOptions;
 use crate::worker::slices::js_error_text;
 
@@ -20,28 +20,6 @@ const STORE: &str = "inputs";
 pub struct KeptInputs {
     pub options: JobOptions,
     pub files: Vec<(String, Blob)>,
-}
-
-async fn done(request: &IdbRequest) -> Result<JsValue, String> {
-    let promise = Promise::new(&mut |resolve, reject| {
-        let req = request.clone();
-        let on_success = Closure::once_into_js(move |_: web_sys::Event| {
-            let _ = resolve.call1(&JsValue::NULL, &req.result().unwrap_or(JsValue::UNDEFINED));
-        });
-        let req = request.clone();
-        let on_error = Closure::once_into_js(move |_: web_sys::Event| {
-            let text = req
-                .error()
-                .ok()
-                .flatten()
-                .map(|e| format!("{}: {}", e.name(), e.message()))
-                .unwrap_or_else(|| "storage error".to_string());
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
-        });
-        request.set_onsuccess(Some(on_success.unchecked_ref()));
-        request.set_onerror(Some(on_error.unchecked_ref()));
-    });
-    JsFuture::from(promise).await.map_err(|e| js_error_text(&e))
 }
 
 async fn db() -> Result<IdbDatabase, String> {
