@@ -15,6 +15,7 @@ import {
   launch,
   openPage,
   smallSet,
+  statusWord,
   waitForEnd,
   waitForFileKinds,
   waitForWorker,
@@ -27,7 +28,6 @@ before(async () => {
 });
 after(() => browser?.close());
 
-const statusWord = (text) => text.replace(/[^A-Za-z]/g, "");
 
 /** The page's report worker (Trunk's loader), as playwright sees it. */
 async function reportWorker(page) {

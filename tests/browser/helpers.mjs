@@ -126,6 +126,9 @@ export async function waitForFileKinds(page, count) {
 }
 
 /** The status word of the shown report (Running, Complete, Failed, Cancelled). */
+/** A status text without its icon and spacing: `✓ Complete` → `Complete`. */
+export const statusWord = (text) => text.replace(/[^A-Za-z]/g, "");
+
 export async function reportStatus(page) {
   return (await page.getByTestId("report-status").textContent()).replace(/[^A-Za-z]/g, "");
 }

@@ -13,6 +13,7 @@ import {
   launch,
   openPage,
   smallSet,
+  statusWord,
   waitForEnd,
   waitForFileKinds,
   waitForWorker,
@@ -24,7 +25,6 @@ before(async () => {
 });
 after(() => browser?.close());
 
-const statusWord = (text) => text.replace(/[^A-Za-z]/g, "");
 
 test("after a reload the history is still there and each report downloads again", async () => {
   const { page, context, errors } = await openPage(browser);
