@@ -223,6 +223,8 @@ pub enum JobProgress {
         bytes: u64,
         total: u64,
     },
+    /// Polls grouped by store (moved, then sorted: `of` is twice the polls).
+    Grouping { polls: u64, of: u64 },
     /// Stores computed.
     Computing { stores: u64, of: u64 },
 }
@@ -236,6 +238,10 @@ impl JobProgress {
                 bytes: bytes_before + bytes,
                 total,
             },
+            Progress::Grouped { polls, of } => JobProgress::Grouping {
+                polls: *polls as u64,
+                of: *of as u64,
+            },
             Progress::Computed { stores, of } => JobProgress::Computing {
                 stores: *stores as u64,
                 of: *of as u64,
@@ -247,6 +253,7 @@ impl JobProgress {
     pub fn fraction(&self) -> (u64, u64) {
         match self {
             JobProgress::Reading { bytes, total, .. } => (*bytes, *total),
+            JobProgress::Grouping { polls, of } => (*polls, *of),
             JobProgress::Computing { stores, of } => (*stores, *of),
         }
     }

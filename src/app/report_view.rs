@@ -38,6 +38,9 @@ fn progress_text(progress: &JobProgress) -> String {
                 human_bytes(*total)
             )
         }
+        JobProgress::Grouping { polls, of } => {
+            format!("Sorting polls by store: {} %", polls * 100 / (*of).max(1))
+        }
         JobProgress::Computing { stores, of } => {
             format!(
                 "Computing stores: {} of {}",

@@ -35,6 +35,8 @@ pub use timeline::{Interpolation, Observation, Segment, State, Tick, Timeline, T
 pub enum Progress {
     /// `bytes` of the file `file` have been read.
     Read { file: String, bytes: u64 },
+    /// `polls` of `of` poll moves done while grouping the polls by store (`Ingest::finish`).
+    Grouped { polls: usize, of: usize },
     /// `stores` of `of` stores have been computed.
     Computed { stores: usize, of: usize },
 }

@@ -317,7 +317,14 @@ async fn read_inputs(
     }
     drop(buf);
     timing.start();
-    let data = ingest.finish();
+    let data = ingest.finish_observed(&mut |grouped| {
+        if progress && throttle.due() {
+            post(&FromWorker::Progress {
+                job: job.to_string(),
+                progress: JobProgress::from_engine(&grouped, 0, 0),
+            });
+        }
+    });
     timing.end("store-uptime finish");
     Ok(data)
 }
@@ -364,6 +371,13 @@ async fn run_job(
     timing.end("store-uptime analyse");
     match result {
         Ok((report, model)) => {
+            // The last count may have been throttled away; writing the report takes a while
+            // on big sets, so the page hears that computing is done first.
+            let of = model.stores.len() as u64;
+            post(&FromWorker::Progress {
+                job: job.to_string(),
+                progress: JobProgress::Computing { stores: of, of },
+            });
             let outcome = Box::new(Outcome::new(&report, &data, options.extended));
             timing.end("store-uptime report");
             post(&FromWorker::Complete {
