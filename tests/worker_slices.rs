@@ -9,7 +9,8 @@
 use js_sys::{Array, Uint8Array};
 use store_uptime::engine::Ingest;
 use store_uptime::messages::{inspect_header, run_in_memory, InputKind, JobOptions, Outcome};
-use store_uptime::worker::slices::{read_head, BlobSlices, PrefetchSlices};
+use store_uptime::worker::slices::{read_head, BlobSlices, PrefetchSlices, ReaderSlices};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::Blob;
 
@@ -70,6 +71,75 @@ async fn prefetched_slices_of_any_size_give_back_exactly_the_bytes() {
     let mut buf = vec![1, 2, 3];
     assert!(!empty.next_into(&mut buf).await.unwrap());
     assert!(buf.is_empty());
+}
+
+/// A script as a `blob:` URL, so a worker can be started from it in the test runner.
+fn script_url(source: &str) -> String {
+    let parts: Array = std::iter::once(JsValue::from_str(source)).collect();
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let script = Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    web_sys::Url::create_object_url_with_blob(&script).unwrap()
+}
+
+async fn read_all_from(slices: &mut ReaderSlices, slice: u32) -> Vec<u8> {
+    let (mut all, mut buf) = (Vec::new(), Vec::new());
+    while slices.next_into(&mut buf).await.unwrap() {
+        assert!(buf.len() as u32 <= slice);
+        all.extend_from_slice(&buf);
+        assert_eq!(slices.offset(), all.len() as u64);
+    }
+    assert_eq!(slices.offset(), slices.size());
+    all
+}
+
+/// The worker's reader: `public/reader.js` on a thread of its own, slices transferred back.
+#[wasm_bindgen_test]
+async fn the_reader_worker_gives_back_exactly_the_bytes() {
+    let url = script_url(include_str!("../public/reader.js"));
+    let bytes = STATUS.as_bytes();
+    let b = blob(bytes);
+    for slice in [1, 3, 7, 64, 1 << 20] {
+        let mut slices = ReaderSlices::new(&b, slice, &url);
+        assert_eq!(
+            read_all_from(&mut slices, slice).await,
+            bytes,
+            "slice {slice}"
+        );
+        assert!(slices.uses_reader(), "slice {slice}: fell back");
+    }
+    let mut empty = ReaderSlices::new(&blob(b""), 8, &url);
+    let mut buf = vec![1, 2, 3];
+    assert!(!empty.next_into(&mut buf).await.unwrap());
+    assert!(buf.is_empty());
+}
+
+/// A reader that cannot start, or fails after one slice, costs nothing but speed: reading
+/// goes on in this worker from where the reader stopped.
+#[wasm_bindgen_test]
+async fn without_a_working_reader_the_bytes_are_the_same() {
+    let bytes = STATUS.as_bytes();
+    let b = blob(bytes);
+    let mut missing = ReaderSlices::new(&b, 7, "no-such-reader.js");
+    assert_eq!(read_all_from(&mut missing, 7).await, bytes);
+    assert!(!missing.uses_reader());
+
+    let one_then_fail = script_url(
+        "onmessage = async ({ data }) => {
+           if (data === 'more') return;
+           const end = Math.min(data.slice, data.blob.size);
+           const bytes = await data.blob.slice(0, end).arrayBuffer();
+           postMessage({ bytes, end }, [bytes]);
+           postMessage({ error: 'NotReadableError: gone' });
+         };",
+    );
+    let mut failing = ReaderSlices::new(&b, 7, &one_then_fail);
+    assert_eq!(read_all_from(&mut failing, 7).await, bytes);
+    assert!(!failing.uses_reader());
+
+    let throws = script_url("throw new Error('broken reader');");
+    let mut broken = ReaderSlices::new(&b, 5, &throws);
+    assert_eq!(read_all_from(&mut broken, 5).await, bytes);
 }
 
 #[wasm_bindgen_test]

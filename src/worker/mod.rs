@@ -20,7 +20,10 @@ use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
-use slices::{read_head, BlobSlices, PrefetchSlices, HEAD_BYTES, SLICE_BYTES};
+use slices::{read_head, BlobSlices, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
+
+/// The file reader worker (public/reader.js), beside this worker's script in dist/.
+const READER_URL: &str = "reader.js";
 
 /// Progress is posted at most this often, in milliseconds.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -243,9 +246,29 @@ impl Timing {
     }
 }
 
-/// Lets the worker's event loop run, so a `Cancel` message can arrive.
+thread_local! {
+    /// A channel to ourselves: a message through it lets the event loop run once.
+    static YIELD_CHANNEL: Option<web_sys::MessageChannel> = web_sys::MessageChannel::new().ok();
+}
+
+/// Lets the worker's event loop run, so a `Cancel` message (and the reader's next slices)
+/// can arrive. A message to ourselves, not `setTimeout(0)`: nested timeouts are clamped to
+/// 4 ms, which cost ~0.13 s per 1× job once slices stopped being awaited (BENCHMARKS.md).
 async fn yield_now() {
-    gloo_timers::future::TimeoutFuture::new(0).await;
+    let turned = YIELD_CHANNEL.with(|channel| {
+        let channel = channel.as_ref()?;
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            channel.port1().set_onmessage(Some(&resolve));
+        });
+        channel.port2().post_message(&JsValue::NULL).ok()?;
+        Some(promise)
+    });
+    match turned {
+        Some(promise) => {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        }
+        None => gloo_timers::future::TimeoutFuture::new(0).await,
+    }
 }
 
 /// Reads the attached files into the engine slice by slice; `Err` is the message to post.
@@ -276,10 +299,7 @@ async fn read_inputs(
     };
     for (name, blob) in files {
         let file = ingest.open_file(name);
-        let mut slices = match PrefetchSlices::new(blob, SLICE_BYTES) {
-            Ok(s) => s,
-            Err(why) => return Err(failed(read_problem(name, why), facts(&ingest))),
-        };
+        let mut slices = ReaderSlices::new(blob, SLICE_BYTES, READER_URL);
         loop {
             timing.start();
             match slices.next_into(&mut buf).await {

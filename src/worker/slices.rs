@@ -4,10 +4,15 @@
 //! Works only inside a worker (`FileReaderSync` does not exist on the page's thread). Never
 //! parses: the bytes go to the engine's `Ingest::push` unchanged.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
 use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, FileReaderSync};
+use web_sys::{Blob, FileReaderSync, MessageEvent, Worker};
 
 /// 4 MiB: large enough that per-slice overhead is nothing, small enough that progress and
 /// cancellation come several times a second; measured faster than 8 MiB, and no reading gap
@@ -89,14 +94,19 @@ pub struct PrefetchSlices {
 impl PrefetchSlices {
     /// Starts reading the first slice at once.
     pub fn new(blob: &Blob, slice_bytes: u32) -> Result<PrefetchSlices, String> {
+        PrefetchSlices::starting_at(blob, slice_bytes, 0.0)
+    }
+
+    /// The same from byte `start` on (where a [`ReaderSlices`] left off).
+    fn starting_at(blob: &Blob, slice_bytes: u32, start: f64) -> Result<PrefetchSlices, String> {
         let mut slices = PrefetchSlices {
             blob: blob.clone(),
-            offset: 0.0,
+            offset: start,
             size: blob.size(),
             slice: f64::from(slice_bytes.max(1)),
             next: None,
         };
-        slices.next = slices.request(0.0)?;
+        slices.next = slices.request(start)?;
         Ok(slices)
     }
 
@@ -136,6 +146,178 @@ impl PrefetchSlices {
         view.copy_to(buf);
         self.offset = end;
         Ok(true)
+    }
+}
+
+/// Slices read ahead by the engine worker's file reader, `reader.js`, on a thread of its
+/// own: the reads overlap the parsing, where [`PrefetchSlices`]' do not (BENCHMARKS.md). If
+/// the reader cannot start or fails, reading goes on with [`PrefetchSlices`] from where it
+/// stopped, so a read error is reported by the same code either way.
+pub struct ReaderSlices {
+    blob: Blob,
+    slice_bytes: u32,
+    size: f64,
+    offset: f64,
+    inbox: Rc<RefCell<Inbox>>,
+    reader: Option<Reader>,
+    fallback: Option<PrefetchSlices>,
+}
+
+/// The reader worker and the handlers that must live as long as it does.
+struct Reader {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// What the reader has sent and the engine has not taken yet.
+#[derive(Default)]
+struct Inbox {
+    messages: VecDeque<JsValue>,
+    /// The reader failed to start or threw: read on without it.
+    broken: bool,
+    /// Resolves the promise `next_into` waits on.
+    wake: Option<js_sys::Function>,
+}
+
+impl Inbox {
+    fn wake(&mut self) {
+        if let Some(wake) = self.wake.take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Slices the reader may send before the engine has taken them: 4 × 4 MiB in memory.
+const READ_AHEAD: u32 = 4;
+
+impl ReaderSlices {
+    /// Starts the reader on `blob`; `reader_url` is the reader script, relative to this
+    /// worker's own script.
+    pub fn new(blob: &Blob, slice_bytes: u32, reader_url: &str) -> ReaderSlices {
+        let mut slices = ReaderSlices {
+            blob: blob.clone(),
+            slice_bytes: slice_bytes.max(1),
+            size: blob.size(),
+            offset: 0.0,
+            inbox: Rc::default(),
+            reader: None,
+            fallback: None,
+        };
+        slices.reader = slices.start_reader(reader_url);
+        slices.inbox.borrow_mut().broken = slices.reader.is_none();
+        slices
+    }
+
+    fn start_reader(&self, url: &str) -> Option<Reader> {
+        let worker = Worker::new(url).ok()?;
+        let inbox = self.inbox.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let mut inbox = inbox.borrow_mut();
+            inbox.messages.push_back(event.data());
+            inbox.wake();
+        });
+        let inbox = self.inbox.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            event.prevent_default();
+            let mut inbox = inbox.borrow_mut();
+            inbox.broken = true;
+            inbox.wake();
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let start = js_sys::Object::new();
+        let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&start, &key.into(), value);
+        set("blob", &self.blob).ok()?;
+        set("start", &JsValue::from_f64(0.0)).ok()?;
+        set("slice", &JsValue::from_f64(f64::from(self.slice_bytes))).ok()?;
+        set("ahead", &JsValue::from_f64(f64::from(READ_AHEAD))).ok()?;
+        worker.post_message(&start).ok()?;
+        Some(Reader {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// The blob's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size as u64
+    }
+
+    /// Bytes handed out so far.
+    pub fn offset(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Whether the reader worker is still doing the reading (for the tests).
+    pub fn uses_reader(&self) -> bool {
+        self.fallback.is_none()
+    }
+
+    /// Puts the next slice into `buf` (replacing its contents); `Ok(false)` at the end.
+    pub async fn next_into(&mut self, buf: &mut Vec<u8>) -> Result<bool, String> {
+        loop {
+            if let Some(fallback) = &mut self.fallback {
+                let more = fallback.next_into(buf).await?;
+                self.offset = fallback.offset() as f64;
+                return Ok(more);
+            }
+            let (message, broken) = {
+                let mut inbox = self.inbox.borrow_mut();
+                (inbox.messages.pop_front(), inbox.broken)
+            };
+            match message {
+                Some(message) => {
+                    if let Some(more) = self.take(&message, buf) {
+                        return Ok(more);
+                    }
+                }
+                None if broken => {}
+                None => {
+                    let inbox = self.inbox.clone();
+                    let woken = js_sys::Promise::new(&mut |resolve, _| {
+                        inbox.borrow_mut().wake = Some(resolve);
+                    });
+                    let _ = JsFuture::from(woken).await;
+                    continue;
+                }
+            }
+            // The reader failed (or sent something unexpected): go on without it.
+            self.reader = None;
+            self.fallback = Some(PrefetchSlices::starting_at(
+                &self.blob,
+                self.slice_bytes,
+                self.offset,
+            )?);
+        }
+    }
+
+    /// A slice into `buf` (`Some(true)`), the end (`Some(false)`), or `None` for a failure.
+    fn take(&mut self, message: &JsValue, buf: &mut Vec<u8>) -> Option<bool> {
+        let field = |key: &str| js_sys::Reflect::get(message, &key.into()).ok();
+        if field("done").is_some_and(|d| d.is_truthy()) {
+            buf.clear();
+            return Some(false);
+        }
+        let bytes = field("bytes")?.dyn_into::<ArrayBuffer>().ok()?;
+        let end = field("end")?.as_f64()?;
+        if let Some(reader) = &self.reader {
+            let _ = reader.worker.post_message(&JsValue::from_str("more"));
+        }
+        let view = Uint8Array::new(&bytes);
+        buf.resize(view.length() as usize, 0);
+        view.copy_to(buf);
+        self.offset = end;
+        Some(true)
     }
 }
 
