@@ -151,14 +151,14 @@ fn an_empty_blob_has_no_slice() {
 }
 
 #[wasm_bindgen_test]
-fn the_head_says_whether_it_is_the_whole_file_and_the_engine_names_its_kind() {
-    let (head, complete) = read_head(&blob(HOURS.as_bytes()), 1 << 20).unwrap();
+async fn the_head_says_whether_it_is_the_whole_file_and_the_engine_names_its_kind() {
+    let (head, complete) = read_head(&blob(HOURS.as_bytes()), 1 << 20).await.unwrap();
     assert!(complete);
     assert_eq!(
         inspect_header("h.csv", &head, complete),
         Ok(Some(InputKind::Hours))
     );
-    let (head, complete) = read_head(&blob(STATUS.as_bytes()), 20).unwrap();
+    let (head, complete) = read_head(&blob(STATUS.as_bytes()), 20).await.unwrap();
     assert!(!complete);
     assert_eq!(head.len(), 20);
     assert_eq!(inspect_header("s.csv", &head, complete), Ok(None));

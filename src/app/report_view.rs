@@ -41,6 +41,9 @@ fn progress_text(progress: &JobProgress) -> String {
         JobProgress::Grouping { polls, of } => {
             format!("Sorting polls by store: {} %", polls * 100 / (*of).max(1))
         }
+        JobProgress::Writing { lines, of } => {
+            format!("Writing the report: {} %", lines * 100 / (*of).max(1))
+        }
         JobProgress::Computing { stores, of } => {
             format!(
                 "Computing stores: {} of {}",

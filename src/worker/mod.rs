@@ -20,7 +20,7 @@ use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
-use slices::{read_head, BlobSlices, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
+use slices::{read_head, start_spare_reader, BlobSlices, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
 
 /// The file reader worker (public/reader.js), beside this worker's script in dist/.
 const READER_URL: &str = "reader.js";
@@ -56,6 +56,8 @@ pub fn start() {
         Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| handle(event.data()));
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // Loaded while the owner chooses files, so the first job does not wait for it.
+    start_spare_reader(READER_URL);
     post(&FromWorker::Ready);
 }
 
@@ -79,11 +81,14 @@ fn handle(data: JsValue) {
         .unwrap_or_default();
     match message {
         ToWorker::Inspect { token, name } => {
-            let (kind, error) = match blobs.first() {
-                Some(blob) => inspect(&name, blob),
-                None => (None, None),
-            };
-            post(&FromWorker::Inspected { token, kind, error });
+            let blob = blobs.into_iter().next();
+            wasm_bindgen_futures::spawn_local(async move {
+                let (kind, error) = match blob {
+                    Some(blob) => inspect(&name, &blob).await,
+                    None => (None, None),
+                };
+                post(&FromWorker::Inspected { token, kind, error });
+            });
         }
         ToWorker::Start {
             job,
@@ -136,8 +141,8 @@ fn handle(data: JsValue) {
 }
 
 /// The kind of a file from its header, or the engine's reason to reject it.
-fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>, Option<String>) {
-    let read = read_head(blob, HEAD_BYTES).map_err(|why| {
+async fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>, Option<String>) {
+    let read = read_head(blob, HEAD_BYTES).await.map_err(|why| {
         FileProblem {
             file: name.to_string(),
             error: FileError::Read(why),
@@ -398,7 +403,24 @@ async fn run_job(
                 job: job.to_string(),
                 progress: JobProgress::Computing { stores: of, of },
             });
-            let outcome = Box::new(Outcome::new(&report, &data, options.extended));
+            // One line per store plus the header (SPEC §7).
+            let lines = report.stores.len() as u64 + 1;
+            let outcome = Box::new(Outcome::new_observed(
+                &report,
+                &data,
+                options.extended,
+                &mut |written| {
+                    if throttle.due() {
+                        post(&FromWorker::Progress {
+                            job: job.to_string(),
+                            progress: JobProgress::Writing {
+                                lines: written.min(lines),
+                                of: lines,
+                            },
+                        });
+                    }
+                },
+            ));
             timing.end("store-uptime report");
             post(&FromWorker::Complete {
                 job: job.to_string(),

@@ -19,8 +19,10 @@ use web_sys::{Blob, FileReaderSync, MessageEvent, Worker};
 /// over 250 ms on the 10× set (BENCHMARKS.md).
 pub const SLICE_BYTES: u32 = 4 << 20;
 
-/// How much of a file is read to find its header (SPEC §1: files are recognised by it).
-pub const HEAD_BYTES: u32 = 1 << 20;
+/// How much of a file is read first to find its header (SPEC §1: files are recognised by
+/// it). Small, because the owner waits for it after choosing files: 1 MiB took 40–80 ms a
+/// file (BENCHMARKS.md). A longer first row is read on until it ends (`decide_by_reading`).
+pub const HEAD_BYTES: u32 = 64 << 10;
 
 /// Successive slices of one blob.
 pub struct BlobSlices {
@@ -196,6 +198,64 @@ impl Inbox {
     }
 }
 
+/// A reader worker started before it is needed, so a job does not wait for one to load.
+struct Spare {
+    url: String,
+    worker: Worker,
+    /// Set if it failed to load while waiting.
+    broken: Rc<std::cell::Cell<bool>>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+thread_local! {
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
+/// Starts a reader worker from `url` to be taken by the next [`ReaderSlices`].
+pub fn start_spare_reader(url: &str) {
+    let Ok(worker) = Worker::new(url) else {
+        return;
+    };
+    let broken = Rc::new(std::cell::Cell::new(false));
+    let flag = broken.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        event.prevent_default();
+        flag.set(true);
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let spare = Spare {
+        url: url.to_string(),
+        worker,
+        broken,
+        _on_error: on_error,
+    };
+    if let Some(old) = SPARE.with(|s| s.borrow_mut().replace(spare)) {
+        old.worker.terminate();
+    }
+}
+
+/// The spare reader if it is for `url` and loaded fine (and a new spare for the next file),
+/// else a reader started now; `None` if none can be.
+fn take_spare(url: &str) -> Option<Worker> {
+    let spare = SPARE.with(|s| s.borrow_mut().take());
+    let worker = match spare {
+        Some(spare) if spare.url == url && !spare.broken.get() => {
+            spare.worker.set_onerror(None);
+            Some(spare.worker)
+        }
+        Some(spare) => {
+            spare.worker.terminate();
+            if spare.broken.get() {
+                return None;
+            }
+            Worker::new(url).ok()
+        }
+        None => Worker::new(url).ok(),
+    };
+    start_spare_reader(url);
+    worker
+}
+
 /// Slices the reader may send before the engine has taken them: 4 × 4 MiB in memory.
 const READ_AHEAD: u32 = 4;
 
@@ -218,7 +278,7 @@ impl ReaderSlices {
     }
 
     fn start_reader(&self, url: &str) -> Option<Reader> {
-        let worker = Worker::new(url).ok()?;
+        let worker = take_spare(url)?;
         let inbox = self.inbox.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let mut inbox = inbox.borrow_mut();
@@ -321,11 +381,12 @@ impl ReaderSlices {
     }
 }
 
-/// The first `max` bytes of a blob, and whether that is the whole blob.
-pub fn read_head(blob: &Blob, max: u32) -> Result<(Vec<u8>, bool), String> {
-    let mut slices = BlobSlices::new(blob, max)?;
+/// The first `max` bytes of a blob, and whether that is the whole blob. Asynchronous, so
+/// the heads of several files are read at once (a file's first read costs tens of ms).
+pub async fn read_head(blob: &Blob, max: u32) -> Result<(Vec<u8>, bool), String> {
+    let mut slices = PrefetchSlices::new(blob, max)?;
     let mut head = Vec::new();
-    slices.next_into(&mut head)?;
+    slices.next_into(&mut head).await?;
     Ok((head, slices.offset() >= slices.size()))
 }
 
