@@ -341,18 +341,27 @@ pub struct QualityFacts {
     pub missing_inputs: Vec<String>,
 }
 
-/// A `Vec` sink that counts the lines written into it, for progress.
+/// A `Vec` sink that counts the lines written into it, for progress. `write_csv` writes
+/// field by field, so it tells only every [`LineCounter::EVERY`] lines.
 struct LineCounter<'a> {
     out: Vec<u8>,
     lines: u64,
+    told: u64,
     observe: &'a mut dyn FnMut(u64),
+}
+
+impl LineCounter<'_> {
+    const EVERY: u64 = 1024;
 }
 
 impl std::io::Write for LineCounter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.out.extend_from_slice(buf);
         self.lines += memchr::memchr_iter(b'\n', buf).count() as u64;
-        (self.observe)(self.lines);
+        if self.lines - self.told >= Self::EVERY {
+            self.told = self.lines;
+            (self.observe)(self.lines);
+        }
         Ok(buf.len())
     }
 
@@ -390,10 +399,12 @@ impl Outcome {
         let mut lines = LineCounter {
             out: Vec::new(),
             lines: 0,
+            told: 0,
             observe,
         };
         // Writing to a Vec cannot fail.
         let _ = engine::write_csv(report, data, extended, &mut lines);
+        (lines.observe)(lines.lines);
         let csv = lines.out;
         // Store ids are `str`, so the report is UTF-8 (SPEC §7).
         let csv = String::from_utf8(csv)
