@@ -39,10 +39,10 @@ async function reportWorker(page) {
   throw new Error("no report worker");
 }
 
-/** The big status file three times: ~400 MB, so a job surely runs for a few seconds. */
-function bigJob() {
+/** The big status file `copies` times (135 MB each), so a job surely runs for a while. */
+function bigJob(copies = 3) {
   const status = join(dataSet("large-public", ["--preset", "public"]), FILES[0]);
-  return [status, status, status];
+  return Array(copies).fill(status);
 }
 
 async function startRunning(page, paths) {
@@ -188,8 +188,9 @@ test("two tabs at once share one history without corrupting it", async () => {
   const small = FILES.map((f) => join(smallSet(), f));
   const ids = (page) => page.getByTestId("history-item").evaluateAll((rows) => rows.map((r) => r.dataset.reportId));
 
-  // A job running in tab A is not "interrupted" for a tab opened meanwhile.
-  const runningId = await startRunning(a, bigJob());
+  // A job running in tab A is not "interrupted" for a tab opened meanwhile. Eight copies
+  // (~1.1 GB, ~10 s): the job must outlast a third tab's start even on a loaded machine.
+  const runningId = await startRunning(a, bigJob(8));
   const { page: c } = await openPageIn(context);
   const seen = c.locator(`[data-testid="history-item"][data-report-id="${runningId}"]`);
   await seen.waitFor();
