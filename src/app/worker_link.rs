@@ -10,7 +10,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 
-use crate::messages::{FromWorker, ToWorker, WORKER_FILES_FIELD, WORKER_JSON_FIELD};
+use crate::messages::{
+    FromWorker, ToWorker, WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
+};
 
 /// Trunk's loader for the worker bin (`data-loader-shim`), next to index.html.
 const WORKER_URL: &str = "./worker_loader.js";
@@ -52,15 +54,31 @@ fn spawn() {
         }
     };
     let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(|event: web_sys::Event| {
-        let Some(text) = event.unchecked_ref::<MessageEvent>().data().as_string() else {
-            return;
+        let data = event.unchecked_ref::<MessageEvent>().data();
+        // JSON text, or for `Complete` the JSON with the CSV's bytes beside it.
+        let (text, csv) = match data.as_string() {
+            Some(text) => (text, None),
+            None => {
+                let field = |name: &str| js_sys::Reflect::get(&data, &JsValue::from_str(name));
+                let Some(text) = field(WORKER_JSON_FIELD).ok().and_then(|t| t.as_string()) else {
+                    return;
+                };
+                let csv = field(WORKER_CSV_FIELD)
+                    .ok()
+                    .and_then(|c| c.dyn_into::<js_sys::Uint8Array>().ok());
+                (text, csv)
+            }
         };
-        let Ok(message) = serde_json::from_str::<FromWorker>(&text) else {
+        let Ok(mut message) = serde_json::from_str::<FromWorker>(&text) else {
             web_sys::console::error_1(&JsValue::from_str(&format!(
                 "page: unreadable worker message {text}"
             )));
             return;
         };
+        if let (FromWorker::Complete { outcome, .. }, Some(csv)) = (&mut message, csv) {
+            outcome.csv = String::from_utf8(csv.to_vec())
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        }
         if message == FromWorker::Ready {
             flush();
         }

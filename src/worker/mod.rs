@@ -18,7 +18,7 @@ use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunEr
 use crate::fleet_view::{CellStores, DetailView, FleetView};
 use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
-    WORKER_FILES_FIELD, WORKER_JSON_FIELD,
+    WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use slices::{read_head, start_spare_reader, BlobSlices, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
 
@@ -45,6 +45,32 @@ fn post(message: &FromWorker) {
             }
         }
         Err(e) => web_sys::console::error_1(&JsValue::from_str(&e.to_string())),
+    }
+}
+
+/// Posts `Complete` with the CSV beside the JSON, as bytes whose buffer is transferred
+/// (see `messages::WORKER_CSV_FIELD`).
+fn post_complete(job: &str, mut outcome: Box<Outcome>) {
+    let csv = std::mem::take(&mut outcome.csv);
+    let message = FromWorker::Complete {
+        job: job.to_string(),
+        outcome,
+    };
+    let text = match serde_json::to_string(&message) {
+        Ok(text) => text,
+        Err(e) => {
+            web_sys::console::error_1(&JsValue::from_str(&e.to_string()));
+            return;
+        }
+    };
+    let bytes = js_sys::Uint8Array::from(csv.as_bytes());
+    drop(csv);
+    let object = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&object, &WORKER_JSON_FIELD.into(), &text.into());
+    let _ = js_sys::Reflect::set(&object, &WORKER_CSV_FIELD.into(), &bytes);
+    let transfer = js_sys::Array::of1(&bytes.buffer());
+    if let Err(e) = scope().post_message_with_transfer(&object, &transfer) {
+        web_sys::console::error_1(&e);
     }
 }
 
@@ -422,10 +448,7 @@ async fn run_job(
                 },
             ));
             timing.end("store-uptime report");
-            post(&FromWorker::Complete {
-                job: job.to_string(),
-                outcome,
-            });
+            post_complete(job, outcome);
             keep_loaded(job, data, engine_options, report, model)
         }
         Err(RunError::Cancelled) => cancelled(),

@@ -54,10 +54,12 @@ const PROBE = () => {
       super(...a);
       this.addEventListener("message", (event) => {
         const at = now();
-        if (typeof event.data !== "string") return;
-        const type = /^\{"type":"(\w+)"/.exec(event.data.slice(0, 40))?.[1] ?? "?";
-        // Only progress is parsed (small); Complete carries the whole CSV.
-        const detail = type === "Progress" ? JSON.parse(event.data).progress : event.data.length;
+        // JSON text; `Complete` is {json, csv} with the CSV's bytes beside the JSON.
+        const text = typeof event.data === "string" ? event.data : event.data?.json;
+        if (typeof text !== "string") return;
+        const type = /^\{"type":"(\w+)"/.exec(text.slice(0, 40))?.[1] ?? "?";
+        // Only progress is parsed (small); the size of anything else is its JSON plus CSV.
+        const detail = type === "Progress" ? JSON.parse(text).progress : text.length + (event.data?.csv?.byteLength ?? 0);
         bench.messages.push([at, type, detail]);
         if (type === "Complete") setTimeout(() => (bench.t.handled = now()), 0);
       });
