@@ -20,11 +20,12 @@ const GEN_DATA = process.env.GEN_DATA ?? join(ROOT, "target", "release", "gen-da
 export const SAMPLE_DIR = join(ROOT, "public", "sample");
 
 /**
- * A path of one of the app's own files: the page, hashed assets, the worker, the sample.
+ * A path of one of the app's own files: the page, hashed assets, the worker and its file
+ * reader, the sample.
  * Trunk writes the 64-bit hash without leading zeros, so it can be shorter than 16 digits.
  */
 export const APP_FILE =
-  /^\/(|index\.html|sw\.js|worker(_loader\.js|\.js|_bg\.wasm)|[\w-]+-[0-9a-f]{1,16}(_bg\.wasm|\.js|\.css|\.svg)|sample\/\w+\.csv)$/;
+  /^\/(|index\.html|sw\.js|reader\.js|worker(_loader\.js|\.js|_bg\.wasm)|[\w-]+-[0-9a-f]{1,16}(_bg\.wasm|\.js|\.css|\.svg)|sample\/\w+\.csv)$/;
 
 /** The three input files in the order gen-data writes them. */
 export const FILES = ["store_status.csv", "menu_hours.csv", "timezones.csv"];
