@@ -140,6 +140,15 @@ async fn without_a_working_reader_the_bytes_are_the_same() {
     let throws = script_url("throw new Error('broken reader');");
     let mut broken = ReaderSlices::new(&b, 5, &throws);
     assert_eq!(read_all_from(&mut broken, 5).await, bytes);
+
+    // The spare left behind is for the broken script: a good reader must still be used.
+    let good = script_url(include_str!("../public/reader.js"));
+    let mut after = ReaderSlices::new(&b, 5, &good);
+    assert_eq!(read_all_from(&mut after, 5).await, bytes);
+    assert!(
+        after.uses_reader(),
+        "a broken spare for another script is not reused"
+    );
 }
 
 #[wasm_bindgen_test]

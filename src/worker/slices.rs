@@ -239,18 +239,22 @@ pub fn start_spare_reader(url: &str) {
 fn take_spare(url: &str) -> Option<Worker> {
     let spare = SPARE.with(|s| s.borrow_mut().take());
     let worker = match spare {
-        Some(spare) if spare.url == url && !spare.broken.get() => {
+        Some(spare) if spare.url == url => {
+            if spare.broken.get() {
+                // `url` did not load: read without a reader this time (the next file tries
+                // again, without a spare).
+                spare.worker.terminate();
+                return None;
+            }
             spare.worker.set_onerror(None);
             Some(spare.worker)
         }
-        Some(spare) => {
-            spare.worker.terminate();
-            if spare.broken.get() {
-                return None;
+        other => {
+            if let Some(spare) = other {
+                spare.worker.terminate();
             }
             Worker::new(url).ok()
         }
-        None => Worker::new(url).ok(),
     };
     start_spare_reader(url);
     worker
