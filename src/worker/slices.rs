@@ -1,8 +1,11 @@
-//! Reads a `Blob` (a user's `File`) in fixed-size slices with `FileReaderSync`, so a file of
-//! any size is never one big string or buffer: memory stays one slice plus the parsed data.
+//! Reads a `Blob` (a user's `File`) in fixed-size slices, so a file of any size is never one
+//! big string or buffer: memory stays a few slices plus the parsed data. `ReaderSlices`
+//! (the job's reads, on the reader worker `public/reader.js`), `PrefetchSlices`
+//! (`Blob.arrayBuffer()` one slice ahead: headers, and the reader's fallback) and
+//! `BlobSlices` (`FileReaderSync`, synchronous: reading on past an over-long header).
 //!
-//! Works only inside a worker (`FileReaderSync` does not exist on the page's thread). Never
-//! parses: the bytes go to the engine's `Ingest::push` unchanged.
+//! Works only inside a worker. Never parses: the bytes go to the engine's `Ingest::push`
+//! unchanged.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
