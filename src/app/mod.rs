@@ -382,6 +382,8 @@ impl State {
             | FromWorker::FleetUnavailable { .. }
             | FromWorker::Detail { .. }
             | FromWorker::CellStores { .. }) => fleet::on_worker(fleet_message),
+            // Between the engine worker and its helper only.
+            FromWorker::PartProgress { .. } | FromWorker::Part { .. } => {}
         }
     }
 

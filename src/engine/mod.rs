@@ -20,7 +20,8 @@ pub mod timeline;
 pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
 pub use ingest::{
-    dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, StoreIdx,
+    dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, PartBytesError,
+    StoreIdx,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::analyse_parallel;
