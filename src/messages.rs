@@ -41,10 +41,6 @@ pub enum ToWorker {
     Detail { job: String, store: String },
     /// The stores down in one hour-of-week cell (0 = Monday 00:00).
     CellStores { job: String, cell: u8 },
-    /// From an engine worker to the second one it started (never from the page): parse the
-    /// attached status file from the first line start at or after byte `at` to its end.
-    /// Answered by `PartProgress`es, then `Part` (see `worker::split`).
-    ParsePart { name: String, at: u64 },
 }
 
 /// The worker's messages to the page.
@@ -96,18 +92,6 @@ pub enum FromWorker {
         job: String,
         stores: crate::fleet_view::CellStores,
     },
-    /// To the engine worker that sent `ParsePart` (the page never sees it): `bytes` of the
-    /// part parsed so far.
-    PartProgress {
-        bytes: u64,
-    },
-    /// The parsed part, which starts at byte `start`, as bytes in [`WORKER_PART_FIELD`]
-    /// (`engine::FilePart::write_to`); or `error`, why there is none (the file is then read
-    /// in one piece, which reports any problem with the file itself).
-    Part {
-        start: u64,
-        error: Option<String>,
-    },
 }
 
 /// The JS property of a worker message that holds the JSON text.
@@ -118,8 +102,6 @@ pub const WORKER_FILES_FIELD: &str = "files";
 /// bytes in a transferred `ArrayBuffer` (its `outcome.csv` in the JSON is then empty): a
 /// 10 MB CSV inside the JSON cost the page ~0.2 s to decode and parse.
 pub const WORKER_CSV_FIELD: &str = "csv";
-/// The JS property of a `Part` message that holds the part's bytes, transferred.
-pub const WORKER_PART_FIELD: &str = "part";
 
 /// SPEC §1: the three layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -382,8 +382,6 @@ impl State {
             | FromWorker::FleetUnavailable { .. }
             | FromWorker::Detail { .. }
             | FromWorker::CellStores { .. }) => fleet::on_worker(fleet_message),
-            // Between the engine worker and its helper only.
-            FromWorker::PartProgress { .. } | FromWorker::Part { .. } => {}
         }
     }
 

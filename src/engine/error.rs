@@ -118,17 +118,6 @@ pub enum Column {
 }
 
 impl Column {
-    pub const ALL: [Column; 8] = [
-        Column::Row,
-        Column::StoreId,
-        Column::Status,
-        Column::TimestampUtc,
-        Column::DayOfWeek,
-        Column::StartTimeLocal,
-        Column::EndTimeLocal,
-        Column::TimezoneStr,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Column::Row => "(row)",
@@ -195,12 +184,6 @@ impl SkipLog {
     /// Counts a row without building its example (the caller checked [`Self::wants_example`]).
     pub fn count_only(&mut self, reason: SkipReason) {
         self.by_reason[reason as usize].count += 1;
-    }
-
-    /// Counts `rows` more rows of `reason` whose examples are not kept.
-    pub(crate) fn count_more(&mut self, reason: SkipReason, rows: u64) {
-        let entry = &mut self.by_reason[reason as usize];
-        entry.count = entry.count.saturating_add(rows);
     }
 
     /// Adds the skips of a later part of the same file, whose line numbers start after

@@ -17,9 +17,6 @@ use super::error::{
 use super::time::{parse_time_of_day, parse_timestamp, Micros, TimeProblem};
 use super::Progress;
 
-mod part_bytes;
-pub use part_bytes::PartBytesError;
-
 /// Index of a store in [`Dataset`]; ids are interned once.
 pub type StoreIdx = u32;
 

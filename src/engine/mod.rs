@@ -20,8 +20,7 @@ pub mod timeline;
 pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
 pub use ingest::{
-    dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, PartBytesError,
-    StoreIdx,
+    dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, StoreIdx,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::analyse_parallel;

@@ -5,7 +5,6 @@
 //! `messages`). It never touches the DOM, never fetches, and reads each file in slices.
 
 pub mod slices;
-pub mod split;
 
 use std::cell::{Cell, RefCell};
 use std::ops::ControlFlow;
@@ -15,14 +14,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::engine::{self, fleet, FileError, FilePart, FileProblem, Ingest, Progress, RunError};
+use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::fleet_view::{CellStores, DetailView, FleetView};
 use crate::messages::{
     inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use slices::{read_head, start_spare_reader, BlobSlices, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
-use split::{start_spare_helper, Helper, JsBytes, SPLIT_MIN_BYTES};
 
 /// The file reader worker (public/reader.js), beside this worker's script in dist/.
 const READER_URL: &str = "reader.js";
@@ -109,8 +107,6 @@ fn handle(data: JsValue) {
         .unwrap_or_default();
     match message {
         ToWorker::Inspect { token, name } => {
-            // Files are arriving: a report job may follow.
-            start_spare_helper();
             let blob = blobs.into_iter().next();
             wasm_bindgen_futures::spawn_local(async move {
                 let (kind, error) = match blob {
@@ -125,7 +121,6 @@ fn handle(data: JsValue) {
             options,
             names,
         } => {
-            start_spare_helper();
             let cancel = Rc::new(Cell::new(false));
             let previous = CURRENT.with(|c| c.borrow_mut().replace((job.clone(), cancel.clone())));
             if let Some((_, flag)) = previous {
@@ -161,12 +156,6 @@ fn handle(data: JsValue) {
             });
         }
         ToWorker::Detail { job, store } => post(&detail(&job, &store)),
-        ToWorker::ParsePart { name, at } => {
-            let blob = blobs.into_iter().next();
-            wasm_bindgen_futures::spawn_local(async move {
-                split::parse_part(&name, blob, at).await;
-            });
-        }
         ToWorker::CellStores { job, cell } => {
             let answer = cell_stores(&job, cell).unwrap_or(FromWorker::FleetUnavailable {
                 job,
@@ -330,7 +319,7 @@ async fn read_inputs(
     };
     let total: u64 = files.iter().map(|(_, b)| b.size() as u64).sum();
     let mut ingest = Ingest::new();
-    let mut before_files = 0u64;
+    let mut before = 0u64;
     let mut buf = Vec::new();
     let facts = |ingest: &Ingest| {
         ingest
@@ -339,56 +328,29 @@ async fn read_inputs(
             .map(FileFacts::from)
             .collect::<Vec<_>>()
     };
-    // The status file (the biggest, if big enough) is parsed from its middle on by a
-    // helper worker meanwhile; see `split`.
-    let split = files
-        .iter()
-        .enumerate()
-        .max_by(|(_, (_, a)), (_, (_, b))| a.size().total_cmp(&b.size()))
-        .filter(|(_, (_, blob))| blob.size() >= SPLIT_MIN_BYTES)
-        .and_then(|(index, (name, blob))| {
-            // The primary also reads the other files: cut so both have as much to do.
-            let others = total as f64 - blob.size();
-            let at = ((blob.size() - others) / 2.0).max(1.0) as u64;
-            Some((index, at, Helper::parse(blob, name, at)?))
-        });
-    let mut helper = split.map(|(index, at, helper)| (index, at, Some(helper)));
-    for (index, (name, blob)) in files.iter().enumerate() {
+    for (name, blob) in files {
         let file = ingest.open_file(name);
         let mut slices = ReaderSlices::new(blob, SLICE_BYTES, READER_URL);
-        let mut cut_at = helper
-            .as_ref()
-            .filter(|(i, _, _)| *i == index)
-            .map(|(_, at, _)| *at);
         loop {
             timing.start();
-            let before = slices.offset();
             match slices.next_into(&mut buf).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(why) => return Err(failed(read_problem(name, why), facts(&ingest))),
             }
             timing.end("store-uptime read wait");
-            let cut = cut_at.and_then(|at| FilePart::start_in(&buf, before, at));
-            let mine = cut.map_or(&buf[..], |cut| &buf[..(cut - before) as usize]);
-            if let Err(problem) = ingest.push(file, mine) {
+            if let Err(problem) = ingest.push(file, &buf) {
                 return Err(failed(problem.to_string(), facts(&ingest)));
             }
             timing.end("store-uptime ingest");
-            let helped = || {
-                helper
-                    .as_ref()
-                    .and_then(|(_, _, h)| h.as_ref())
-                    .map_or(0, Helper::parsed)
-            };
             if progress && throttle.due() {
                 let progress = Progress::Read {
                     file: name.clone(),
-                    bytes: cut.unwrap_or(slices.offset()) + helped(),
+                    bytes: slices.offset(),
                 };
                 post(&FromWorker::Progress {
                     job: job.to_string(),
-                    progress: JobProgress::from_engine(&progress, before_files, total),
+                    progress: JobProgress::from_engine(&progress, before, total),
                 });
             }
             yield_now().await;
@@ -398,67 +360,11 @@ async fn read_inputs(
                     job: job.to_string(),
                 });
             }
-            let Some(cut) = cut else { continue };
-            cut_at = None;
-            let Some(part_helper) = helper.as_mut().and_then(|(_, _, h)| h.take()) else {
-                break;
-            };
-            // Our half is read: wait for the helper's, then merge it (or read it here).
-            let answer = loop {
-                if let Some(answer) = part_helper.answer().await {
-                    break answer;
-                }
-                if cancel.get() {
-                    return Err(FromWorker::Cancelled {
-                        job: job.to_string(),
-                    });
-                }
-                if progress && throttle.due() {
-                    let progress = Progress::Read {
-                        file: name.clone(),
-                        bytes: cut + part_helper.parsed(),
-                    };
-                    post(&FromWorker::Progress {
-                        job: job.to_string(),
-                        progress: JobProgress::from_engine(&progress, before_files, total),
-                    });
-                }
-            };
-            drop(part_helper); // ends the helper and frees its memory
-            timing.end("store-uptime helper wait");
-            let part = answer.and_then(|(start, bytes)| {
-                if start != cut {
-                    return Err(format!("the helper cut at {start}, not {cut}"));
-                }
-                ingest
-                    .read_part(file, JsBytes::new(bytes))
-                    .map_err(|e| e.to_string())
-            });
-            timing.end("store-uptime part read");
-            match part {
-                Ok(part) => {
-                    if let Err(problem) = ingest.merge_part(file, part) {
-                        return Err(failed(problem.to_string(), facts(&ingest)));
-                    }
-                    timing.end("store-uptime merge");
-                    break;
-                }
-                Err(why) => {
-                    // Read the rest here; the reason is for developers only.
-                    web_sys::console::warn_1(&JsValue::from_str(&format!(
-                        "worker: reading {name} on one worker: {why}"
-                    )));
-                    slices = ReaderSlices::starting_at(blob, SLICE_BYTES, READER_URL, cut);
-                }
-            }
         }
         if let Err(problem) = ingest.close_file(file) {
             return Err(failed(problem.to_string(), facts(&ingest)));
         }
-        before_files += slices.size();
-    }
-    if helper.is_some() {
-        start_spare_helper(); // for the next job
+        before += slices.size();
     }
     drop(buf);
     timing.start();

@@ -270,22 +270,11 @@ impl ReaderSlices {
     /// Starts the reader on `blob`; `reader_url` is the reader script, relative to this
     /// worker's own script.
     pub fn new(blob: &Blob, slice_bytes: u32, reader_url: &str) -> ReaderSlices {
-        Self::starting_at(blob, slice_bytes, reader_url, 0)
-    }
-
-    /// Like [`ReaderSlices::new`], from byte `start` of the blob on.
-    pub fn starting_at(
-        blob: &Blob,
-        slice_bytes: u32,
-        reader_url: &str,
-        start: u64,
-    ) -> ReaderSlices {
-        let size = blob.size();
         let mut slices = ReaderSlices {
             blob: blob.clone(),
             slice_bytes: slice_bytes.max(1),
-            size,
-            offset: (start as f64).min(size),
+            size: blob.size(),
+            offset: 0.0,
             inbox: Rc::default(),
             reader: None,
             fallback: None,
@@ -315,7 +304,7 @@ impl ReaderSlices {
         let start = js_sys::Object::new();
         let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&start, &key.into(), value);
         set("blob", &self.blob).ok()?;
-        set("start", &JsValue::from_f64(self.offset)).ok()?;
+        set("start", &JsValue::from_f64(0.0)).ok()?;
         set("slice", &JsValue::from_f64(f64::from(self.slice_bytes))).ok()?;
         set("ahead", &JsValue::from_f64(f64::from(READ_AHEAD))).ok()?;
         worker.post_message(&start).ok()?;
