@@ -1734,6 +1734,49 @@ mod tests {
     }
 
     #[test]
+    fn stores_keep_their_first_seen_order_whatever_kind_of_id_and_chunk_size() {
+        let a = "d84a4552-3668-4075-ad1d-16840294f818";
+        let b = "00000000-0000-0000-0000-000000000001";
+        let c = "ffffffff-ffff-ffff-ffff-fffffffffffe";
+        let text = format!(
+            "store_id,status,timestamp_utc\n\
+             {a},active,2024-01-01 00:00:00 UTC\n\
+             7,active,2024-01-01 00:01:00 UTC\n\
+             {b},inactive,2024-01-01 00:02:00 UTC\n\
+             {a},inactive,2024-01-01 00:03:00 UTC\n\
+             {b},maybe,2024-01-01 00:04:00 UTC\n\
+             x y,active,2024-01-01 00:05:00 UTC\n\
+             {c},active,2024-01-01 00:06:00 UTC\n\
+             7,inactive,2024-01-01 00:07:00 UTC\n"
+        );
+        let hours = format!(
+            "store_id,day,start_time_local,end_time_local\n{c},0,00:00,12:00\n9,1,00:00,12:00\n"
+        );
+        for chunk in 1..=text.len() {
+            let mut ingest = Ingest::new();
+            let file = ingest.open_file("status.csv");
+            for piece in text.as_bytes().chunks(chunk) {
+                ingest.push(file, piece).unwrap();
+            }
+            let summary = ingest.close_file(file).unwrap().clone();
+            assert_eq!(
+                (summary.rows, summary.valid_rows, summary.stores),
+                (8, 7, 5)
+            );
+            let hours_file = ingest.open_file("hours.csv");
+            ingest.push(hours_file, hours.as_bytes()).unwrap();
+            assert_eq!(ingest.close_file(hours_file).unwrap().stores, 2);
+            let data = ingest.finish();
+            let ids: Vec<&str> = (0..data.store_count() as StoreIdx)
+                .map(|i| data.store_id(i))
+                .collect();
+            assert_eq!(ids, [a, "7", b, "x y", c, "9"], "chunk {chunk}");
+            let polls: Vec<usize> = (0..6).map(|i| data.poll_count(i)).collect();
+            assert_eq!(polls, [2, 2, 1, 1, 1, 0], "chunk {chunk}");
+        }
+    }
+
+    #[test]
     fn store_id_keys_are_exact() {
         let hex = "0123456789abcdef";
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
