@@ -21,11 +21,14 @@ use crate::engine::{
 pub enum ToWorker {
     /// Read the header of the one attached file and say what kind it is.
     Inspect { token: u32, name: String },
-    /// Run a report over the attached files, named `names` (same order).
+    /// Run a report over the attached files, named `names` (same order); `tokens` are the
+    /// files' `Inspect` tokens, so a file the worker began reading ahead is not read twice.
     Start {
         job: String,
         options: JobOptions,
         names: Vec<String>,
+        #[serde(default)]
+        tokens: Vec<u32>,
     },
     /// Stop the job as soon as possible (between slices, or between batches of stores).
     Cancel { job: String },

@@ -9,7 +9,10 @@
 use js_sys::{Array, Uint8Array};
 use store_uptime::engine::Ingest;
 use store_uptime::messages::{inspect_header, run_in_memory, InputKind, JobOptions, Outcome};
-use store_uptime::worker::slices::{read_head, BlobSlices, PrefetchSlices, ReaderSlices};
+use store_uptime::worker::slices::{
+    read_ahead, read_head, stop_reading_ahead, take_read_ahead, BlobSlices, PrefetchSlices,
+    ReaderSlices,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::Blob;
@@ -112,6 +115,29 @@ async fn the_reader_worker_gives_back_exactly_the_bytes() {
     let mut buf = vec![1, 2, 3];
     assert!(!empty.next_into(&mut buf).await.unwrap());
     assert!(buf.is_empty());
+}
+
+/// A file read ahead (while the owner has not pressed Generate yet) is handed only to the
+/// job of that very file (its token), from its first byte, once; a later file replaces it.
+#[wasm_bindgen_test]
+async fn a_file_read_ahead_goes_only_to_its_own_job() {
+    let url = script_url(include_str!("../public/reader.js"));
+    let (first, second) = (STATUS.as_bytes(), HOURS.as_bytes());
+    read_ahead(1, &blob(first), 7, &url);
+    assert!(take_read_ahead(2).is_none(), "another file's token");
+    let mut slices = take_read_ahead(1).expect("its own token");
+    assert_eq!(read_all_from(&mut slices, 7).await, first);
+    assert!(take_read_ahead(1).is_none(), "handed out once");
+
+    read_ahead(1, &blob(first), 7, &url);
+    read_ahead(2, &blob(second), 7, &url);
+    assert!(take_read_ahead(1).is_none(), "replaced by the later file");
+    let mut slices = take_read_ahead(2).expect("the later file");
+    assert_eq!(read_all_from(&mut slices, 7).await, second);
+
+    read_ahead(3, &blob(first), 7, &url);
+    stop_reading_ahead();
+    assert!(take_read_ahead(3).is_none(), "stopped");
 }
 
 /// A reader that cannot start, or fails after one slice, costs nothing but speed: reading

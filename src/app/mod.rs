@@ -257,6 +257,7 @@ impl State {
                 job: id,
                 options,
                 names,
+                tokens: files.iter().map(|f| f.token).collect(),
             },
             &blobs,
         );

@@ -263,6 +263,39 @@ fn take_spare(url: &str) -> Option<Worker> {
     worker
 }
 
+thread_local! {
+    /// The status file the owner just added, already being read (see [`read_ahead`]).
+    static AHEAD: RefCell<Option<(u32, ReaderSlices)>> = const { RefCell::new(None) };
+}
+
+/// Starts reading the file of `token` (the page's `Inspect` token) while the owner decides
+/// to press Generate: its first slices are then waiting when the job starts (the first read
+/// of a file costs tens of ms). At most [`READ_AHEAD`] slices are held; one file at a time.
+pub fn read_ahead(token: u32, blob: &Blob, slice_bytes: u32, reader_url: &str) {
+    let slices = ReaderSlices::new(blob, slice_bytes, reader_url);
+    // The previous file's reader, if any, is dropped (and ended) here.
+    AHEAD.with(|r| r.borrow_mut().replace((token, slices)));
+}
+
+/// The slices [`read_ahead`] started for `token`, if it was the last file read ahead.
+pub fn take_read_ahead(token: u32) -> Option<ReaderSlices> {
+    AHEAD.with(|r| {
+        let mut ahead = r.borrow_mut();
+        match ahead.take() {
+            Some((t, slices)) if t == token => Some(slices),
+            other => {
+                *ahead = other;
+                None
+            }
+        }
+    })
+}
+
+/// Ends reading ahead (a job started without that file: its slices would only take memory).
+pub fn stop_reading_ahead() {
+    AHEAD.with(|r| r.borrow_mut().take());
+}
+
 /// Slices the reader may send before the engine has taken them: 4 × 4 MiB in memory.
 const READ_AHEAD: u32 = 4;
 
