@@ -655,9 +655,18 @@ mod tests {
             job: "x".into(),
             options: JobOptions::default(),
             names: vec!["a.csv".into()],
+            tokens: vec![7],
         };
         let text = serde_json::to_string(&start).unwrap();
         assert_eq!(serde_json::from_str::<ToWorker>(&text).unwrap(), start);
+        // A page from before `tokens` (its tab still open while the app updated) still
+        // starts jobs: the files are then simply read from the start.
+        let mut older: serde_json::Value = serde_json::to_value(&start).unwrap();
+        older.as_object_mut().unwrap().remove("tokens");
+        match serde_json::from_value::<ToWorker>(older) {
+            Ok(ToWorker::Start { tokens, .. }) => assert!(tokens.is_empty()),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
