@@ -432,10 +432,11 @@ async fn run_job(
         Ok(data) => data,
         Err(message) => return message,
     };
-    // `analyse_fleet` is synchronous: the flag can only have been set before it starts; the
-    // page ends the worker if a cancel is not answered soon (see app::worker_link). It
-    // computes the report and the fleet view in one pass over the stores.
-    let result = fleet::analyse_fleet(&data, engine_options, &mut |progress| {
+    // The report first, so `Complete` does not wait for the charts' fleet model (at 1× the
+    // model costs as much again). `analyse` is synchronous: the flag can only have been set
+    // before it starts; the page ends the worker if a cancel is not answered soon (see
+    // app::worker_link).
+    let result = engine::analyse(&data, engine_options, &mut |progress| {
         if cancel.get() {
             return ControlFlow::Break(());
         }
@@ -449,10 +450,10 @@ async fn run_job(
     });
     timing.end("store-uptime analyse");
     match result {
-        Ok((report, model)) => {
+        Ok(report) => {
             // The last count may have been throttled away; writing the report takes a while
             // on big sets, so the page hears that computing is done first.
-            let of = model.stores.len() as u64;
+            let of = report.stores.len() as u64;
             post(&FromWorker::Progress {
                 job: job.to_string(),
                 progress: JobProgress::Computing { stores: of, of },
@@ -477,7 +478,19 @@ async fn run_job(
             ));
             timing.end("store-uptime report");
             post_complete(job, outcome);
-            keep_loaded(job, data, engine_options, report, model)
+            drop(report);
+            // Then the charts: the same per-store timelines again (the same functions, so
+            // the charts cannot disagree with the table), with the report they make.
+            let fleet =
+                fleet::analyse_fleet(&data, engine_options, &mut |_| ControlFlow::Continue(()));
+            timing.end("store-uptime fleet");
+            match fleet {
+                Ok((report, model)) => keep_loaded(job, data, engine_options, report, model),
+                Err(e) => FromWorker::FleetUnavailable {
+                    job: job.to_string(),
+                    reason: e.to_string(),
+                },
+            }
         }
         Err(RunError::Cancelled) => cancelled(),
         Err(e) => failed(
