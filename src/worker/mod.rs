@@ -32,14 +32,11 @@ const READER_URL: &str = "reader.js";
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
 thread_local! {
+    /// The running job's id and its cancel flag. One job at a time: a new one cancels the old.
+    static CURRENT: RefCell<Option<(String, Rc<Cell<bool>>)>> = const { RefCell::new(None) };
     /// Header inspections under way, and the status file to read ahead when they are done.
     static INSPECTING: Cell<u32> = const { Cell::new(0) };
     static AHEAD_NEXT: RefCell<Option<(u32, Blob)>> = const { RefCell::new(None) };
-}
-
-thread_local! {
-    /// The running job's id and its cancel flag. One job at a time: a new one cancels the old.
-    static CURRENT: RefCell<Option<(String, Rc<Cell<bool>>)>> = const { RefCell::new(None) };
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -129,9 +126,12 @@ fn handle(data: JsValue) {
                     AHEAD_NEXT.with(|next| next.replace(Some((token, blob))));
                 }
                 // Read ahead once every file is inspected: earlier, its reads would delay
-                // the other files' header reads (~70 ms at 1×).
+                // the other files' header reads (~70 ms at 1×). Not while a job runs: it
+                // would take reads from the job.
+                let idle = CURRENT.with(|c| c.borrow().is_none());
                 if INSPECTING.with(|n| n.replace(n.get().saturating_sub(1))) == 1 {
-                    if let Some((token, blob)) = AHEAD_NEXT.with(|next| next.take()) {
+                    let next = AHEAD_NEXT.with(|next| next.take());
+                    if let Some((token, blob)) = next.filter(|_| idle) {
                         read_ahead(token, &blob, SLICE_BYTES, READER_URL);
                     }
                 }
@@ -351,12 +351,18 @@ async fn read_inputs(
             .map(FileFacts::from)
             .collect::<Vec<_>>()
     };
+    // The file read ahead, if it is one of this job's; any other is stopped now.
+    let mut ahead = tokens
+        .iter()
+        .enumerate()
+        .find_map(|(index, &token)| take_read_ahead(token).map(|slices| (index, slices)));
+    stop_reading_ahead();
     for (index, (name, blob)) in files.iter().enumerate() {
         let file = ingest.open_file(name);
-        let mut slices = tokens
-            .get(index)
-            .and_then(|&token| take_read_ahead(token))
-            .unwrap_or_else(|| ReaderSlices::new(blob, SLICE_BYTES, READER_URL));
+        let mut slices = match ahead.take_if(|(i, _)| *i == index) {
+            Some((_, slices)) => slices,
+            None => ReaderSlices::new(blob, SLICE_BYTES, READER_URL),
+        };
         loop {
             timing.start();
             match slices.next_into(&mut buf).await {
@@ -393,7 +399,6 @@ async fn read_inputs(
         before += slices.size();
     }
     drop(buf);
-    stop_reading_ahead();
     timing.start();
     let data = ingest.finish_observed(&mut |grouped| {
         if progress && throttle.due() {
