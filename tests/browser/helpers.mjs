@@ -40,6 +40,8 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--disable-dev-shm-usage",
+  // For experiments only, e.g. CHROMIUM_EXTRA_ARGS="--js-flags=--no-liftoff".
+  ...(process.env.CHROMIUM_EXTRA_ARGS ? process.env.CHROMIUM_EXTRA_ARGS.split(" ") : []),
 ];
 
 export function launch() {
