@@ -42,8 +42,19 @@ async function generateAndDownload(page) {
   return file.bytes;
 }
 
+/** The worker's User Timing measures, by name (src/worker/mod.rs). */
+async function workerMeasures(page) {
+  const worker = page.workers().find((w) => w.url().includes("worker"));
+  return worker.evaluate(() => performance.getEntriesByType("measure").map((m) => [m.name, m.duration]));
+}
+
 test("three files through the file input give the CLI's report, byte for byte", async () => {
   const { page, context, errors } = await openPage(browser);
+  // The worker warmed its engine up before saying it was ready (src/warm_up.rs); a failed
+  // warm-up would be a console error, which `errors` catches.
+  const warmUp = (await workerMeasures(page)).filter(([name]) => name === "store-uptime warm-up");
+  assert.equal(warmUp.length, 1, "one warm-up, before Ready");
+  assert.ok(warmUp[0][1] > 0);
   await chooseFiles(page, paths);
   await waitForFileKinds(page, 3);
   const kinds = await page.getByTestId("file-kind").allTextContents();
@@ -57,6 +68,10 @@ test("three files through the file input give the CLI's report, byte for byte", 
   assert.match(await page.getByTestId("skipped").innerText(), /store_status\.csv, line \d+|menu_hours\.csv, line \d+/);
   // Once read, each file shows its rows and stores.
   assert.match(await page.getByTestId("file-list").innerText(), /rows, \d+ stores/);
+  // The job's own phases were measured, and the warm-up's measure was kept beside them.
+  const names = (await workerMeasures(page)).map(([name]) => name);
+  assert.ok(names.includes("store-uptime ingest") && names.includes("store-uptime analyse"), names.join(", "));
+  assert.equal(names.filter((n) => n === "store-uptime warm-up").length, 1);
   assert.deepEqual(errors, []);
   await context.close();
 });
