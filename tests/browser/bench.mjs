@@ -35,7 +35,7 @@ if (!(runs >= 1)) throw new Error("bench.mjs: --runs wants a number ≥ 1");
 // were handed over, the page was ready for Generate (every file recognised, the button
 // enabled), Generate was pressed and `Complete` appeared. With `instant`, the probe presses
 // Generate itself the moment it is ready, as the quickest owner would: Playwright's click
-// (actionability checks, CDP round trips) took 0.1–0.15 s, which is the harness's time,
+// (actionability checks, CDP round trips) took 0.09–0.23 s, which is the harness's time,
 // not the page's (BENCHMARKS.md).
 const PROBE = ({ instant }) => {
   const bench = (window.__bench = { longtasks: [], messages: [], t: {} });
