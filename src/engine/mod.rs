@@ -11,6 +11,7 @@ pub mod business;
 pub mod error;
 pub mod fleet;
 pub mod ingest;
+pub mod outages;
 #[cfg(not(target_arch = "wasm32"))]
 mod parallel_read;
 pub mod report;
@@ -21,6 +22,12 @@ pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
 pub use ingest::{
     dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, StoreIdx,
+};
+#[cfg(not(target_arch = "wasm32"))]
+pub use outages::analyse_figures_parallel;
+pub use outages::{
+    analyse_figures, format_local_seconds, format_utc_seconds, outages, write_outages_csv,
+    Figures, FleetFigures, Outage, SlotTotals, StatusNow, StoreFigures, PERIODS, SLOTS,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::analyse_parallel;

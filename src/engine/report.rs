@@ -14,6 +14,7 @@ use super::time::{Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MI
 use super::timeline::{
     to_ticks, Interpolation, Observation, Tick, Timeline, Totals, TICKS_PER_MICRO,
 };
+use super::outages::{format_utc_seconds, outages, StatusNow};
 use super::Progress;
 
 /// A store with no valid timezone is in this zone (SPEC §2).
@@ -77,6 +78,13 @@ pub struct StoreReport {
     pub observations_last_week: u32,
     /// SPEC §5: no observation at all, so 0 up and 0 down everywhere; flagged "no data".
     pub no_data: bool,
+    /// SPEC §9: the status just before `now`.
+    pub status_now: StatusNow,
+    /// SPEC §9: the latest valid poll at or before `now`, in or out of business hours.
+    pub last_poll: Option<Micros>,
+    /// SPEC §9: outages in the week, and the longest one's down time.
+    pub outages_last_week: u32,
+    pub longest_outage: Tick,
 }
 
 impl StoreReport {
@@ -144,6 +152,8 @@ pub struct StoreTimeline {
     pub observations: Vec<Observation>,
     /// Whether the store has any observation at all, at any time up to `now`.
     pub observations_ever: bool,
+    /// The latest valid poll at or before `now` (SPEC §9), in or out of business hours.
+    pub last_poll: Option<Micros>,
 }
 
 impl<'a> Analyser<'a> {
@@ -221,6 +231,7 @@ impl<'a> Analyser<'a> {
             self.options.interpolation,
         );
         let observations_ever = !observations.is_empty();
+        let last_poll = upto.checked_sub(1).map(|i| unpack_poll(polls[i]).0);
         StoreTimeline {
             store,
             zone,
@@ -229,6 +240,7 @@ impl<'a> Analyser<'a> {
             timeline,
             observations,
             observations_ever,
+            last_poll,
         }
     }
 
@@ -258,6 +270,11 @@ impl<'a> Analyser<'a> {
             .iter()
             .filter(|o| o.at >= self.week_start)
             .count() as u32;
+        let (mut outages_last_week, mut longest_outage) = (0, 0);
+        for o in outages(&st.timeline) {
+            outages_last_week += 1;
+            longest_outage = longest_outage.max(o.down);
+        }
         StoreReport {
             store,
             zone: st.zone,
@@ -266,6 +283,10 @@ impl<'a> Analyser<'a> {
             totals,
             observations_last_week,
             no_data: !st.observations_ever,
+            status_now: StatusNow::of(st),
+            last_poll: st.last_poll,
+            outages_last_week,
+            longest_outage,
         }
     }
 }
@@ -297,23 +318,41 @@ pub fn analyse_parallel(
     threads: usize,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Report, RunError> {
+    let (now, parts) = run_parallel(data, options, threads, observe, store_reports)?;
+    Ok(assemble(data, now, options, parts.into_iter().flatten().collect()))
+}
+
+/// Shares the listed stores out over `threads` threads, runs `work` on each part with an
+/// analyser of its own, and returns `now` and the parts' results in store order.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn run_parallel<T: Send>(
+    data: &Dataset,
+    options: Options,
+    threads: usize,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+    work: fn(
+        &mut Analyser<'_>,
+        &[StoreIdx],
+        &mut dyn FnMut(usize) -> ControlFlow<()>,
+    ) -> Result<T, RunError>,
+) -> Result<(Micros, Vec<T>), RunError> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let mut analyser = Analyser::new(data, options)?;
     let listed = listed_stores(data);
     let of = listed.len();
     let parts: Vec<&[StoreIdx]> = listed.chunks(of.div_ceil(threads.max(1)).max(1)).collect();
     let Some((first, rest)) = parts.split_first() else {
-        return Ok(assemble(data, analyser.now, options, Vec::new()));
+        return Ok((analyser.now, Vec::new()));
     };
     let stop = AtomicBool::new(false);
-    let reports = std::thread::scope(|scope| {
+    let results = std::thread::scope(|scope| {
         let others: Vec<_> = rest
             .iter()
             .map(|part| {
                 let stop = &stop;
                 scope.spawn(move || {
                     let mut analyser = Analyser::new(data, options)?;
-                    store_reports(&mut analyser, part, &mut |_| {
+                    work(&mut analyser, part, &mut |_| {
                         if stop.load(Ordering::Relaxed) {
                             ControlFlow::Break(())
                         } else {
@@ -323,7 +362,7 @@ pub fn analyse_parallel(
                 })
             })
             .collect();
-        let mine = store_reports(&mut analyser, first, &mut |done| {
+        let mine = work(&mut analyser, first, &mut |done| {
             let flow = observe(Progress::Computed {
                 stores: done * parts.len(),
                 of,
@@ -333,14 +372,14 @@ pub fn analyse_parallel(
             }
             flow
         });
-        let mut all = mine;
+        let mut all = mine.map(|m| vec![m]);
         for handle in others {
             let part = handle
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             all = match (all, part) {
                 (Ok(mut all), Ok(part)) => {
-                    all.extend(part);
+                    all.push(part);
                     Ok(all)
                 }
                 (Err(e), _) | (_, Err(e)) => Err(e),
@@ -349,9 +388,8 @@ pub fn analyse_parallel(
         all
     })?;
     let _ = observe(Progress::Computed { stores: of, of });
-    Ok(assemble(data, analyser.now, options, reports))
+    Ok((analyser.now, results))
 }
-
 /// The stores the report lists (SPEC §2: at least one valid poll), sorted by id bytes.
 pub(crate) fn listed_stores(data: &Dataset) -> Vec<StoreIdx> {
     let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx)
@@ -445,7 +483,7 @@ pub fn formula_safe(id: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// RFC 4180 quoting, only when needed.
-fn write_field(out: &mut impl Write, text: &str) -> io::Result<()> {
+pub(crate) fn write_field(out: &mut impl Write, text: &str) -> io::Result<()> {
     if text.contains([',', '"', '\n', '\r']) {
         write!(out, "\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -456,7 +494,7 @@ fn write_field(out: &mut impl Write, text: &str) -> io::Result<()> {
 pub const REPORT_HEADER: &str =
     "store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,downtime_last_day,downtime_last_week";
 pub const EXTENDED_HEADER: &str =
-    ",business_hours_last_week,observations_last_week,uptime_pct_last_week,timezone,hours_defaulted,timezone_defaulted";
+    ",business_hours_last_week,observations_last_week,uptime_pct_last_week,timezone,hours_defaulted,timezone_defaulted,status_now,last_poll_utc,outages_last_week,longest_outage_minutes";
 
 /// Writes the report file (SPEC §7): LF, UTF-8 without BOM, two decimals, sorted by id.
 pub fn write_csv(
@@ -492,6 +530,14 @@ pub fn write_csv(
                 row.zone.name(),
                 row.hours_defaulted,
                 row.zone_defaulted
+            )?;
+            write!(
+                out,
+                ",{},{},{},{}",
+                row.status_now.name(),
+                row.last_poll.map(format_utc_seconds).unwrap_or_default(),
+                row.outages_last_week,
+                Hundredths::of(row.longest_outage, MICROS_PER_MINUTE)
             )?;
         }
         out.write_all(b"\n")?;
@@ -561,9 +607,11 @@ mod tests {
         let text = report_text(&[("s", status.as_bytes())], Options::default(), true);
         let row = text.lines().nth(1).unwrap();
         // Open 24/7; the switch is at the midpoint 2024-10-11 00:00 UTC: 84 h up, 84 h down.
+        // SPEC §9: down now, one outage of 84 h = 5040 min, last poll at `now`.
         assert_eq!(
             row,
-            "1,0.00,0.00,84.00,60.00,24.00,84.00,168.00,2,50.00,America/Chicago,true,true"
+            "1,0.00,0.00,84.00,60.00,24.00,84.00,168.00,2,50.00,America/Chicago,true,true,\
+             down,2024-10-14 12:00:00,1,5040.00"
         );
     }
 

@@ -1,0 +1,545 @@
+//! Outages, status now, the week by day and the fleet timeline (SPEC §9): more sums over
+//! the same per-store [`Timeline`] the report's numbers come from, taken in the same pass
+//! ([`analyse_figures`]), so every figure agrees with the report in exact time.
+//!
+//! Per store: [`StoreFigures`] (its outages and its seven 24-hour periods); status now,
+//! last poll, the outage count and the longest outage are on the [`StoreReport`] itself,
+//! since the extended report writes them. For the fleet: [`FleetFigures`] (the seven
+//! periods summed and the 672 fifteen-minute slots).
+//!
+//! Pure like the rest of the engine: no I/O beyond `Write`, no panic on any input.
+
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+
+use chrono_tz::Tz;
+
+use super::business::utc_offset;
+use super::error::RunError;
+use super::ingest::{Dataset, StoreIdx};
+use super::report::{
+    assemble, formula_safe, listed_stores, write_field, Analyser, Hundredths, Options, Report,
+    StoreReport, StoreTimeline,
+};
+use super::time::{civil_from_days, Micros, MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
+use super::timeline::{to_ticks, State, Tick, Timeline, Totals};
+use super::Progress;
+
+/// The seven 24-hour periods of the week, oldest first (SPEC §9).
+pub const PERIODS: usize = 7;
+/// The fleet timeline's slots: 7 × 24 × 4 (SPEC §9).
+pub const SLOTS: usize = 672;
+/// A slot's length.
+pub const SLOT_MICROS: Micros = 15 * MICROS_PER_MINUTE;
+
+/// The status just before `now` (SPEC §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum StatusNow {
+    Up,
+    Down,
+    #[default]
+    Closed,
+    /// A store without any observation (SPEC §5), whatever its hours.
+    NoData,
+}
+
+impl StatusNow {
+    pub const ALL: [StatusNow; 4] = [
+        StatusNow::Up,
+        StatusNow::Down,
+        StatusNow::Closed,
+        StatusNow::NoData,
+    ];
+
+    /// As written in the extended report and the summary.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatusNow::Up => "up",
+            StatusNow::Down => "down",
+            StatusNow::Closed => "closed",
+            StatusNow::NoData => "no data",
+        }
+    }
+
+    /// The status of a store's timeline (which ends at `now`).
+    pub fn of(st: &StoreTimeline) -> StatusNow {
+        if !st.observations_ever {
+            return StatusNow::NoData;
+        }
+        match st.timeline.segments.last().map(|s| s.state) {
+            Some(State::Up) => StatusNow::Up,
+            Some(State::Down) => StatusNow::Down,
+            Some(State::NoData) => StatusNow::NoData,
+            Some(State::Closed) | None => StatusNow::Closed,
+        }
+    }
+}
+
+/// A maximal stretch of down business time not interrupted by up time (SPEC §9). Closed
+/// time inside it joins its down parts but does not count in `down`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// The first down instant.
+    pub start: Tick,
+    /// The end of the last down part (exclusive).
+    pub end: Tick,
+    /// Down business time inside `[start, end)`.
+    pub down: Tick,
+    /// The last down instant is `now` (the timeline's end).
+    pub ongoing: bool,
+    /// The first down instant is the week's start.
+    pub from_week_start: bool,
+}
+
+/// The outages of a timeline, in time order, from one walk over its segments.
+#[derive(Debug, Clone)]
+pub struct Outages<'a> {
+    timeline: &'a Timeline,
+    next: usize,
+}
+
+/// Every outage of `timeline`, in order (see [`Outage`]).
+pub fn outages(timeline: &Timeline) -> Outages<'_> {
+    Outages { timeline, next: 0 }
+}
+
+impl Iterator for Outages<'_> {
+    type Item = Outage;
+
+    fn next(&mut self) -> Option<Outage> {
+        let segments = &self.timeline.segments;
+        let first = self.next + segments[self.next..].iter().position(|s| s.state == State::Down)?;
+        let mut outage = Outage {
+            start: segments[first].start,
+            end: segments[first].end,
+            down: 0,
+            ongoing: false,
+            from_week_start: segments[first].start == self.timeline.from,
+        };
+        let mut i = first;
+        while let Some(s) = segments.get(i) {
+            match s.state {
+                State::Down => {
+                    outage.down += s.end - s.start;
+                    outage.end = s.end;
+                }
+                State::Closed => {}
+                State::Up | State::NoData => break,
+            }
+            i += 1;
+        }
+        self.next = i;
+        outage.ongoing = outage.end == self.timeline.to;
+        Some(outage)
+    }
+}
+
+/// One store's figures beyond its report row (SPEC §9), in report order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreFigures {
+    pub store: StoreIdx,
+    pub zone: Tz,
+    /// In time order.
+    pub outages: Vec<Outage>,
+    /// Up, down and no-data time of the seven 24-hour periods ending at `now`, oldest first.
+    pub periods: [Totals; PERIODS],
+}
+
+impl StoreFigures {
+    /// The start of the ongoing outage: since when the store has been down.
+    pub fn down_since(&self) -> Option<Tick> {
+        self.outages.last().filter(|o| o.ongoing).map(|o| o.start)
+    }
+}
+
+/// Up and down business time of the fleet in one 15-minute slot, and how many stores had
+/// any (SPEC §9: `open`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlotTotals {
+    pub open: u32,
+    pub up: Tick,
+    pub down: Tick,
+}
+
+impl SlotTotals {
+    pub fn observed(&self) -> Tick {
+        self.up + self.down
+    }
+}
+
+/// The fleet's seven periods and 672 slots: sums over the stores (order-free, so the
+/// parallel parts add up to the same integers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetFigures {
+    pub periods: [Totals; PERIODS],
+    /// [`SLOTS`] slots from the week's start.
+    pub slots: Vec<SlotTotals>,
+}
+
+impl Default for FleetFigures {
+    fn default() -> FleetFigures {
+        FleetFigures {
+            periods: [Totals::default(); PERIODS],
+            slots: vec![SlotTotals::default(); SLOTS],
+        }
+    }
+}
+
+fn add_totals(a: &mut Totals, b: &Totals) {
+    a.up += b.up;
+    a.down += b.down;
+    a.no_data += b.no_data;
+}
+
+impl FleetFigures {
+    /// Adds one store: its periods, and its up and down time cut at slot boundaries.
+    pub fn add_store(&mut self, timeline: &Timeline, periods: &[Totals; PERIODS]) {
+        for (sum, p) in self.periods.iter_mut().zip(periods) {
+            add_totals(sum, p);
+        }
+        let slot_ticks = to_ticks(SLOT_MICROS);
+        let mut counted = usize::MAX; // the last slot this store was counted open in
+        for s in &timeline.segments {
+            if !matches!(s.state, State::Up | State::Down) {
+                continue;
+            }
+            let mut t = s.start;
+            while t < s.end {
+                let k = (t - timeline.from).div_euclid(slot_ticks);
+                let Some(slot) = usize::try_from(k).ok().and_then(|k| self.slots.get_mut(k))
+                else {
+                    break; // outside the week: cannot happen for a week's timeline
+                };
+                let end = s.end.min(timeline.from + (k + 1) * slot_ticks);
+                if s.state == State::Up {
+                    slot.up += end - t;
+                } else {
+                    slot.down += end - t;
+                }
+                if counted != k as usize {
+                    slot.open += 1;
+                    counted = k as usize;
+                }
+                t = end;
+            }
+        }
+    }
+
+    /// Adds another part's sums (the parallel analysis).
+    pub fn merge(&mut self, other: &FleetFigures) {
+        for (a, b) in self.periods.iter_mut().zip(&other.periods) {
+            add_totals(a, b);
+        }
+        for (a, b) in self.slots.iter_mut().zip(&other.slots) {
+            a.open += b.open;
+            a.up += b.up;
+            a.down += b.down;
+        }
+    }
+}
+
+/// Everything of SPEC §9 beyond the report rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// One per report row, in report order.
+    pub stores: Vec<StoreFigures>,
+    pub fleet: FleetFigures,
+}
+
+/// The seven periods of a timeline that covers `[now − 7 d, now)`.
+pub fn periods_of(timeline: &Timeline) -> [Totals; PERIODS] {
+    let day = to_ticks(MICROS_PER_DAY);
+    std::array::from_fn(|k| {
+        let from = timeline.from + k as Tick * day;
+        timeline.totals(from, from + day)
+    })
+}
+
+impl Analyser<'_> {
+    /// A store's figures from the timeline its report row came from.
+    pub fn figures_of(&self, st: &StoreTimeline) -> StoreFigures {
+        StoreFigures {
+            store: st.store,
+            zone: st.zone,
+            outages: outages(&st.timeline).collect(),
+            periods: periods_of(&st.timeline),
+        }
+    }
+}
+
+/// One part of the stores: report rows, figures and the part's fleet sums.
+type Part = (Vec<StoreReport>, Vec<StoreFigures>, FleetFigures);
+
+fn figures_part(
+    analyser: &mut Analyser<'_>,
+    stores: &[StoreIdx],
+    tick: &mut dyn FnMut(usize) -> ControlFlow<()>,
+) -> Result<Part, RunError> {
+    let mut reports = Vec::with_capacity(stores.len());
+    let mut figures = Vec::with_capacity(stores.len());
+    let mut fleet = FleetFigures::default();
+    for (done, &store) in stores.iter().enumerate() {
+        if done % 256 == 0 && tick(done).is_break() {
+            return Err(RunError::Cancelled);
+        }
+        let st = analyser.timeline(store);
+        let report = analyser.report_of(&st);
+        let f = analyser.figures_of(&st);
+        fleet.add_store(&st.timeline, &f.periods);
+        reports.push(report);
+        figures.push(f);
+    }
+    Ok((reports, figures, fleet))
+}
+
+/// The report and every SPEC §9 figure in one pass over the stores: each store's timeline
+/// is built once. The report is the same as [`super::analyse`]'s.
+pub fn analyse_figures(
+    data: &Dataset,
+    options: Options,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<(Report, Figures), RunError> {
+    let mut analyser = Analyser::new(data, options)?;
+    let listed = listed_stores(data);
+    let of = listed.len();
+    let (reports, stores, fleet) = figures_part(&mut analyser, &listed, &mut |done| {
+        observe(Progress::Computed { stores: done, of })
+    })?;
+    let _ = observe(Progress::Computed { stores: of, of });
+    Ok((
+        assemble(data, analyser.now(), options, reports),
+        Figures { stores, fleet },
+    ))
+}
+
+/// [`analyse_figures`] over `threads` threads: the same report and figures (the parts are
+/// joined in order and the fleet's sums are integer sums). Native only.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn analyse_figures_parallel(
+    data: &Dataset,
+    options: Options,
+    threads: usize,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<(Report, Figures), RunError> {
+    let (now, parts) =
+        super::report::run_parallel(data, options, threads, observe, figures_part)?;
+    let mut reports = Vec::new();
+    let mut figures = Figures::default();
+    for (r, f, fleet) in parts {
+        reports.extend(r);
+        figures.stores.extend(f);
+        figures.fleet.merge(&fleet);
+    }
+    Ok((assemble(data, now, options, reports), figures))
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of a UTC instant, whole seconds rounded down (also before 1970).
+pub fn format_utc_seconds(t: Micros) -> String {
+    let secs = t.div_euclid(MICROS_PER_SECOND);
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        in_day / 3600,
+        in_day / 60 % 60,
+        in_day % 60
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS±HH:MM` on `zone`'s wall clock at the UTC instant `t` (whole seconds
+/// rounded down). An offset with seconds (local mean time before 1900) adds `:SS`, so the
+/// wall clock minus the offset is still the UTC instant.
+pub fn format_local_seconds(zone: Tz, t: Micros) -> String {
+    let offset = utc_offset(zone, t).div_euclid(MICROS_PER_SECOND);
+    let local = format_utc_seconds(t.saturating_add(offset * MICROS_PER_SECOND));
+    let sign = if offset < 0 { '-' } else { '+' };
+    let a = offset.abs();
+    let mut out = format!("{local}{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
+    if a % 60 != 0 {
+        out.push_str(&format!(":{:02}", a % 60));
+    }
+    out
+}
+
+/// A tick instant as UTC microseconds, rounded down.
+pub fn tick_micros(t: Tick) -> Micros {
+    t.div_euclid(super::timeline::TICKS_PER_MICRO)
+}
+
+pub const OUTAGES_HEADER: &str =
+    "store_id,start_utc,end_utc,start_local,end_local,down_minutes,ongoing,from_week_start";
+
+/// Writes the outage file (SPEC §9): one row per outage, sorted by store id bytes, then
+/// start; LF, UTF-8 without BOM; ids formula-safe and quoted as in the report.
+pub fn write_outages_csv(
+    report: &Report,
+    figures: &Figures,
+    data: &Dataset,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    out.write_all(OUTAGES_HEADER.as_bytes())?;
+    out.write_all(b"\n")?;
+    for (row, f) in report.stores.iter().zip(&figures.stores) {
+        let id = formula_safe(data.store_id(row.store));
+        for o in &f.outages {
+            let (start, end) = (tick_micros(o.start), tick_micros(o.end));
+            write_field(out, &id)?;
+            writeln!(
+                out,
+                ",{},{},{},{},{},{},{}",
+                format_utc_seconds(start),
+                format_utc_seconds(end),
+                format_local_seconds(f.zone, start),
+                format_local_seconds(f.zone, end),
+                Hundredths::of(o.down, MICROS_PER_MINUTE),
+                o.ongoing,
+                o.from_week_start
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::timeline::{Interpolation, Observation, Segment};
+
+    fn tl(from: Tick, to: Tick, parts: &[(Tick, State)]) -> Timeline {
+        let mut segments = Vec::new();
+        let mut at = from;
+        for &(end, state) in parts {
+            segments.push(Segment {
+                start: at,
+                end,
+                state,
+            });
+            at = end;
+        }
+        assert_eq!(at, to);
+        Timeline { from, to, segments }
+    }
+
+    #[test]
+    fn closed_time_joins_down_parts_and_up_time_ends_an_outage() {
+        use State::*;
+        let t = tl(
+            0,
+            100,
+            &[
+                (10, Down),
+                (20, Closed),
+                (30, Down),
+                (40, Up),
+                (50, Down),
+                (60, Closed),
+                (100, Closed),
+            ],
+        );
+        let got: Vec<Outage> = outages(&t).collect();
+        assert_eq!(
+            got,
+            [
+                Outage {
+                    start: 0,
+                    end: 30,
+                    down: 20,
+                    ongoing: false,
+                    from_week_start: true
+                },
+                Outage {
+                    start: 40,
+                    end: 50,
+                    down: 10,
+                    ongoing: false,
+                    from_week_start: false
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn an_outage_reaching_now_is_ongoing() {
+        use State::*;
+        let t = tl(0, 100, &[(50, Up), (70, Down), (80, Closed), (100, Down)]);
+        let got: Vec<Outage> = outages(&t).collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].start, got[0].end, got[0].down), (50, 100, 40));
+        assert!(got[0].ongoing && !got[0].from_week_start);
+        let none = tl(0, 100, &[(100, Up)]);
+        assert_eq!(outages(&none).count(), 0);
+    }
+
+    #[test]
+    fn slots_split_segments_and_count_a_store_once_per_slot() {
+        let slot = to_ticks(SLOT_MICROS);
+        let from = 1000;
+        let to = from + SLOTS as Tick * slot;
+        let t = tl(
+            from,
+            to,
+            &[
+                (from + slot / 2, State::Up),
+                (from + slot, State::Down),
+                (from + 2 * slot + 1, State::Closed),
+                (from + 3 * slot, State::Down),
+                (to, State::Closed),
+            ],
+        );
+        let mut fleet = FleetFigures::default();
+        fleet.add_store(&t, &periods_of(&t));
+        assert_eq!(
+            fleet.slots[0],
+            SlotTotals {
+                open: 1,
+                up: slot / 2,
+                down: slot / 2
+            }
+        );
+        assert_eq!(fleet.slots[1], SlotTotals::default());
+        assert_eq!(
+            fleet.slots[2],
+            SlotTotals {
+                open: 1,
+                up: 0,
+                down: slot - 1
+            }
+        );
+        let total: Tick = fleet.slots.iter().map(SlotTotals::observed).sum();
+        let week = t.totals(from, to);
+        assert_eq!(total, week.up + week.down);
+        let periods: Tick = fleet.periods.iter().map(|p| p.up + p.down).sum();
+        assert_eq!(periods, total);
+    }
+
+    #[test]
+    fn status_now_is_the_last_segment_or_no_data() {
+        let o = [Observation {
+            at: 5,
+            active: false,
+        }];
+        let t = Timeline::build(0, 100, &[(0, 50)], &o, Interpolation::Nearest);
+        assert_eq!(t.segments.last().unwrap().state, State::Closed);
+        assert!(!outages(&t).next().unwrap().ongoing);
+    }
+
+    #[test]
+    fn times_are_whole_seconds_rounded_down_on_any_date() {
+        assert_eq!(format_utc_seconds(-1), "1969-12-31 23:59:59");
+        assert_eq!(format_utc_seconds(1_999_999), "1970-01-01 00:00:01");
+        let kolkata = chrono_tz::Asia::Kolkata;
+        assert_eq!(
+            format_local_seconds(kolkata, 0),
+            "1970-01-01 05:30:00+05:30"
+        );
+        let chicago = chrono_tz::America::Chicago;
+        assert_eq!(
+            format_local_seconds(chicago, 1_730_613_600 * MICROS_PER_SECOND), // 2024-11-03 06:00Z
+            "2024-11-03 01:00:00-05:00"
+        );
+        // Far dates do not panic.
+        for t in [i64::MIN / 4, i64::MAX / 4, -62_135_596_800 * MICROS_PER_SECOND] {
+            let _ = format_local_seconds(chicago, t);
+        }
+    }
+}
