@@ -8,28 +8,47 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::engine::{
-    analyse_parallel, format_timestamp, parse_timestamp, write_csv, Dataset, FileKind, Ingest,
-    Interpolation, MissingDay, Options, Report, RunError,
+    analyse_figures_parallel, analyse_parallel, format_timestamp, parse_timestamp, write_csv,
+    write_outages_csv, Dataset, Figures, FileKind, Ingest, Interpolation, MissingDay, Options,
+    Pct, Report, RunError, Summary,
 };
 
 pub const USAGE: &str = "\
 usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
                            [--missing-day closed|open] [--extended] [-o FILE] FILE...
+       store-uptime outages [--now TIMESTAMP] [--interpolation nearest|previous]
+                            [--missing-day closed|open] [-o FILE] FILE...
+       store-uptime summary [--now TIMESTAMP] [--interpolation nearest|previous]
+                            [--missing-day closed|open] [--target PCT] [--fail-below PCT]
+                            [--json] [-o FILE] FILE...
 
 Reads status polls, business hours and timezone CSV files (recognised by their header,
 in any order; several files of one kind are merged; `-` is standard input) and writes
-the uptime report CSV to FILE or standard output. A summary goes to standard error.
+to FILE or standard output. A summary of what was read goes to standard error.
+
+  report    the uptime report CSV
+  outages   one CSV row per outage in the last week: store_id, start_utc, end_utc,
+            start_local, end_local, down_minutes, ongoing, from_week_start
+  summary   the fleet's week: totals, status now, the week by day, the 15-minute
+            timeline, stores down now, outages (text, or JSON with --json)
 
   --now TIMESTAMP        report as of this UTC time (default: the latest poll)
   --interpolation MODE   nearest (default) or previous
   --missing-day MODE     a weekday without business-hours rows is closed (default) or open
-  --extended             add business_hours_last_week, observations_last_week,
-                         uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted
-  -o, --output FILE      write the report here instead of standard output
+  --extended             (report) add business_hours_last_week, observations_last_week,
+                         uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted,
+                         status_now, last_poll_utc, outages_last_week, longest_outage_minutes
+  --target PCT           (summary) list the stores below PCT % uptime last week and the
+                         fleet's error budget
+  --fail-below PCT       (summary) exit with status 3 when the fleet's uptime last week is
+                         below PCT % (or nothing was observed)
+  --json                 (summary) write JSON (docs/summary-json.md) instead of text
+  -o, --output FILE      write here instead of standard output
   -h, --help             show this help
   -V, --version          show the version
 
-Exit status: 0 report written (skipped rows included), 1 no report possible, 2 usage error.";
+Exit status: 0 written (skipped rows included), 1 nothing could be computed, 2 usage
+error, 3 (summary --fail-below) written, and the fleet is below the given uptime.";
 
 /// Reading chunk size, and the size of the parts parsed on other threads: large enough
 /// that merging a part (its stores, its polls) is cheap beside parsing it, small enough
@@ -38,12 +57,25 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// Examples per skip reason shown in the summary (the engine keeps 20).
 const EXAMPLES_SHOWN: usize = 3;
 
+/// What a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Report,
+    Outages,
+    Summary,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportArgs {
+    pub output_kind: Output,
     pub options: Options,
     pub extended: bool,
     pub output: Option<PathBuf>,
     pub files: Vec<String>,
+    /// `summary` only.
+    pub target: Option<Pct>,
+    pub fail_below: Option<Pct>,
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,22 +88,45 @@ pub enum Command {
 /// Parses the arguments after the program name; `Err` is a usage message.
 pub fn parse_args(args: &[String]) -> Result<Command, String> {
     let mut iter = args.iter();
-    match iter.next().map(String::as_str) {
-        Some("report") => {}
+    let output_kind = match iter.next().map(String::as_str) {
+        Some("report") => Output::Report,
+        Some("outages") => Output::Outages,
+        Some("summary") => Output::Summary,
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
         Some(other) => {
             return Err(format!(
-                "unknown command `{other}`; the command is `report`"
+                "unknown command `{other}`; the commands are `report`, `outages` and `summary`"
             ))
         }
-        None => return Err("missing command: `report`".to_string()),
-    }
+        None => return Err("missing command: `report`, `outages` or `summary`".to_string()),
+    };
     let mut parsed = ReportArgs {
+        output_kind,
         options: Options::default(),
         extended: false,
         output: None,
         files: Vec::new(),
+        target: None,
+        fail_below: None,
+        json: false,
+    };
+    let only = |flag: &str, kind: Output| -> Result<(), String> {
+        if output_kind == kind {
+            Ok(())
+        } else {
+            let name = match kind {
+                Output::Report => "report",
+                Output::Outages => "outages",
+                Output::Summary => "summary",
+            };
+            Err(format!("{flag} is an option of `{name}` only"))
+        }
+    };
+    let pct = |flag: &str, text: String| -> Result<Pct, String> {
+        Pct::parse(&text).ok_or(format!(
+            "{flag}: `{text}` is not a percentage from 0 to 100 with at most two decimals"
+        ))
     };
     let mut only_files = false;
     while let Some(arg) = iter.next() {
@@ -93,7 +148,22 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         match flag {
             "--" => only_files = true,
             "-h" | "--help" => return Ok(Command::Help),
-            "--extended" => parsed.extended = true,
+            "--extended" => {
+                only(flag, Output::Report)?;
+                parsed.extended = true;
+            }
+            "--json" => {
+                only(flag, Output::Summary)?;
+                parsed.json = true;
+            }
+            "--target" => {
+                only(flag, Output::Summary)?;
+                parsed.target = Some(pct(flag, value(flag)?)?);
+            }
+            "--fail-below" => {
+                only(flag, Output::Summary)?;
+                parsed.fail_below = Some(pct(flag, value(flag)?)?);
+            }
             "-o" | "--output" => parsed.output = Some(PathBuf::from(value(flag)?)),
             "--now" => {
                 let text = value(flag)?;
@@ -152,7 +222,11 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         Command::Report(args) => args,
     };
     match report(&args, stdout, stderr) {
-        Ok(()) => 0,
+        Ok(Written::Below(message)) => {
+            let _ = writeln!(stderr, "store-uptime: {message}");
+            3
+        }
+        Ok(Written::Done) => 0,
         Err(message) => {
             let _ = writeln!(stderr, "store-uptime: error: {message}");
             1
@@ -160,7 +234,18 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     }
 }
 
-fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<(), String> {
+/// How a run that wrote its output ended.
+enum Written {
+    Done,
+    /// `--fail-below`: the fleet is below the given uptime (exit 3).
+    Below(String),
+}
+
+fn report(
+    args: &ReportArgs,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Written, String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut ingest = Ingest::new();
     for name in &args.files {
@@ -174,42 +259,82 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             .map_err(|problem| problem.to_string())?;
     }
     let data = ingest.finish();
-    let report = analyse_parallel(&data, args.options, threads, &mut |_| {
-        ControlFlow::Continue(())
-    })
-    .map_err(|e| match e {
+    let no_report = |e: RunError| match e {
         RunError::NoStatusFile => format!("{e} (read: {})", args.files.join(", ")),
         other => other.to_string(),
-    })?;
+    };
+    let continue_ = &mut |_| ControlFlow::Continue(());
+    // The report alone needs no figures; the other outputs take both from one pass.
+    let (report, figures) = if args.output_kind == Output::Report {
+        let report = analyse_parallel(&data, args.options, threads, continue_);
+        (report.map_err(no_report)?, Figures::default())
+    } else {
+        analyse_figures_parallel(&data, args.options, threads, continue_).map_err(no_report)?
+    };
+    let summary = (args.output_kind == Output::Summary)
+        .then(|| Summary::new(&report, &figures, &data, args.target));
+    let write = |out: &mut dyn Write| -> io::Result<()> {
+        let mut out = BufWriter::new(out);
+        match (&summary, args.output_kind) {
+            (Some(summary), _) if args.json => summary.write_json(&mut out)?,
+            (Some(summary), _) => summary.write_text(&mut out)?,
+            (None, Output::Outages) => write_outages_csv(&report, &figures, &data, &mut out)?,
+            (None, _) => write_csv(&report, &data, args.extended, &mut out)?,
+        }
+        out.flush()
+    };
 
     let written = match &args.output {
         Some(path) => {
-            let file = File::create(path)
+            let mut file = File::create(path)
                 .map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
-            let mut out = BufWriter::new(file);
-            write_csv(&report, &data, args.extended, &mut out)
-                .and_then(|()| out.flush())
-                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            write(&mut file).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             path.display().to_string()
         }
-        None => {
-            let mut out = BufWriter::new(stdout);
-            match write_csv(&report, &data, args.extended, &mut out).and_then(|()| out.flush()) {
-                // A closed pipe (`| head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                    return Err(format!("standard output: {e}"))
-                }
-                _ => "standard output".to_string(),
+        None => match write(stdout) {
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                return Err(format!("standard output: {e}"))
             }
-        }
+            _ => "standard output".to_string(),
+        },
     };
-    let _ =
-        stderr.write_all(summary(&data, &report, args.options.now.is_some(), &written).as_bytes());
-    Ok(())
+    let what = match args.output_kind {
+        Output::Report => format!("report: {} rows", report.stores.len()),
+        Output::Outages => format!(
+            "outages: {} rows",
+            figures.stores.iter().map(|f| f.outages.len()).sum::<usize>()
+        ),
+        Output::Summary => "summary".to_string(),
+    };
+    let _ = stderr.write_all(
+        summary_of_run(&data, &report, args.options.now.is_some(), &what, &written).as_bytes(),
+    );
+    if let (Some(summary), Some(pct)) = (&summary, args.fail_below) {
+        if summary.fleet_below(pct) {
+            let week = summary.week;
+            let shown = crate::engine::report::format_percent(week.up, week.up + week.down);
+            let shown = if shown.is_empty() {
+                "unknown (no up or down time observed)".to_string()
+            } else {
+                format!("{shown} %")
+            };
+            return Ok(Written::Below(format!(
+                "the fleet's uptime last week, {shown}, is below {pct} %"
+            )));
+        }
+    }
+    Ok(Written::Done)
 }
 
 /// What was read, what `now` is, what was skipped and defaulted.
-pub fn summary(data: &Dataset, report: &Report, now_given: bool, written_to: &str) -> String {
+pub fn summary_of_run(
+    data: &Dataset,
+    report: &Report,
+    now_given: bool,
+    what: &str,
+    written_to: &str,
+) -> String {
     let mut s = String::new();
     for file in &data.files {
         let kind = file.kind.map_or("?", FileKind::describe);
@@ -277,11 +402,7 @@ pub fn summary(data: &Dataset, report: &Report, now_given: bool, written_to: &st
             }
         }
     }
-    let _ = writeln!(
-        s,
-        "report: {} rows written to {written_to}",
-        report.stores.len()
-    );
+    let _ = writeln!(s, "{what} written to {written_to}");
     s
 }
 

@@ -15,6 +15,7 @@ pub mod outages;
 #[cfg(not(target_arch = "wasm32"))]
 mod parallel_read;
 pub mod report;
+pub mod summary;
 pub mod time;
 pub mod timeline;
 
@@ -34,6 +35,7 @@ pub use report::analyse_parallel;
 pub use report::{
     analyse, write_csv, Analyser, Options, Quality, Report, StoreReport, StoreTimeline, Window,
 };
+pub use summary::{Pct, Summary};
 pub use time::{format_timestamp, parse_timestamp, Micros};
 pub use timeline::{Interpolation, Observation, Segment, State, Tick, Timeline, Totals};
 
