@@ -503,3 +503,421 @@ fn spec_6_cli_is_within_the_sampling_bound_on_microsecond_data() {
     }
     assert_no_problems(problems);
 }
+
+// ---------------------------------------------------------------------------------------
+// SPEC §9: outages, status now, last poll, the week by day and the fleet timeline, through
+// the `outages`, `report --extended` and `summary --json` commands, against the reference's
+// brute force on the 30-second grid (`reference::figures`).
+// ---------------------------------------------------------------------------------------
+
+fn run_cmd(dir: &Path, args: &[&str], interpolation: Interp, missing_day: Missing) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_store-uptime"));
+    command.args(args);
+    command.args([
+        "--interpolation",
+        if interpolation == Interp::Nearest {
+            "nearest"
+        } else {
+            "previous"
+        },
+        "--missing-day",
+        if missing_day == Missing::Closed {
+            "closed"
+        } else {
+            "open"
+        },
+    ]);
+    command.args([STATUS_FILE, HOURS_FILE, TIMEZONES_FILE].map(|f| dir.join(f)));
+    let output = command.output().expect("the store-uptime binary runs");
+    assert!(
+        output.status.success(),
+        "store-uptime {args:?} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+fn csv_quote(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+fn percent(part: Micros, whole: Micros) -> String {
+    if whole == 0 {
+        return String::new();
+    }
+    two_decimals(((part as i128 * 20_000 + whole as i128) / (2 * whole as i128)) as i64)
+}
+
+/// Runs the three commands on the files in `dir` and compares them with the reference.
+fn compare_figures(
+    label: &str,
+    dir: &Path,
+    stores: &[Store],
+    polls: &[Poll],
+    now: Micros,
+    interpolation: Interp,
+    missing_day: Missing,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let input = reference::Input {
+        stores,
+        polls,
+        now,
+        interpolation,
+        missing_day,
+    };
+    let expected = reference::figures(&input);
+    assert!(
+        expected.iter().any(|f| !f.outages.is_empty()),
+        "{label}: no outage at all, the comparison would prove little"
+    );
+    let now_text = reference::format_seconds(now);
+    let now_args = ["--now", now_text.as_str()];
+    let mut listed: Vec<usize> = (0..stores.len())
+        .filter(|&i| polls.iter().any(|p| p.store == i))
+        .collect();
+    listed.sort_by(|&a, &b| stores[a].id.as_bytes().cmp(stores[b].id.as_bytes()));
+
+    // The outage file, whole.
+    let mut want = String::from(
+        "store_id,start_utc,end_utc,start_local,end_local,down_minutes,ongoing,from_week_start\n",
+    );
+    for &i in &listed {
+        let zone = reference::zone_of(&stores[i]);
+        for o in &expected[i].outages {
+            let _ = writeln!(
+                want,
+                "{},{},{},{},{},{},{},{}",
+                csv_quote(&formula_safe(&stores[i].id)),
+                reference::format_seconds(o.start),
+                reference::format_seconds(o.end),
+                reference::format_local(zone, o.start),
+                reference::format_local(zone, o.end),
+                two_decimals(hundredths(o.down, MINUTE)),
+                o.ongoing,
+                o.from_week_start
+            );
+        }
+    }
+    let mut args = vec!["outages"];
+    args.extend(now_args);
+    let got = run_cmd(dir, &args, interpolation, missing_day);
+    if got != want {
+        let diff: Vec<String> = got
+            .lines()
+            .zip(want.lines())
+            .filter(|(g, w)| g != w)
+            .take(10)
+            .map(|(g, w)| format!("engine {g}\n      reference {w}"))
+            .collect();
+        problems.push(format!(
+            "{label}: outage files differ ({} vs {} lines):\n      {}",
+            got.lines().count(),
+            want.lines().count(),
+            diff.join("\n      ")
+        ));
+    }
+
+    // The extended report's four new columns.
+    let mut args = vec!["report", "--extended"];
+    args.extend(now_args);
+    let report = run_cmd(dir, &args, interpolation, missing_day);
+    let mut reader = csv::Reader::from_reader(report.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header[13..],
+        [
+            "status_now",
+            "last_poll_utc",
+            "outages_last_week",
+            "longest_outage_minutes"
+        ]
+    );
+    for (record, &i) in reader.records().zip(&listed) {
+        let record = record.unwrap();
+        let f = &expected[i];
+        let longest = f.outages.iter().map(|o| o.down).max().unwrap_or(0);
+        let want = [
+            f.status_now.to_string(),
+            f.last_poll.map(reference::format_seconds).unwrap_or_default(),
+            f.outages.len().to_string(),
+            two_decimals(hundredths(longest, MINUTE)),
+        ];
+        let got: Vec<&str> = record.iter().skip(13).collect();
+        if got != want {
+            problems.push(format!(
+                "{label}: store {} new columns: engine {got:?} reference {want:?}",
+                stores[i].id
+            ));
+        }
+    }
+
+    // The summary's week by day, timeline and status counts.
+    let mut args = vec!["summary", "--json"];
+    args.extend(now_args);
+    let json: serde_json::Value =
+        serde_json::from_str(&run_cmd(dir, &args, interpolation, missing_day)).unwrap();
+    for k in 0..7 {
+        let (up, down): (Micros, Micros) = listed
+            .iter()
+            .map(|&i| expected[i].periods[k])
+            .fold((0, 0), |a, p| (a.0 + p.0, a.1 + p.1));
+        let day = &json["days"][k];
+        let want = [
+            two_decimals(hundredths(up, HOUR)),
+            two_decimals(hundredths(down, HOUR)),
+            percent(up, up + down),
+        ];
+        let got = [
+            day["uptime_hours"].as_str().unwrap_or("?").to_string(),
+            day["downtime_hours"].as_str().unwrap_or("?").to_string(),
+            day["uptime_pct"].as_str().unwrap_or("").to_string(),
+        ];
+        if got != want {
+            problems.push(format!(
+                "{label}: period {}: engine {got:?} reference {want:?}",
+                k + 1
+            ));
+        }
+    }
+    for k in 0..672 {
+        let (mut up, mut down, mut open) = (0, 0, 0);
+        for &i in &listed {
+            let (u, d) = expected[i].slots[k];
+            up += u;
+            down += d;
+            open += u64::from(u + d > 0);
+        }
+        let slot = &json["timeline"][k];
+        let got = (
+            slot["open"].as_u64(),
+            slot["down_share"].as_str().unwrap_or("").to_string(),
+        );
+        let want = (Some(open), percent(down, up + down));
+        if got != want {
+            problems.push(format!(
+                "{label}: slot {k}: engine {got:?} reference {want:?}"
+            ));
+        }
+    }
+    for (name, key) in [
+        ("up", "up"),
+        ("down", "down"),
+        ("closed", "closed"),
+        ("no data", "no_data"),
+    ] {
+        let want = listed
+            .iter()
+            .filter(|&&i| expected[i].status_now == name)
+            .count() as u64;
+        if json["status_now"][key].as_u64() != Some(want) {
+            problems.push(format!(
+                "{label}: status_now.{key}: engine {} reference {want}",
+                json["status_now"][key]
+            ));
+        }
+    }
+    problems
+}
+
+fn figures_run_generated(label: &str, seed: u64, end: &str, id_style: IdStyle) {
+    let data = generate(seed, 60, end, Precision::WholeMinutes, id_style);
+    let dir = TempDir::new(label);
+    data.write_all(&dir.0).expect("writing the generated files");
+    let (stores, polls, now) = reference_data(&data);
+    let mut problems = Vec::new();
+    for (interpolation, missing_day) in [
+        (Interp::Nearest, Missing::Closed),
+        (Interp::Previous, Missing::Open),
+    ] {
+        let run = format!("{label} {interpolation:?}/{missing_day:?}");
+        problems.extend(compare_figures(
+            &run,
+            &dir.0,
+            &stores,
+            &polls,
+            now,
+            interpolation,
+            missing_day,
+        ));
+    }
+    assert_no_problems(problems);
+}
+
+#[test]
+fn spec_9_generated_over_the_us_fall_back() {
+    figures_run_generated("fig-us-fall", 12, "2024-11-06 09:41:00", IdStyle::Integer);
+}
+
+#[test]
+fn spec_9_generated_over_the_us_spring_forward() {
+    figures_run_generated("fig-us-spring", 11, "2024-03-14 17:23:00", IdStyle::Uuid);
+}
+
+fn row(day: u8, start: &str, end: &str) -> reference::Row {
+    let tod = |s: &str| {
+        let (h, m) = s.split_once(':').unwrap();
+        h.parse::<Micros>().unwrap() * HOUR + m.parse::<Micros>().unwrap() * MINUTE
+    };
+    reference::Row {
+        day,
+        start: tod(start),
+        end: tod(end),
+    }
+}
+
+fn every_day(start: &str, end: &str) -> Vec<reference::Row> {
+    (0..7).map(|d| row(d, start, end)).collect()
+}
+
+/// Hand-made stores for each case SPEC §9 names, written as files and compared with the
+/// reference for both interpolations.
+fn figures_run_cases(label: &str, now: &str, cases: Vec<(Store, Vec<(&str, bool)>)>) {
+    let mut stores = Vec::new();
+    let mut polls = Vec::new();
+    for (i, (store, times)) in cases.into_iter().enumerate() {
+        stores.push(store);
+        for (at, active) in times {
+            polls.push(Poll {
+                store: i,
+                at: utc(at),
+                active,
+            });
+        }
+    }
+    let dir = TempDir::new(label);
+    let [status, hours, zones] = reference::csv_files(&stores, &polls);
+    std::fs::write(dir.0.join(STATUS_FILE), status).unwrap();
+    std::fs::write(dir.0.join(HOURS_FILE), hours).unwrap();
+    std::fs::write(dir.0.join(TIMEZONES_FILE), zones).unwrap();
+    let mut problems = Vec::new();
+    for interpolation in [Interp::Nearest, Interp::Previous] {
+        for missing_day in [Missing::Closed, Missing::Open] {
+            let run = format!("{label} {interpolation:?}/{missing_day:?}");
+            problems.extend(compare_figures(
+                &run,
+                &dir.0,
+                &stores,
+                &polls,
+                utc(now),
+                interpolation,
+                missing_day,
+            ));
+        }
+    }
+    assert_no_problems(problems);
+}
+
+fn store(id: &str, zone: Option<Tz>, hours: Vec<reference::Row>) -> Store {
+    Store {
+        id: id.to_string(),
+        zone,
+        hours,
+    }
+}
+
+#[test]
+fn spec_9_hand_made_cases_over_the_us_fall_back() {
+    let utc_zone = Some(chrono_tz::Etc::UTC);
+    // The week is [2024-10-28 12:00, 2024-11-04 12:00) UTC; Monday 2024-11-04.
+    figures_run_cases(
+        "fig-cases-fall",
+        "2024-11-04 12:00:00",
+        vec![
+            // Down across closing time: 16:00 inactive, next morning still inactive.
+            (
+                store("cross-close", utc_zone, every_day("09:00", "17:00")),
+                vec![
+                    ("2024-11-01 10:00:00", true),
+                    ("2024-11-01 16:00:00", false),
+                    ("2024-11-02 10:00:00", false),
+                    ("2024-11-02 14:00:00", true),
+                    ("2024-11-03 09:30:00", false),
+                ],
+            ),
+            // SPEC §4's repeated hour, down, and up before.
+            (
+                store("dst-fall", Some(Chicago), vec![row(6, "00:00", "03:00")]),
+                vec![
+                    ("2024-11-03 05:10:00", true),
+                    ("2024-11-03 06:30:00", false),
+                    ("2024-11-03 08:20:00", false),
+                ],
+            ),
+            // Overnight hours in London.
+            (
+                store("overnight", Some(London), every_day("22:00", "02:00")),
+                vec![
+                    ("2024-10-30 23:00:00", false),
+                    ("2024-10-31 01:00:00", false),
+                    ("2024-10-31 23:30:00", true),
+                    ("2024-11-01 00:30:00", false),
+                ],
+            ),
+            // `now` at closing time: the outage ends at 12:00 = now, but the store is open
+            // until 12:00 only, so its last down instant is the instant before `now`.
+            (
+                store("now-closing", utc_zone, vec![row(0, "00:00", "12:00")]),
+                vec![("2024-11-04 11:00:00", false)],
+            ),
+            // `now` inside an outage.
+            (
+                store("now-inside", None, vec![]),
+                vec![("2024-11-02 12:00:00", true), ("2024-11-04 11:00:00", false)],
+            ),
+            // Closed at `now` after an outage that ended at closing time.
+            (
+                store("closed-now", utc_zone, vec![row(0, "00:00", "11:00")]),
+                vec![("2024-11-04 10:00:00", false)],
+            ),
+            // Down at the week's start (the observation before it decides).
+            (
+                store("week-start", None, vec![]),
+                vec![("2024-10-27 12:00:00", false), ("2024-10-30 12:00:00", true)],
+            ),
+            // No data: its only poll is outside business hours.
+            (
+                store("no-data", utc_zone, vec![row(2, "09:00", "10:00")]),
+                vec![("2024-11-04 11:00:00", false)],
+            ),
+            (
+                store("=a,b", Some(Lord_Howe), every_day("08:00", "20:00")),
+                vec![("2024-11-03 01:00:00", false), ("2024-11-03 05:00:00", true)],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn spec_9_hand_made_cases_over_the_us_spring_forward() {
+    // The week is [2024-03-07 12:00, 2024-03-14 12:00) UTC; New York skips 02:00-03:00 on
+    // Sunday 2024-03-10 (07:00 UTC).
+    figures_run_cases(
+        "fig-cases-spring",
+        "2024-03-14 12:00:00",
+        vec![
+            (
+                store("gap", Some(New_York), vec![row(6, "01:00", "04:00")]),
+                vec![("2024-03-10 06:30:00", false), ("2024-03-10 07:30:00", true)],
+            ),
+            (
+                store("gap-down", Some(New_York), vec![row(6, "01:00", "04:00")]),
+                vec![("2024-03-10 07:10:00", false)],
+            ),
+            (
+                store("late", Some(Los_Angeles), every_day("17:00", "01:00")),
+                vec![
+                    ("2024-03-09 02:00:00", true),
+                    ("2024-03-10 02:00:00", false),
+                    ("2024-03-11 02:00:00", false),
+                    ("2024-03-14 03:00:00", true),
+                ],
+            ),
+        ],
+    );
+}

@@ -479,3 +479,125 @@ pub fn csv_files(stores: &[Store], polls: &[Poll]) -> [String; 3] {
         TIMEZONE_HEADER.to_string() + &timezone_csv_rows(stores).concat(),
     ]
 }
+
+// ---- SPEC §9, brute force on the 30-second grid of `exact` (whole-minute data). ----
+
+/// One outage as the reference finds it, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefOutage {
+    pub start: Micros,
+    pub end: Micros,
+    pub down: Micros,
+    pub ongoing: bool,
+    pub from_week_start: bool,
+}
+
+/// SPEC §9 for one store, from the state of every 30-second cell of the week.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefFigures {
+    pub outages: Vec<RefOutage>,
+    /// "up", "down", "closed" or "no data".
+    pub status_now: &'static str,
+    pub last_poll: Option<Micros>,
+    /// (up, down) per 24-hour period, oldest first.
+    pub periods: [(Micros, Micros); 7],
+    /// (up, down) per 15-minute slot from the week's start.
+    pub slots: Vec<(Micros, Micros)>,
+}
+
+/// SPEC §9 by sampling: each 30-second cell's centre is open or closed (asked of the wall
+/// clock) and up or down (the nearest/previous observation). An outage is a run of down
+/// cells with no up cell between (closed cells do not end it). Exact for whole-minute data,
+/// as [`exact`].
+pub fn figures(input: &Input) -> Vec<RefFigures> {
+    let step = 30 * SECOND;
+    let from = input.now - WEEK;
+    let mut clocks = Clocks::new(from, input.now, step);
+    (0..input.stores.len())
+        .map(|store| {
+            let s = &input.stores[store];
+            let obs = observations(input, store);
+            let (instants, locals) = clocks.of(zone_of(s));
+            let mut f = RefFigures {
+                slots: vec![(0, 0); 672],
+                last_poll: input
+                    .polls
+                    .iter()
+                    .filter(|p| p.store == store && p.at <= input.now)
+                    .map(|p| p.at)
+                    .max(),
+                ..RefFigures::default()
+            };
+            // 0 closed, 1 up, 2 down, 3 no data
+            let mut last_state = 0;
+            let mut current: Option<RefOutage> = None;
+            for (k, (&t, local)) in instants.iter().zip(locals).enumerate() {
+                let cell = t - step / 2;
+                let state = if !is_open(&s.hours, input.missing_day, local) {
+                    0
+                } else if obs.is_empty() {
+                    3
+                } else if status_at(&obs, t, input.interpolation) {
+                    1
+                } else {
+                    2
+                };
+                last_state = state;
+                let day = k / (DAY / step) as usize;
+                let slot = k / (15 * MINUTE / step) as usize;
+                match state {
+                    1 => {
+                        f.periods[day].0 += step;
+                        f.slots[slot].0 += step;
+                        if let Some(o) = current.take() {
+                            f.outages.push(o);
+                        }
+                    }
+                    2 => {
+                        f.periods[day].1 += step;
+                        f.slots[slot].1 += step;
+                        let o = current.get_or_insert(RefOutage {
+                            start: cell,
+                            end: cell,
+                            down: 0,
+                            ongoing: false,
+                            from_week_start: cell == from,
+                        });
+                        o.end = cell + step;
+                        o.down += step;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(o) = current.take() {
+                f.outages.push(o);
+            }
+            for o in &mut f.outages {
+                o.ongoing = o.end == input.now;
+            }
+            f.status_now = if obs.is_empty() {
+                "no data"
+            } else {
+                ["closed", "up", "down", "no data"][last_state]
+            };
+            f
+        })
+        .collect()
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, whole seconds rounded down, by chrono.
+pub fn format_seconds(t: Micros) -> String {
+    DateTime::from_timestamp(t.div_euclid(SECOND), 0)
+        .expect("in range")
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `YYYY-MM-DD HH:MM:SS±HH:MM` on the zone's wall clock, by chrono.
+pub fn format_local(zone: Tz, t: Micros) -> String {
+    DateTime::from_timestamp(t.div_euclid(SECOND), 0)
+        .expect("in range")
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S%:z")
+        .to_string()
+}
