@@ -275,3 +275,183 @@ fn garbage_bytes_never_crash_the_binary() {
         assert!(!text(&out.stderr).contains("panicked"), "case {i}");
     }
 }
+
+fn all_fixture_files() -> Vec<String> {
+    ["store_status.csv", "menu_hours.csv", "timezones.csv"]
+        .iter()
+        .map(|f| fixture(f))
+        .collect()
+}
+
+fn run_on_fixture(first: &[&str]) -> Output {
+    let files = all_fixture_files();
+    let args: Vec<&str> = first
+        .iter()
+        .copied()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    run(&args)
+}
+
+#[test]
+fn golden_outages_file() {
+    let out = run_on_fixture(&["outages"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let expected = std::fs::read(format!("{FIXTURE}/outages.expected")).unwrap();
+    assert_eq!(text(&out.stdout), text(&expected));
+    assert!(text(&out.stderr).contains("outages: 4 rows written to standard output"));
+}
+
+#[test]
+fn golden_text_summary_with_a_target() {
+    let out = run_on_fixture(&["summary", "--target", "99.5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let expected = std::fs::read(format!("{FIXTURE}/summary-target.expected")).unwrap();
+    assert_eq!(text(&out.stdout), text(&expected));
+}
+
+/// The JSON summary, field by field, from the arithmetic in the fixture's README.
+#[test]
+fn golden_json_summary() {
+    let out = run_on_fixture(&["summary", "--json", "--target", "99.50"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["now_utc"], "2024-11-04 12:00:00");
+    assert_eq!(json["week_start_utc"], "2024-10-28 12:00:00");
+    assert_eq!(json["stores"], 6);
+    let week = &json["fleet"]["last_week"];
+    assert_eq!(
+        (&week["uptime"], &week["downtime"], &week["uptime_pct"]),
+        (
+            &"103.50".into(),
+            &"92.50".into(),
+            &serde_json::Value::from("52.81")
+        )
+    );
+    assert_eq!(json["fleet"]["last_hour"]["unit"], "minutes");
+    assert_eq!(json["fleet"]["last_hour"]["uptime"], "30.00");
+    assert_eq!(json["fleet"]["last_hour"]["downtime"], "60.00");
+    assert_eq!(
+        json["status_now"],
+        serde_json::json!({"up": 1, "down": 0, "closed": 4, "no_data": 1})
+    );
+    let days: Vec<(&str, &str, &str)> = json["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["uptime_hours"].as_str().unwrap(),
+                d["downtime_hours"].as_str().unwrap(),
+                d["uptime_pct"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("24.00", "0.00", "100.00"),
+            ("24.00", "0.00", "100.00"),
+            ("24.00", "0.00", "100.00"),
+            ("11.50", "12.50", "47.92"),
+            ("0.00", "24.00", "0.00"),
+            ("3.00", "28.00", "9.68"),
+            ("17.00", "28.00", "37.78"),
+        ]
+    );
+    assert_eq!(json["days"][6]["from_utc"], "2024-11-03 12:00:00");
+    let timeline = json["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 672);
+    for (k, start, open, share) in [
+        (0, "2024-10-28 12:00:00", 1, "0.00"),
+        (4, "2024-10-28 13:00:00", 1, "0.00"), // no-data is open, but has no status
+        (334, "2024-10-31 23:30:00", 1, "100.00"),
+        (520, "2024-11-02 22:00:00", 2, "50.00"),
+        (528, "2024-11-03 00:00:00", 2, "100.00"),
+        (572, "2024-11-03 11:00:00", 2, "50.00"),
+        (646, "2024-11-04 05:30:00", 2, "50.00"),
+        (652, "2024-11-04 07:00:00", 2, "100.00"),
+        (671, "2024-11-04 11:45:00", 1, "0.00"),
+    ] {
+        assert_eq!(timeline[k]["start_utc"], start, "slot {k}");
+        assert_eq!(timeline[k]["open"], open, "slot {k}");
+        assert_eq!(timeline[k]["down_share"], share, "slot {k}");
+    }
+    assert_eq!(json["down_now"], serde_json::json!([]));
+    assert_eq!(
+        json["outages"],
+        serde_json::json!({
+            "count": 4, "ongoing": 0, "total_minutes": "5550.00",
+            "longest": {"store_id": "s-24x7", "start_utc": "2024-10-31 23:30:00",
+                        "end_utc": "2024-11-04 11:30:00", "down_minutes": "5040.00", "ongoing": false}
+        })
+    );
+    let target = &json["target"];
+    assert_eq!(target["target_pct"], "99.50");
+    assert_eq!(target["stores_below_count"], 4);
+    let below: Vec<(&str, &str)> = target["stores_below"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["store_id"].as_str().unwrap(),
+                s["uptime_pct"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        below,
+        [
+            ("dst-chicago", "0.00"),
+            ("=formula", "43.75"),
+            ("overnight", "50.00"),
+            ("s-24x7", "50.00")
+        ]
+    );
+    // 0.5 % of 196 h = 0.98 h = 58.80 min; 92.50 h = 5550 min used.
+    assert_eq!(
+        target["error_budget"],
+        serde_json::json!({"allowed_minutes": "58.80", "used_minutes": "5550.00",
+                           "remaining_minutes": "-5491.20", "used_pct": "9438.78"})
+    );
+}
+
+#[test]
+fn json_without_a_target_has_a_null_target() {
+    let out = run_on_fixture(&["summary", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["target"].is_null());
+}
+
+#[test]
+fn fail_below_exits_3_only_below_and_still_writes() {
+    // The fleet's week: 103.5 h up of 196 h = 52.806… %.
+    let out = run_on_fixture(&["summary", "--fail-below", "52.81", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).is_ok());
+    assert!(
+        text(&out.stderr).contains("uptime last week, 52.81 %, is below 52.81 %"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_on_fixture(&["summary", "--fail-below", "52.80"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn summary_options_are_checked() {
+    for (args, expected) in [
+        (&["summary", "--target", "101"][..], "`101` is not a percentage"),
+        (&["summary", "--fail-below", "99.999"], "is not a percentage"),
+        (&["report", "--json"], "--json is an option of `summary` only"),
+        (&["outages", "--extended"], "--extended is an option of `report` only"),
+    ] {
+        let out = run_on_fixture(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(expected), "{}", text(&out.stderr));
+    }
+    let out = run(&["outages", "/nonexistent/file.csv"]);
+    assert_eq!(out.status.code(), Some(1));
+}
