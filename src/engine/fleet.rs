@@ -14,6 +14,7 @@ use rustc_hash::FxHashMap;
 use super::business::{utc_offset, ZoneClock};
 use super::error::RunError;
 use super::ingest::{unpack_poll, Dataset, StoreIdx};
+use super::outages::Figures;
 use super::report::{assemble, listed_stores, Analyser, Options, Report, StoreReport, Window};
 use super::time::{weekday_of_days, Micros, MICROS_PER_DAY, MICROS_PER_HOUR};
 use super::timeline::{to_ticks, Segment, State, Tick, Timeline, Totals, TICKS_PER_MICRO};
@@ -72,6 +73,9 @@ pub struct Fleet {
     pub common_zone: Option<Tz>,
     /// Stores with any downtime in the last day.
     pub down_last_day: u32,
+    /// SPEC §9 (outages, periods, the 15-minute slots), from the same timelines; its
+    /// `stores` are in `stores`' order.
+    pub figures: Figures,
 }
 
 /// The histogram bin of a store's uptime last week, `None` without observed time.
@@ -174,6 +178,9 @@ pub fn analyse_fleet(
         }
         let st = analyser.timeline(store);
         let report = analyser.report_of(&st);
+        let figures = analyser.figures_of(&st);
+        fleet.figures.fleet.add_store(&st.timeline, &figures.periods);
+        fleet.figures.stores.push(figures);
         let clock = analyser.zone_clock(st.zone);
         let mut days = Vec::new();
         cells.fill(CellTotals::default());

@@ -542,4 +542,42 @@ mod tests {
             let _ = format_local_seconds(chicago, t);
         }
     }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))] // threads are native only
+    fn one_pass_threads_and_the_fleet_model_agree_with_the_report() {
+        use crate::engine::{analyse, dataset_from_bytes, fleet::analyse_fleet};
+        use crate::generate::{GenConfig, GeneratedData};
+        let generated = GeneratedData::generate(GenConfig::public_like(9, 200));
+        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut status).unwrap();
+        generated.write_hours(&mut hours).unwrap();
+        generated.write_timezones(&mut zones).unwrap();
+        let data = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
+        let go = &mut |_| ControlFlow::Continue(());
+        let report = analyse(&data, Options::default(), go).unwrap();
+        let (r1, figures) = analyse_figures(&data, Options::default(), go).unwrap();
+        assert_eq!(r1.stores, report.stores);
+        assert!(figures.stores.iter().any(|f| !f.outages.is_empty()));
+        for threads in [1, 2, 3, 64] {
+            let (r, f) = analyse_figures_parallel(&data, Options::default(), threads, go).unwrap();
+            assert_eq!(r.stores, report.stores, "{threads} threads");
+            assert_eq!(f, figures, "{threads} threads");
+        }
+        let (r, fleet) = analyse_fleet(&data, Options::default(), go).unwrap();
+        assert_eq!(r.stores, report.stores);
+        assert_eq!(fleet.figures, figures);
+        // Each store's outages add up to its downtime; periods to its week.
+        for (row, f) in report.stores.iter().zip(&figures.stores) {
+            let week = row.window(crate::engine::Window::Week);
+            assert_eq!(f.outages.iter().map(|o| o.down).sum::<Tick>(), week.down);
+            let up: Tick = f.periods.iter().map(|p| p.up).sum();
+            assert_eq!(up, week.up);
+            assert_eq!(row.outages_last_week as usize, f.outages.len());
+        }
+        let cancelled = analyse_figures_parallel(&data, Options::default(), 2, &mut |_| {
+            ControlFlow::Break(())
+        });
+        assert_eq!(cancelled.unwrap_err(), RunError::Cancelled);
+    }
 }
