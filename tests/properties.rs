@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use reference::{Interp, Missing, Poll, Row, Store, DAY, HOUR, MINUTE, SECOND, WINDOW_NAMES};
 use store_uptime::engine::{
-    analyse, dataset_from_bytes, write_csv, Dataset, Ingest, Interpolation, MissingDay, Options,
-    Report, StoreReport,
+    analyse, analyse_figures, dataset_from_bytes, write_csv, Analyser, Dataset, Ingest,
+    Interpolation, MissingDay, Options, Report, StoreReport, Tick,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -398,6 +398,89 @@ proptest! {
                     prop_assert_eq!((t.up, t.down, t.no_data), (0, 0, business), "{} {}", store.id, window);
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// SPEC §9: outages, status now, periods and slots.
+// ---------------------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Per store: outage durations add up exactly to the week's downtime; outages are in
+    /// order, never overlap, contain no up time, start and end on down time; the periods
+    /// and the slots add up to the week's up and down time; the fleet's too. And all of it
+    /// equals the 30-second brute force of the reference.
+    #[test]
+    fn spec_9_outages_periods_and_slots_add_up_and_equal_the_reference(case in case()) {
+        let files = case.files();
+        let named: Vec<(&str, &[u8])> = ["status.csv", "hours.csv", "zones.csv"]
+            .iter()
+            .zip(&files)
+            .map(|(n, f)| (*n, f.as_bytes()))
+            .collect();
+        let data = dataset_from_bytes(&named).expect("generated files are valid");
+        let go = &mut |_| ControlFlow::Continue(());
+        let (report, figures) = analyse_figures(&data, case.options(), go).expect("a report");
+        let mut analyser = Analyser::new(&data, case.options()).expect("an analyser");
+        let expected = reference::figures(&case.input());
+        let mut slot_sum: Tick = 0;
+        let mut period_sum = (0, 0);
+        for (row, f) in report.stores.iter().zip(&figures.stores) {
+            let id = data.store_id(row.store);
+            let week = row.totals[2];
+            prop_assert_eq!(f.outages.iter().map(|o| o.down).sum::<Tick>(), week.down, "{}", id);
+            let timeline = analyser.timeline(row.store).timeline;
+            for pair in f.outages.windows(2) {
+                prop_assert!(pair[0].end < pair[1].start, "{}: {:?}", id, pair);
+                // Up time between two outages: that is what separates them.
+                prop_assert!(timeline.totals(pair[0].end, pair[1].start).up > 0, "{}", id);
+            }
+            for o in &f.outages {
+                let inside = timeline.totals(o.start, o.end);
+                prop_assert_eq!((inside.up, inside.down, inside.no_data), (0, o.down, 0), "{}", id);
+                prop_assert!(o.down > 0);
+                prop_assert!(timeline.totals(o.start, o.start + 1).down == 1, "{}: starts down", id);
+                prop_assert!(timeline.totals(o.end - 1, o.end).down == 1, "{}: ends down", id);
+            }
+            let up: Tick = f.periods.iter().map(|p| p.up).sum();
+            let down: Tick = f.periods.iter().map(|p| p.down).sum();
+            prop_assert_eq!((up, down), (week.up, week.down), "{}", id);
+            period_sum.0 += up;
+            period_sum.1 += down;
+            slot_sum += week.up + week.down;
+
+            let i = case.stores.iter().position(|s| s.id == id).expect("a case store");
+            let r = &expected[i];
+            let got: Vec<(Tick, Tick, Tick, bool, bool)> = f
+                .outages
+                .iter()
+                .map(|o| (o.start, o.end, o.down, o.ongoing, o.from_week_start))
+                .collect();
+            let want: Vec<(Tick, Tick, Tick, bool, bool)> = r
+                .outages
+                .iter()
+                .map(|o| (o.start * TICKS, o.end * TICKS, o.down * TICKS, o.ongoing, o.from_week_start))
+                .collect();
+            prop_assert_eq!(got, want, "{} outages; rows {:?} zone {:?}", id, case.stores[i].hours, case.stores[i].zone);
+            prop_assert_eq!(row.status_now.name(), r.status_now, "{}", id);
+            prop_assert_eq!(row.last_poll, r.last_poll, "{}", id);
+            for k in 0..7 {
+                prop_assert_eq!((f.periods[k].up, f.periods[k].down), (r.periods[k].0 * TICKS, r.periods[k].1 * TICKS), "{} period {}", id, k);
+            }
+        }
+        let slots: Tick = figures.fleet.slots.iter().map(|s| s.up + s.down).sum();
+        prop_assert_eq!(slots, slot_sum);
+        let fleet_periods = figures.fleet.periods.iter().fold((0, 0), |a, p| (a.0 + p.up, a.1 + p.down));
+        prop_assert_eq!(fleet_periods, period_sum);
+        for (k, slot) in figures.fleet.slots.iter().enumerate() {
+            let open = report.stores.iter().filter(|row| {
+                let i = case.stores.iter().position(|s| s.id == data.store_id(row.store)).expect("a case store");
+                expected[i].slots[k].0 + expected[i].slots[k].1 > 0
+            }).count();
+            prop_assert_eq!(slot.open as usize, open, "slot {}", k);
         }
     }
 }
