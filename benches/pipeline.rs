@@ -9,11 +9,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::ops::ControlFlow;
+
+use store_uptime::engine::{
+    analyse, analyse_figures, analyse_figures_parallel, analyse_parallel, dataset_from_bytes,
+    write_csv, write_outages_csv, Dataset, Options, Summary,
+};
 use store_uptime::generate::{GenConfig, GeneratedData, HOURS_FILE, STATUS_FILE, TIMEZONES_FILE};
 
 const RUNS: usize = 5;
 const MAX_RATIO: f64 = 2.0;
 const MAX_RSS_MB: f64 = 200.0;
+/// Issue 14: report + outages + summary cost at most 10 % more than the report alone.
+const MAX_FIGURES_RATIO: f64 = 1.10;
 
 fn main() {
     // `cargo test` runs harness-less benches without `--bench`: do nothing then.
@@ -98,6 +106,7 @@ fn main() {
         format!("{ratio:.2}"),
         verdict(ratio <= MAX_RATIO)
     );
+    figures_overhead(&files);
     match rss_kb {
         Some(kb) => {
             let mb = kb as f64 / 1024.0;
@@ -198,4 +207,78 @@ fn run_cli(cli: &Path, files: &[PathBuf]) -> (Duration, Option<u64>) {
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort_unstable();
     v[v.len() / 2]
+}
+
+/// Issue 14: the engine's report alone (analysis + CSV) against the report, the outage
+/// file and the summary (text and JSON) from the one-pass analysis, on data read once;
+/// on all cores as the CLI, and on one thread as the page's worker. Runs alternate so
+/// machine load hits both alike.
+fn figures_overhead(files: &[PathBuf]) {
+    let bytes: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.display().to_string(), std::fs::read(f).expect("read")))
+        .collect();
+    let named: Vec<(&str, &[u8])> = bytes.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    let data = dataset_from_bytes(&named).expect("the bench files");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (label, threads) in [("all cores", threads), ("one thread", 1)] {
+        let (mut alone, mut all) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            alone.push(time(|| report_alone(&data, threads)));
+            all.push(time(|| report_and_figures(&data, threads)));
+        }
+        let (alone, all) = (median(alone), median(all));
+        let ratio = all.as_secs_f64() / alone.as_secs_f64();
+        println!(
+            "{:<28} {:>10}",
+            format!("report alone ({label})"),
+            format!("{:.3} s", alone.as_secs_f64())
+        );
+        println!(
+            "{:<28} {:>10}   ratio {ratio:.3}, target <= {MAX_FIGURES_RATIO:.2}  {}",
+            format!("+ outages + summary"),
+            format!("{:.3} s", all.as_secs_f64()),
+            if ratio <= MAX_FIGURES_RATIO {
+                "ok"
+            } else {
+                "MISSED"
+            }
+        );
+    }
+}
+
+fn time(f: impl FnOnce() -> usize) -> Duration {
+    let started = Instant::now();
+    std::hint::black_box(f());
+    started.elapsed()
+}
+
+fn report_alone(data: &Dataset, threads: usize) -> usize {
+    let go = &mut |_| ControlFlow::Continue(());
+    let report = if threads > 1 {
+        analyse_parallel(data, Options::default(), threads, go)
+    } else {
+        analyse(data, Options::default(), go)
+    }
+    .expect("a report");
+    let mut csv = Vec::new();
+    write_csv(&report, data, false, &mut csv).expect("in memory");
+    csv.len()
+}
+
+fn report_and_figures(data: &Dataset, threads: usize) -> usize {
+    let go = &mut |_| ControlFlow::Continue(());
+    let (report, figures) = if threads > 1 {
+        analyse_figures_parallel(data, Options::default(), threads, go)
+    } else {
+        analyse_figures(data, Options::default(), go)
+    }
+    .expect("a report");
+    let mut out = Vec::new();
+    write_csv(&report, data, false, &mut out).expect("in memory");
+    write_outages_csv(&report, &figures, data, &mut out).expect("in memory");
+    let summary = Summary::new(&report, &figures, data, None);
+    summary.write_json(&mut out).expect("in memory");
+    summary.write_text(&mut out).expect("in memory");
+    out.len()
 }

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use crate::engine::{
     analyse_figures_parallel, analyse_parallel, format_timestamp, parse_timestamp, write_csv,
-    write_outages_csv, Dataset, Figures, FileKind, Ingest, Interpolation, MissingDay, Options,
-    Pct, Report, RunError, Summary,
+    write_outages_csv, Dataset, Figures, FileKind, Ingest, Interpolation, MissingDay, Options, Pct,
+    Report, RunError, Summary,
 };
 
 pub const USAGE: &str = "\
@@ -303,7 +303,11 @@ fn report(
         Output::Report => format!("report: {} rows", report.stores.len()),
         Output::Outages => format!(
             "outages: {} rows",
-            figures.stores.iter().map(|f| f.outages.len()).sum::<usize>()
+            figures
+                .stores
+                .iter()
+                .map(|f| f.outages.len())
+                .sum::<usize>()
         ),
         Output::Summary => "summary".to_string(),
     };

@@ -443,14 +443,30 @@ fn fail_below_exits_3_only_below_and_still_writes() {
 #[test]
 fn summary_options_are_checked() {
     for (args, expected) in [
-        (&["summary", "--target", "101"][..], "`101` is not a percentage"),
-        (&["summary", "--fail-below", "99.999"], "is not a percentage"),
-        (&["report", "--json"], "--json is an option of `summary` only"),
-        (&["outages", "--extended"], "--extended is an option of `report` only"),
+        (
+            &["summary", "--target", "101"][..],
+            "`101` is not a percentage",
+        ),
+        (
+            &["summary", "--fail-below", "99.999"],
+            "is not a percentage",
+        ),
+        (
+            &["report", "--json"],
+            "--json is an option of `summary` only",
+        ),
+        (
+            &["outages", "--extended"],
+            "--extended is an option of `report` only",
+        ),
     ] {
         let out = run_on_fixture(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(text(&out.stderr).contains(expected), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{}",
+            text(&out.stderr)
+        );
     }
     let out = run(&["outages", "/nonexistent/file.csv"]);
     assert_eq!(out.status.code(), Some(1));

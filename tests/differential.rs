@@ -644,7 +644,9 @@ fn compare_figures(
         let longest = f.outages.iter().map(|o| o.down).max().unwrap_or(0);
         let want = [
             f.status_now.to_string(),
-            f.last_poll.map(reference::format_seconds).unwrap_or_default(),
+            f.last_poll
+                .map(reference::format_seconds)
+                .unwrap_or_default(),
             f.outages.len().to_string(),
             two_decimals(hundredths(longest, MINUTE)),
         ];
@@ -868,7 +870,10 @@ fn spec_9_hand_made_cases_over_the_us_fall_back() {
             // `now` inside an outage.
             (
                 store("now-inside", None, vec![]),
-                vec![("2024-11-02 12:00:00", true), ("2024-11-04 11:00:00", false)],
+                vec![
+                    ("2024-11-02 12:00:00", true),
+                    ("2024-11-04 11:00:00", false),
+                ],
             ),
             // Closed at `now` after an outage that ended at closing time.
             (
@@ -878,7 +883,10 @@ fn spec_9_hand_made_cases_over_the_us_fall_back() {
             // Down at the week's start (the observation before it decides).
             (
                 store("week-start", None, vec![]),
-                vec![("2024-10-27 12:00:00", false), ("2024-10-30 12:00:00", true)],
+                vec![
+                    ("2024-10-27 12:00:00", false),
+                    ("2024-10-30 12:00:00", true),
+                ],
             ),
             // No data: its only poll is outside business hours.
             (
@@ -887,7 +895,10 @@ fn spec_9_hand_made_cases_over_the_us_fall_back() {
             ),
             (
                 store("=a,b", Some(Lord_Howe), every_day("08:00", "20:00")),
-                vec![("2024-11-03 01:00:00", false), ("2024-11-03 05:00:00", true)],
+                vec![
+                    ("2024-11-03 01:00:00", false),
+                    ("2024-11-03 05:00:00", true),
+                ],
             ),
         ],
     );
@@ -903,7 +914,10 @@ fn spec_9_hand_made_cases_over_the_us_spring_forward() {
         vec![
             (
                 store("gap", Some(New_York), vec![row(6, "01:00", "04:00")]),
-                vec![("2024-03-10 06:30:00", false), ("2024-03-10 07:30:00", true)],
+                vec![
+                    ("2024-03-10 06:30:00", false),
+                    ("2024-03-10 07:30:00", true),
+                ],
             ),
             (
                 store("gap-down", Some(New_York), vec![row(6, "01:00", "04:00")]),

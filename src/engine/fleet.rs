@@ -179,7 +179,10 @@ pub fn analyse_fleet(
         let st = analyser.timeline(store);
         let report = analyser.report_of(&st);
         let figures = analyser.figures_of(&st);
-        fleet.figures.fleet.add_store(&st.timeline, &figures.periods);
+        fleet
+            .figures
+            .fleet
+            .add_store(&st.timeline, &figures.periods);
         fleet.figures.stores.push(figures);
         let clock = analyser.zone_clock(st.zone);
         let mut days = Vec::new();

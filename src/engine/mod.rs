@@ -27,8 +27,8 @@ pub use ingest::{
 #[cfg(not(target_arch = "wasm32"))]
 pub use outages::analyse_figures_parallel;
 pub use outages::{
-    analyse_figures, format_local_seconds, format_utc_seconds, outages, write_outages_csv,
-    Figures, FleetFigures, Outage, SlotTotals, StatusNow, StoreFigures, PERIODS, SLOTS,
+    analyse_figures, format_local_seconds, format_utc_seconds, outages, write_outages_csv, Figures,
+    FleetFigures, Outage, SlotTotals, StatusNow, StoreFigures, PERIODS, SLOTS,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::analyse_parallel;

@@ -108,7 +108,10 @@ impl Iterator for Outages<'_> {
 
     fn next(&mut self) -> Option<Outage> {
         let segments = &self.timeline.segments;
-        let first = self.next + segments[self.next..].iter().position(|s| s.state == State::Down)?;
+        let first = self.next
+            + segments[self.next..]
+                .iter()
+                .position(|s| s.state == State::Down)?;
         let mut outage = Outage {
             start: segments[first].start,
             end: segments[first].end,
@@ -206,8 +209,7 @@ impl FleetFigures {
             let mut t = s.start;
             while t < s.end {
                 let k = (t - timeline.from).div_euclid(slot_ticks);
-                let Some(slot) = usize::try_from(k).ok().and_then(|k| self.slots.get_mut(k))
-                else {
+                let Some(slot) = usize::try_from(k).ok().and_then(|k| self.slots.get_mut(k)) else {
                     break; // outside the week: cannot happen for a week's timeline
                 };
                 let end = s.end.min(timeline.from + (k + 1) * slot_ticks);
@@ -321,8 +323,7 @@ pub fn analyse_figures_parallel(
     threads: usize,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<(Report, Figures), RunError> {
-    let (now, parts) =
-        super::report::run_parallel(data, options, threads, observe, figures_part)?;
+    let (now, parts) = super::report::run_parallel(data, options, threads, observe, figures_part)?;
     let mut reports = Vec::new();
     let mut figures = Figures::default();
     for (r, f, fleet) in parts {
@@ -538,7 +539,11 @@ mod tests {
             "2024-11-03 01:00:00-05:00"
         );
         // Far dates do not panic.
-        for t in [i64::MIN / 4, i64::MAX / 4, -62_135_596_800 * MICROS_PER_SECOND] {
+        for t in [
+            i64::MIN / 4,
+            i64::MAX / 4,
+            -62_135_596_800 * MICROS_PER_SECOND,
+        ] {
             let _ = format_local_seconds(chicago, t);
         }
     }
@@ -575,9 +580,13 @@ mod tests {
             assert_eq!(up, week.up);
             assert_eq!(row.outages_last_week as usize, f.outages.len());
         }
-        let cancelled = analyse_figures_parallel(&data, Options::default(), 2, &mut |_| {
-            ControlFlow::Break(())
-        });
+        let cancelled =
+            analyse_figures_parallel(
+                &data,
+                Options::default(),
+                2,
+                &mut |_| ControlFlow::Break(()),
+            );
         assert_eq!(cancelled.unwrap_err(), RunError::Cancelled);
     }
 }

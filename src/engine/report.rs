@@ -10,11 +10,11 @@ use rustc_hash::FxHashMap;
 use super::business::{BusinessHours, MissingDay, ZoneClock};
 use super::error::RunError;
 use super::ingest::{unpack_poll, Dataset, StoreIdx};
+use super::outages::{format_utc_seconds, outages, StatusNow};
 use super::time::{Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_WEEK};
 use super::timeline::{
     to_ticks, Interpolation, Observation, Tick, Timeline, Totals, TICKS_PER_MICRO,
 };
-use super::outages::{format_utc_seconds, outages, StatusNow};
 use super::Progress;
 
 /// A store with no valid timezone is in this zone (SPEC §2).
@@ -319,8 +319,21 @@ pub fn analyse_parallel(
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Report, RunError> {
     let (now, parts) = run_parallel(data, options, threads, observe, store_reports)?;
-    Ok(assemble(data, now, options, parts.into_iter().flatten().collect()))
+    Ok(assemble(
+        data,
+        now,
+        options,
+        parts.into_iter().flatten().collect(),
+    ))
 }
+
+/// The work on one part of the stores: an analyser, the part, and a progress tick.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type PartWork<T> = fn(
+    &mut Analyser<'_>,
+    &[StoreIdx],
+    &mut dyn FnMut(usize) -> ControlFlow<()>,
+) -> Result<T, RunError>;
 
 /// Shares the listed stores out over `threads` threads, runs `work` on each part with an
 /// analyser of its own, and returns `now` and the parts' results in store order.
@@ -330,11 +343,7 @@ pub(crate) fn run_parallel<T: Send>(
     options: Options,
     threads: usize,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-    work: fn(
-        &mut Analyser<'_>,
-        &[StoreIdx],
-        &mut dyn FnMut(usize) -> ControlFlow<()>,
-    ) -> Result<T, RunError>,
+    work: PartWork<T>,
 ) -> Result<(Micros, Vec<T>), RunError> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let mut analyser = Analyser::new(data, options)?;

@@ -31,7 +31,10 @@ impl Pct {
         if whole.is_empty()
             || whole.len() > 3
             || frac.len() > 2
-            || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+            || !whole
+                .bytes()
+                .chain(frac.bytes())
+                .all(|b| b.is_ascii_digit())
             || (text.contains('.') && frac.is_empty())
         {
             return None;
@@ -221,7 +224,10 @@ impl<'a> Summary<'a> {
     fn down_now_value(&self, row: usize) -> Value {
         let r = &self.report.stores[row];
         let since = self.figures.stores[row].down_since();
-        let ongoing = self.figures.stores[row].outages.last().filter(|o| o.ongoing);
+        let ongoing = self.figures.stores[row]
+            .outages
+            .last()
+            .filter(|o| o.ongoing);
         json!({
             "store_id": self.id(row),
             "since_utc": since.map(|t| format_utc_seconds(tick_micros(t))),
@@ -236,7 +242,11 @@ impl<'a> Summary<'a> {
         let mut windows = Map::new();
         for w in Window::ALL {
             let t = r.fleet_totals(w);
-            let unit = if w == Window::Hour { "minutes" } else { "hours" };
+            let unit = if w == Window::Hour {
+                "minutes"
+            } else {
+                "hours"
+            };
             windows.insert(
                 w.name().to_string(),
                 json!({
