@@ -25,11 +25,12 @@ the uptime report CSV to FILE or standard output. A summary goes to standard err
   --missing-day MODE     a weekday without business-hours rows is closed (default) or open
   --extended             add business_hours_last_week, observations_last_week,
                          uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted
-  -o, --output FILE      write the report here instead of standard output
+  -o, --output FILE      write the report here instead of standard output (`-`: standard output)
   -h, --help             show this help
   -V, --version          show the version
 
-Exit status: 0 report written (skipped rows included), 1 no report possible, 2 usage error.";
+Exit status: 0 report written (skipped rows included), 1 no report possible or the output
+closed before the whole report was written (e.g. `| head`), 2 usage error.";
 
 /// Reading chunk size, and the size of the parts parsed on other threads: large enough
 /// that merging a part (its stores, its polls) is cheap beside parsing it, small enough
@@ -79,11 +80,15 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             parsed.files.push(arg.clone());
             continue;
         }
-        // `--flag=value` and `--flag value` both work.
+        // `--flag=value` and `--flag value` both work for options that take a value; a
+        // switch given a value (`--extended=no`) is a usage error, never silently "on".
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg.as_str(), None),
         };
+        if inline.is_some() && matches!(flag, "--" | "--help" | "--extended") {
+            return Err(format!("{flag} takes no value (`{arg}`)"));
+        }
         let mut value = |name: &str| -> Result<String, String> {
             inline
                 .clone()
@@ -94,7 +99,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             "--" => only_files = true,
             "-h" | "--help" => return Ok(Command::Help),
             "--extended" => parsed.extended = true,
-            "-o" | "--output" => parsed.output = Some(PathBuf::from(value(flag)?)),
+            // `-o -` is standard output, as `-` among the inputs is standard input.
+            "-o" | "--output" => {
+                let path = value(flag)?;
+                parsed.output = (path != "-").then(|| PathBuf::from(path));
+            }
             "--now" => {
                 let text = value(flag)?;
                 let now = parse_timestamp(text.as_bytes()).map_err(|_| {
@@ -127,6 +136,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
     }
     if parsed.files.is_empty() {
         return Err("no input files".to_string());
+    }
+    if parsed.files.iter().filter(|f| *f == "-").count() > 1 {
+        return Err(
+            "`-` (standard input) is given more than once; it can be read only once".into(),
+        );
     }
     Ok(Command::Report(parsed))
 }
@@ -193,19 +207,55 @@ fn report(args: &ReportArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
             path.display().to_string()
         }
         None => {
-            let mut out = BufWriter::new(stdout);
-            match write_csv(&report, &data, args.extended, &mut out).and_then(|()| out.flush()) {
-                // A closed pipe (`| head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                    return Err(format!("standard output: {e}"))
+            let mut counted = LineCounter {
+                out: stdout,
+                lines: 0,
+            };
+            let mut out = BufWriter::new(&mut counted);
+            let result =
+                write_csv(&report, &data, args.extended, &mut out).and_then(|()| out.flush());
+            drop(out);
+            match result {
+                Ok(()) => "standard output".to_string(),
+                // A closed pipe (`| head`): the reader chose to stop, but the report is not
+                // whole, so say how much got through and exit non-zero.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    let rows = counted.lines.saturating_sub(1);
+                    let of = report.stores.len();
+                    let _ = stderr.write_all(
+                        summary(&data, &report, args.options.now.is_some(), "").as_bytes(),
+                    );
+                    return Err(format!(
+                        "standard output was closed after {rows} of {of} rows (the reader \
+                         stopped early, e.g. `| head`): the report is incomplete"
+                    ));
                 }
-                _ => "standard output".to_string(),
+                Err(e) => return Err(format!("standard output: {e}")),
             }
         }
     };
     let _ =
         stderr.write_all(summary(&data, &report, args.options.now.is_some(), &written).as_bytes());
     Ok(())
+}
+
+/// Counts the lines the wrapped writer accepted, so an early-closed output can say how far
+/// the report got.
+struct LineCounter<W> {
+    out: W,
+    lines: u64,
+}
+
+impl<W: Write> Write for LineCounter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// What was read, what `now` is, what was skipped and defaulted.
@@ -277,11 +327,14 @@ pub fn summary(data: &Dataset, report: &Report, now_given: bool, written_to: &st
             }
         }
     }
-    let _ = writeln!(
-        s,
-        "report: {} rows written to {written_to}",
-        report.stores.len()
-    );
+    // Empty `written_to`: the output failed, and the caller says how.
+    if !written_to.is_empty() {
+        let _ = writeln!(
+            s,
+            "report: {} rows written to {written_to}",
+            report.stores.len()
+        );
+    }
     s
 }
 
@@ -323,6 +376,15 @@ mod tests {
     }
 
     #[test]
+    fn output_dash_is_standard_output() {
+        let Ok(Command::Report(a)) = parse_args(&args(&["report", "-o", "-", "a.csv"])) else {
+            panic!("should parse");
+        };
+        assert_eq!(a.output, None);
+        assert_eq!(a.files, ["a.csv"]);
+    }
+
+    #[test]
     fn usage_errors_say_what_is_wrong() {
         for (list, expected) in [
             (&["report"][..], "no input files"),
@@ -337,6 +399,11 @@ mod tests {
             ),
             (&["report", "--fast", "a"], "unknown option `--fast`"),
             (&["repot", "a"], "unknown command `repot`"),
+            (
+                &["report", "--extended=no", "a"],
+                "--extended takes no value",
+            ),
+            (&["report", "-", "a", "-"], "can be read only once"),
             (&[], "missing command"),
         ] {
             let err = parse_args(&args(list)).unwrap_err();
