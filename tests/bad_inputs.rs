@@ -249,7 +249,9 @@ fn markup_and_formula_ids_stay_inert_text() {
         b"store_id,status,timestamp_utc\n\
           <img src=x onerror=alert(1)>,active,2024-11-04 10:00:00\n\
           =HYPERLINK(\"http://x\"),active,2024-11-04 10:00:00\n\
-          +1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n",
+          +1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n\
+          \xEF\xBC\x9D1+1,active,2024-11-04 10:00:00\n\
+          \xE2\x80\x8B=1+1,active,2024-11-04 10:00:00\n",
     );
     let run = report(&[&status]);
     assert_eq!(run.code, 0);
@@ -266,7 +268,10 @@ fn markup_and_formula_ids_stay_inert_text() {
             "'-1",
             "<img src=x onerror=alert(1)>",
             "\"'=HYPERLINK(\"\"http://x\"\")\"",
-            "'@A1"
+            "'@A1",
+            // Look-alikes: a zero-width space before `=`, and a full-width `＝`.
+            "'\u{200B}=1+1",
+            "'＝1+1",
         ]
     );
 }
