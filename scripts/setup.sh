@@ -2,8 +2,17 @@
 # Installs everything this project needs on a fresh machine of our kind (Debian, Rust 1.95,
 # Node 20, reaching only the package registries), skipping whatever is already there.
 # Safe to run again. Versions and traps: ../shared/TOOLCHAIN.md.
+#
+#   ./scripts/setup.sh          everything: what serving needs, and what only the tests use
+#   ./scripts/setup.sh serve    only what building and serving the page needs (no nightly,
+#                               cargo-fuzz or chromium), so the first serve is not kept waiting
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-all}" in
+  serve) for_tests=0 ;;
+  all | test) for_tests=1 ;;
+  *) echo "usage: $0 [serve|all]" >&2; exit 2 ;;
+esac
 
 TRUNK_VERSION=0.21.14
 step() { printf '\n==> %s\n' "$*" >&2; }
@@ -32,6 +41,20 @@ if [ -n "$WASM_BINDGEN_VERSION" ] && ! { have wasm-bindgen && wasm-bindgen --ver
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+# npm: binaryen (wasm-opt 132 for the page's build; Debian's is broken) and playwright-core
+# (drives chromium in the tests).
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "installing npm packages (package-lock.json)"
+    npm ci --no-audit --no-fund
+  fi
+fi
+
+if [ "$for_tests" = 0 ]; then
+  step "setup for serving complete"
+  exit 0
+fi
+
 # Fuzzing (scripts/fuzz-smoke.sh): cargo-fuzz and the nightly toolchain it needs, which
 # machines of this kind come with (installed here only where missing).
 CARGO_FUZZ_VERSION=0.13.2
@@ -55,13 +78,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-# npm: playwright-core (drives chromium) and binaryen (wasm-opt 132; Debian's is broken).
-if [ -f package-lock.json ]; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    step "installing npm packages (package-lock.json)"
-    npm ci --no-audit --no-fund
-  fi
 fi
 step "setup complete"

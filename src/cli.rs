@@ -43,12 +43,13 @@ to FILE or standard output. A summary of what was read goes to standard error.
   --fail-below PCT       (summary) exit with status 3 when the fleet's uptime last week is
                          below PCT % (or nothing was observed)
   --json                 (summary) write JSON (docs/summary-json.md) instead of text
-  -o, --output FILE      write here instead of standard output
+  -o, --output FILE      write here instead of standard output (`-`: standard output)
   -h, --help             show this help
   -V, --version          show the version
 
-Exit status: 0 written (skipped rows included), 1 nothing could be computed, 2 usage
-error, 3 (summary --fail-below) written, and the fleet is below the given uptime.";
+Exit status: 0 written (skipped rows included), 1 nothing could be computed or the output
+closed before all was written (e.g. `| head`), 2 usage error, 3 (summary --fail-below)
+written, and the fleet is below the given uptime.";
 
 /// Reading chunk size, and the size of the parts parsed on other threads: large enough
 /// that merging a part (its stores, its polls) is cheap beside parsing it, small enough
@@ -134,11 +135,15 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             parsed.files.push(arg.clone());
             continue;
         }
-        // `--flag=value` and `--flag value` both work.
+        // `--flag=value` and `--flag value` both work for options that take a value; a
+        // switch given a value (`--extended=no`) is a usage error, never silently "on".
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg.as_str(), None),
         };
+        if inline.is_some() && matches!(flag, "--" | "--help" | "--extended" | "--json") {
+            return Err(format!("{flag} takes no value (`{arg}`)"));
+        }
         let mut value = |name: &str| -> Result<String, String> {
             inline
                 .clone()
@@ -164,7 +169,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
                 only(flag, Output::Summary)?;
                 parsed.fail_below = Some(pct(flag, value(flag)?)?);
             }
-            "-o" | "--output" => parsed.output = Some(PathBuf::from(value(flag)?)),
+            // `-o -` is standard output, as `-` among the inputs is standard input.
+            "-o" | "--output" => {
+                let path = value(flag)?;
+                parsed.output = (path != "-").then(|| PathBuf::from(path));
+            }
             "--now" => {
                 let text = value(flag)?;
                 let now = parse_timestamp(text.as_bytes()).map_err(|_| {
@@ -197,6 +206,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
     }
     if parsed.files.is_empty() {
         return Err("no input files".to_string());
+    }
+    if parsed.files.iter().filter(|f| *f == "-").count() > 1 {
+        return Err(
+            "`-` (standard input) is given more than once; it can be read only once".into(),
+        );
     }
     Ok(Command::Report(parsed))
 }
@@ -291,13 +305,42 @@ fn report(
             write(&mut file).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             path.display().to_string()
         }
-        None => match write(stdout) {
-            // A closed pipe (`| head`) is the reader's choice, not a failure.
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                return Err(format!("standard output: {e}"))
+        None => {
+            let mut counted = LineCounter {
+                out: stdout,
+                lines: 0,
+            };
+            match write(&mut counted) {
+                Ok(()) => "standard output".to_string(),
+                // A closed pipe (`| head`): the reader chose to stop, but the output is not
+                // whole, so say how much got through and exit non-zero.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    let _ = stderr.write_all(
+                        summary_of_run(&data, &report, args.options.now.is_some(), "", "")
+                            .as_bytes(),
+                    );
+                    let lines = counted.lines;
+                    return Err(match args.output_kind {
+                        Output::Report | Output::Outages => {
+                            let of = match args.output_kind {
+                                Output::Report => report.stores.len(),
+                                _ => figures.stores.iter().map(|f| f.outages.len()).sum(),
+                            };
+                            format!(
+                                "standard output was closed after {} of {of} rows (the reader \
+                                 stopped early, e.g. `| head`): the file is incomplete",
+                                lines.saturating_sub(1)
+                            )
+                        }
+                        Output::Summary => format!(
+                            "standard output was closed after {lines} lines (the reader \
+                             stopped early, e.g. `| head`): the summary is incomplete"
+                        ),
+                    });
+                }
+                Err(e) => return Err(format!("standard output: {e}")),
             }
-            _ => "standard output".to_string(),
-        },
+        }
     };
     let what = match args.output_kind {
         Output::Report => format!("report: {} rows", report.stores.len()),
@@ -329,6 +372,25 @@ fn report(
         }
     }
     Ok(Written::Done)
+}
+
+/// Counts the lines the wrapped writer accepted, so an early-closed output can say how far
+/// the report got.
+struct LineCounter<W> {
+    out: W,
+    lines: u64,
+}
+
+impl<W: Write> Write for LineCounter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// What was read, what `now` is, what was skipped and defaulted.
@@ -406,7 +468,10 @@ pub fn summary_of_run(
             }
         }
     }
-    let _ = writeln!(s, "{what} written to {written_to}");
+    // Empty `written_to`: the output failed, and the caller says how.
+    if !written_to.is_empty() {
+        let _ = writeln!(s, "{what} written to {written_to}");
+    }
     s
 }
 
@@ -448,6 +513,15 @@ mod tests {
     }
 
     #[test]
+    fn output_dash_is_standard_output() {
+        let Ok(Command::Report(a)) = parse_args(&args(&["report", "-o", "-", "a.csv"])) else {
+            panic!("should parse");
+        };
+        assert_eq!(a.output, None);
+        assert_eq!(a.files, ["a.csv"]);
+    }
+
+    #[test]
     fn usage_errors_say_what_is_wrong() {
         for (list, expected) in [
             (&["report"][..], "no input files"),
@@ -462,6 +536,11 @@ mod tests {
             ),
             (&["report", "--fast", "a"], "unknown option `--fast`"),
             (&["repot", "a"], "unknown command `repot`"),
+            (
+                &["report", "--extended=no", "a"],
+                "--extended takes no value",
+            ),
+            (&["report", "-", "a", "-"], "can be read only once"),
             (&[], "missing command"),
         ] {
             let err = parse_args(&args(list)).unwrap_err();

@@ -160,13 +160,13 @@ fn bad_hours_and_zones_are_skipped_and_defaults_apply() {
         .lines()
         .find(|l| l.starts_with("good-1,"))
         .unwrap();
-    assert!(good1.ends_with(",America/Chicago,true,true"), "{good1}");
+    assert!(good1.contains(",America/Chicago,true,true,"), "{good1}");
     let good2 = run
         .report
         .lines()
         .find(|l| l.starts_with("good-2,"))
         .unwrap();
-    assert!(good2.ends_with(",Asia/Tokyo,false,false"), "{good2}");
+    assert!(good2.contains(",Asia/Tokyo,false,false,"), "{good2}");
 }
 
 /// File-level problems: the command line stops with exit 1 and names the file and the
@@ -249,7 +249,9 @@ fn markup_and_formula_ids_stay_inert_text() {
         b"store_id,status,timestamp_utc\n\
           <img src=x onerror=alert(1)>,active,2024-11-04 10:00:00\n\
           =HYPERLINK(\"http://x\"),active,2024-11-04 10:00:00\n\
-          +1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n",
+          +1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n\
+          \xEF\xBC\x9D1+1,active,2024-11-04 10:00:00\n\
+          \xE2\x80\x8B=1+1,active,2024-11-04 10:00:00\n",
     );
     let run = report(&[&status]);
     assert_eq!(run.code, 0);
@@ -266,7 +268,10 @@ fn markup_and_formula_ids_stay_inert_text() {
             "'-1",
             "<img src=x onerror=alert(1)>",
             "\"'=HYPERLINK(\"\"http://x\"\")\"",
-            "'@A1"
+            "'@A1",
+            // Look-alikes: a zero-width space before `=`, and a full-width `＝`.
+            "'\u{200B}=1+1",
+            "'＝1+1",
         ]
     );
 }

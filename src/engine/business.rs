@@ -74,7 +74,12 @@ impl OpenSpan {
 /// A store's weekly hours, with the defaults of SPEC §2 applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessHours {
+    /// The rows after SPEC §4's reading, sorted, each once: merged daily exports repeat a
+    /// store's rows thousands of times, and business time is a set (a repeat adds nothing).
     spans: Vec<OpenSpan>,
+    /// The same open time as sorted, disjoint `[from, to)` positions in the week (µs from
+    /// Monday 00:00), so asking the wall clock is a binary search however many rows overlap.
+    week: Vec<(Micros, Micros)>,
     /// No valid row at all: open 24/7 by default.
     pub defaulted: bool,
 }
@@ -82,22 +87,42 @@ pub struct BusinessHours {
 impl BusinessHours {
     pub fn new(rules: &[HoursRule], missing_day: MissingDay) -> BusinessHours {
         if rules.is_empty() {
-            return BusinessHours {
-                spans: (0..7).map(OpenSpan::all_day).collect(),
-                defaulted: true,
-            };
+            return BusinessHours::from_spans((0..7).map(OpenSpan::all_day).collect(), true);
         }
         let mut spans: Vec<OpenSpan> = rules.iter().map(OpenSpan::from_rule).collect();
         if missing_day == MissingDay::Open {
-            for day in 0..7 {
-                if !rules.iter().any(|r| r.day == day) {
-                    spans.push(OpenSpan::all_day(day));
-                }
+            let mut has_row = [false; 7];
+            for rule in rules {
+                has_row[usize::from(rule.day % 7)] = true;
+            }
+            spans.extend(
+                (0..7)
+                    .filter(|&d| !has_row[usize::from(d)])
+                    .map(OpenSpan::all_day),
+            );
+        }
+        BusinessHours::from_spans(spans, false)
+    }
+
+    fn from_spans(mut spans: Vec<OpenSpan>, defaulted: bool) -> BusinessHours {
+        spans.sort_unstable_by_key(|s| (s.day, s.start, s.len));
+        spans.dedup();
+        let mut week = Vec::with_capacity(spans.len() + 1);
+        for s in &spans {
+            let from = i64::from(s.day) * MICROS_PER_DAY + s.start;
+            let to = from + s.len;
+            if to <= MICROS_PER_WEEK {
+                week.push((from, to));
+            } else {
+                // Sunday night into Monday: wraps to the start of the week (len ≤ 24 h).
+                week.push((from, MICROS_PER_WEEK));
+                week.push((0, to - MICROS_PER_WEEK));
             }
         }
         BusinessHours {
             spans,
-            defaulted: false,
+            week: merge_intervals(week),
+            defaulted,
         }
     }
 
@@ -107,10 +132,10 @@ impl BusinessHours {
         let days = local.div_euclid(MICROS_PER_DAY);
         let week_pos =
             i64::from(weekday_of_days(days)) * MICROS_PER_DAY + local.rem_euclid(MICROS_PER_DAY);
-        self.spans.iter().any(|s| {
-            let from = i64::from(s.day) * MICROS_PER_DAY + s.start;
-            (week_pos - from).rem_euclid(MICROS_PER_WEEK) < s.len
-        })
+        let after = self.week.partition_point(|&(_, to)| to <= week_pos);
+        self.week
+            .get(after)
+            .is_some_and(|&(from, _)| from <= week_pos)
     }
 
     /// SPEC §4 by definition: open at `t` if the local wall clock at `t` is in a row.
@@ -284,6 +309,65 @@ mod tests {
             minute += MICROS_PER_MINUTE;
         }
         hours.utc_intervals(&clock, day, day)
+    }
+
+    /// Merged daily hours exports repeat one row per day exported (3 500 times in the case
+    /// reported); a poll's look-up must not walk them all.
+    #[test]
+    fn hours_row_repeated_3500_times_is_the_same_hours_as_once() {
+        let once = [rule(2, hm(9, 0), hm(17, 0)), rule(6, hm(22, 0), hm(2, 0))];
+        let repeated: Vec<HoursRule> = once.iter().copied().cycle().take(7_000).collect();
+        assert_eq!(
+            BusinessHours::new(&repeated, MissingDay::Closed),
+            BusinessHours::new(&once, MissingDay::Closed)
+        );
+    }
+
+    #[test]
+    fn overlapping_rows_merge_into_one_stretch_of_the_week() {
+        // 3 500 different rows of one Monday, each a second later: one open stretch.
+        let rows: Vec<HoursRule> = (0..3_500)
+            .map(|i| rule(0, hm(9, 0) + i * 1_000_000, hm(17, 0)))
+            .collect();
+        let hours = BusinessHours::new(&rows, MissingDay::Closed);
+        assert_eq!(hours.week, [(hm(9, 0), hm(17, 0))]);
+    }
+
+    #[test]
+    fn week_look_up_answers_as_every_row_asked_in_turn() {
+        // Random rows (overnight, 24 h, Sunday into Monday, duplicates); a seeded LCG.
+        let mut seed: u64 = 0x5eed;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..200 {
+            let rows: Vec<HoursRule> = (0..next(6) + 1)
+                .map(|_| {
+                    let quarter = 15 * MICROS_PER_MINUTE;
+                    rule(
+                        next(7) as u8,
+                        next(96) as i64 * quarter,
+                        next(97) as i64 * quarter,
+                    )
+                })
+                .collect();
+            let hours = BusinessHours::new(&rows, MissingDay::Closed);
+            let spans: Vec<OpenSpan> = rows.iter().map(OpenSpan::from_rule).collect();
+            // 2024-10-14 is a Monday; step 7.5 minutes through two weeks.
+            let monday = t("2024-10-14 00:00");
+            for k in 0..2 * 7 * 24 * 8 {
+                let local = monday + k * 450 * 1_000_000;
+                let week_pos = local - monday;
+                let by_rows = spans.iter().any(|s| {
+                    let from = i64::from(s.day) * MICROS_PER_DAY + s.start;
+                    (week_pos - from).rem_euclid(MICROS_PER_WEEK) < s.len
+                });
+                assert_eq!(hours.is_open_local(local), by_rows, "{rows:?} at {k}");
+            }
+        }
     }
 
     #[test]

@@ -483,12 +483,50 @@ pub fn format_percent(part: Tick, whole: Tick) -> String {
 }
 
 /// SPEC §7: ids that a spreadsheet would run as a formula get a leading `'`.
+///
+/// Beyond SPEC §7's minimum (`=`, `+`, `-`, `@`, tab, CR first), the guard also covers
+/// look-alikes a spreadsheet may fold to them — full-width and small forms (`＝`, `﹦` …) —
+/// and any of these after leading invisible or blank characters (zero-width space, joiners,
+/// direction marks, BOM, soft hyphen, no-break space, line separators), which a reader cannot
+/// see in the cell (docs/semantics.md, SPEC §7).
 pub fn formula_safe(id: &str) -> std::borrow::Cow<'_, str> {
-    if id.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let first_seen = id.chars().find(|&c| !is_invisible_lead(c));
+    let starts_formula = id.starts_with(['\t', '\r'])
+        || first_seen.is_some_and(|c| {
+            matches!(
+                c,
+                '=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠' | '﹦' | '﹢' | '﹣' | '﹫'
+            )
+        });
+    if starts_formula {
         format!("'{id}").into()
     } else {
         id.into()
     }
+}
+
+/// Characters that can stand unseen before a formula character: Unicode blanks and the
+/// format characters (zero-width, joiners, bidi marks and isolates, BOM, soft hyphen).
+fn is_invisible_lead(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
 }
 
 /// RFC 4180 quoting, only when needed.
@@ -582,6 +620,28 @@ mod tests {
         }
         assert_eq!(formula_safe("8419537941919820732"), "8419537941919820732");
         assert_eq!(formula_safe("a=b"), "a=b");
+    }
+
+    #[test]
+    fn formula_look_alikes_and_hidden_leads_are_neutralised() {
+        for id in [
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠SUM(A1)",
+            "﹦1",
+            "\u{200B}=1+1",
+            "\u{FEFF}=1+1",
+            "\u{200D}\u{2060}+1",
+            "\u{00A0}-1",
+            "\u{202E}@x",
+            "\u{00AD}=x",
+        ] {
+            assert_eq!(formula_safe(id), format!("'{id}"), "{id:?}");
+        }
+        for id in ["\u{200B}abc", "ａ=b", "store-1", "\u{200B}", "Ω"] {
+            assert_eq!(formula_safe(id), id, "{id:?}");
+        }
     }
 
     fn report_text(files: &[(&str, &[u8])], options: Options, extended: bool) -> String {

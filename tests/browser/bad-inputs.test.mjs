@@ -145,11 +145,13 @@ const CASES = [
     files: {
       "formulas.csv":
         POLLS_HEADER +
-        '"=HYPERLINK(""http://x"")",active,2024-11-04 10:00:00\n+1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n',
+        '"=HYPERLINK(""http://x"")",active,2024-11-04 10:00:00\n+1,active,2024-11-04 10:00:00\n-1,active,2024-11-04 10:00:00\n@A1,active,2024-11-04 10:00:00\n' +
+        // Look-alikes: a full-width ＝, and = after a zero-width space.
+        "\uFF1D1+1,active,2024-11-04 10:00:00\n\u200B=1+1,active,2024-11-04 10:00:00\n",
     },
     check: async (_page, csv) => {
       const ids = csv.trim().split("\n").slice(1).map((l) => l.split(/,(?=[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+$)/)[0]);
-      assert.deepEqual(ids, ["'+1", "'-1", '"\'=HYPERLINK(""http://x"")"', "'@A1"]);
+      assert.deepEqual(ids, ["'+1", "'-1", '"\'=HYPERLINK(""http://x"")"', "'@A1", "'\u200B=1+1", "'\uFF1D1+1"]);
     },
   },
   {

@@ -111,7 +111,11 @@ export function startServer(root, port = 0, options = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const [dir = "dist", port = "8080"] = process.argv.slice(2);
-  const server = await startServer(dir, Number(port));
+  const server = await startServer(dir, Number(port)).catch((error) => {
+    const why = error.code === "EADDRINUSE" ? `port ${port} is in use (set PORT=… to pick another)` : error.message;
+    console.error(`static-server: cannot serve on 127.0.0.1:${port}: ${why}`);
+    process.exit(1);
+  });
   console.log(`serving ${resolve(dir)} on ${server.url}`);
   const stop = () => server.close().then(() => process.exit(0));
   process.on("SIGTERM", stop);

@@ -385,11 +385,28 @@ pub fn hundredths(value: Micros, unit: Micros) -> i64 {
     (value as i128 * 100 * 2 + unit as i128).div_euclid(unit as i128 * 2) as i64
 }
 
-/// SPEC §7: ids a spreadsheet would run as a formula get a leading `'`.
+/// SPEC §7: ids a spreadsheet would run as a formula get a leading `'`; also full-width
+/// and small look-alikes, and any of them after unseen leading characters (docs/semantics.md).
 pub fn formula_safe(id: &str) -> String {
-    match id.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{id}"),
-        _ => id.to_string(),
+    const UNSEEN: &str =
+        "\u{00AD}\u{034F}\u{061C}\u{115F}\u{1160}\u{17B4}\u{17B5}\u{3164}\u{FEFF}\u{FFA0}";
+    let unseen = |c: char| {
+        c.is_whitespace()
+            || UNSEEN.contains(c)
+            || ('\u{180B}'..='\u{180F}').contains(&c)
+            || ('\u{200B}'..='\u{200F}').contains(&c)
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2060}'..='\u{206F}').contains(&c)
+            || ('\u{FE00}'..='\u{FE0F}').contains(&c)
+    };
+    let first = id.chars().next();
+    let first_seen = id.chars().find(|&c| !unseen(c));
+    if matches!(first, Some('\t' | '\r'))
+        || first_seen.is_some_and(|c| "=+-@＝＋－＠﹦﹢﹣﹫".contains(c))
+    {
+        format!("'{id}")
+    } else {
+        id.to_string()
     }
 }
 
