@@ -265,6 +265,15 @@ impl ZoneClock {
         ZoneClock { zone, stretches }
     }
 
+    /// The offset at `t`: from the stretches, or asked of the zone outside them.
+    pub fn offset_at(&self, t: Micros) -> Micros {
+        let i = self.stretches.partition_point(|st| st.end <= t);
+        match self.stretches.get(i) {
+            Some(st) if st.start <= t => st.offset,
+            _ => utc_offset(self.zone, t),
+        }
+    }
+
     /// A clock covering every instant that the rows of local dates `first_day..=last_day`
     /// can reach: a row spans at most two local days, and offsets stay within ±1 day.
     pub fn covering(zone: Tz, first_day: i64, last_day: i64) -> ZoneClock {

@@ -214,6 +214,7 @@ pub fn analyse_fleet(
         fleet.stores.push(FleetStore { report, days });
     }
     let _ = observe(Progress::Computed { stores: of, of });
+    fleet.figures.fleet.finish();
     fleet.common_zone = zones
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.name().cmp(a.0.name())))

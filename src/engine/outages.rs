@@ -144,6 +144,9 @@ pub struct StoreFigures {
     pub zone: Tz,
     /// In time order.
     pub outages: Vec<Outage>,
+    /// The store's UTC offset (local = UTC + offset) at each outage's start and end, from
+    /// the analyser's zone clock, for the local times.
+    pub offsets: Vec<(Micros, Micros)>,
     /// Up, down and no-data time of the seven 24-hour periods ending at `now`, oldest first.
     pub periods: [Totals; PERIODS],
 }
@@ -177,6 +180,9 @@ pub struct FleetFigures {
     pub periods: [Totals; PERIODS],
     /// [`SLOTS`] slots from the week's start.
     pub slots: Vec<SlotTotals>,
+    /// Pending whole-slot counts (up, down, open) as differences, folded into `slots` by
+    /// [`FleetFigures::finish`]: a store then costs O(segments), not O(slots).
+    pending: Vec<[i64; 3]>,
 }
 
 impl Default for FleetFigures {
@@ -184,6 +190,7 @@ impl Default for FleetFigures {
         FleetFigures {
             periods: [Totals::default(); PERIODS],
             slots: vec![SlotTotals::default(); SLOTS],
+            pending: vec![[0; 3]; SLOTS + 1],
         }
     }
 }
@@ -195,39 +202,74 @@ fn add_totals(a: &mut Totals, b: &Totals) {
 }
 
 impl FleetFigures {
-    /// Adds one store: its periods, and its up and down time cut at slot boundaries.
+    /// Adds one store: its periods, and its up and down time cut at slot boundaries. Call
+    /// [`FleetFigures::finish`] once every store is in.
     pub fn add_store(&mut self, timeline: &Timeline, periods: &[Totals; PERIODS]) {
         for (sum, p) in self.periods.iter_mut().zip(periods) {
             add_totals(sum, p);
         }
-        let slot_ticks = to_ticks(SLOT_MICROS);
-        let mut counted = usize::MAX; // the last slot this store was counted open in
+        let len = to_ticks(SLOT_MICROS);
+        let span = len * SLOTS as Tick;
+        let mut counted: i64 = -1; // the last slot this store is counted open in
         for s in &timeline.segments {
-            if !matches!(s.state, State::Up | State::Down) {
+            let field = match s.state {
+                State::Up => 0,
+                State::Down => 1,
+                State::Closed | State::NoData => continue,
+            };
+            let (a, b) = (
+                (s.start - timeline.from).max(0),
+                (s.end - timeline.from).min(span),
+            );
+            if a >= b {
                 continue;
             }
-            let mut t = s.start;
-            while t < s.end {
-                let k = (t - timeline.from).div_euclid(slot_ticks);
-                let Some(slot) = usize::try_from(k).ok().and_then(|k| self.slots.get_mut(k)) else {
-                    break; // outside the week: cannot happen for a week's timeline
-                };
-                let end = s.end.min(timeline.from + (k + 1) * slot_ticks);
-                if s.state == State::Up {
-                    slot.up += end - t;
+            let (ka, kb) = (a / len, (b - 1) / len); // first and last slot touched
+            let add = |slot: &mut SlotTotals, t: Tick| {
+                if field == 0 {
+                    slot.up += t;
                 } else {
-                    slot.down += end - t;
+                    slot.down += t;
                 }
-                if counted != k as usize {
-                    slot.open += 1;
-                    counted = k as usize;
+            };
+            if ka == kb {
+                add(&mut self.slots[ka as usize], b - a);
+            } else {
+                add(&mut self.slots[ka as usize], (ka + 1) * len - a);
+                add(&mut self.slots[kb as usize], b - kb * len);
+                if ka + 1 < kb {
+                    self.pending[ka as usize + 1][field] += 1;
+                    self.pending[kb as usize][field] -= 1;
                 }
-                t = end;
+            }
+            let first = ka.max(counted + 1);
+            if first <= kb {
+                self.pending[first as usize][2] += 1;
+                self.pending[kb as usize + 1][2] -= 1;
+                counted = kb;
             }
         }
     }
 
-    /// Adds another part's sums (the parallel analysis).
+    /// Folds the pending whole-slot counts into `slots`.
+    pub fn finish(&mut self) {
+        let len = to_ticks(SLOT_MICROS);
+        let mut run = [0i64; 3];
+        for (slot, pending) in self.slots.iter_mut().zip(&mut self.pending) {
+            for (r, p) in run.iter_mut().zip(pending.iter_mut()) {
+                *r += *p;
+                *p = 0;
+            }
+            slot.up += run[0] * len;
+            slot.down += run[1] * len;
+            slot.open += run[2] as u32;
+        }
+        if let Some(last) = self.pending.last_mut() {
+            *last = [0; 3];
+        }
+    }
+
+    /// Adds another part's sums (the parallel analysis), finished or not.
     pub fn merge(&mut self, other: &FleetFigures) {
         for (a, b) in self.periods.iter_mut().zip(&other.periods) {
             add_totals(a, b);
@@ -236,6 +278,11 @@ impl FleetFigures {
             a.open += b.open;
             a.up += b.up;
             a.down += b.down;
+        }
+        for (a, b) in self.pending.iter_mut().zip(&other.pending) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
         }
     }
 }
@@ -259,11 +306,23 @@ pub fn periods_of(timeline: &Timeline) -> [Totals; PERIODS] {
 
 impl Analyser<'_> {
     /// A store's figures from the timeline its report row came from.
-    pub fn figures_of(&self, st: &StoreTimeline) -> StoreFigures {
+    pub fn figures_of(&mut self, st: &StoreTimeline) -> StoreFigures {
+        let outages: Vec<Outage> = outages(&st.timeline).collect();
+        let clock = self.zone_clock(st.zone);
+        let offsets = outages
+            .iter()
+            .map(|o| {
+                (
+                    clock.offset_at(tick_micros(o.start)),
+                    clock.offset_at(tick_micros(o.end)),
+                )
+            })
+            .collect();
         StoreFigures {
             store: st.store,
             zone: st.zone,
-            outages: outages(&st.timeline).collect(),
+            outages,
+            offsets,
             periods: periods_of(&st.timeline),
         }
     }
@@ -308,6 +367,8 @@ pub fn analyse_figures(
         observe(Progress::Computed { stores: done, of })
     })?;
     let _ = observe(Progress::Computed { stores: of, of });
+    let mut fleet = fleet;
+    fleet.finish();
     Ok((
         assemble(data, analyser.now(), options, reports),
         Figures { stores, fleet },
@@ -331,6 +392,7 @@ pub fn analyse_figures_parallel(
         figures.stores.extend(f);
         figures.fleet.merge(&fleet);
     }
+    figures.fleet.finish();
     Ok((assemble(data, now, options, reports), figures))
 }
 
@@ -351,7 +413,12 @@ pub fn format_utc_seconds(t: Micros) -> String {
 /// rounded down). An offset with seconds (local mean time before 1900) adds `:SS`, so the
 /// wall clock minus the offset is still the UTC instant.
 pub fn format_local_seconds(zone: Tz, t: Micros) -> String {
-    let offset = utc_offset(zone, t).div_euclid(MICROS_PER_SECOND);
+    format_with_offset(t, utc_offset(zone, t))
+}
+
+/// `YYYY-MM-DD HH:MM:SS±HH:MM` of the UTC instant `t` on a wall clock `offset` ahead of UTC.
+fn format_with_offset(t: Micros, offset: Micros) -> String {
+    let offset = offset.div_euclid(MICROS_PER_SECOND);
     let local = format_utc_seconds(t.saturating_add(offset * MICROS_PER_SECOND));
     let sign = if offset < 0 { '-' } else { '+' };
     let a = offset.abs();
@@ -360,6 +427,30 @@ pub fn format_local_seconds(zone: Tz, t: Micros) -> String {
         out.push_str(&format!(":{:02}", a % 60));
     }
     out
+}
+
+/// [`format_utc_seconds`] (`offset` `None`) or [`format_with_offset`], written directly.
+fn write_seconds(out: &mut impl Write, t: Micros, offset: Option<Micros>) -> io::Result<()> {
+    let off = offset.unwrap_or(0).div_euclid(MICROS_PER_SECOND);
+    let secs = t.div_euclid(MICROS_PER_SECOND).saturating_add(off);
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    write!(
+        out,
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        in_day / 3600,
+        in_day / 60 % 60,
+        in_day % 60
+    )?;
+    if offset.is_some() {
+        let sign = if off < 0 { '-' } else { '+' };
+        let a = off.abs();
+        write!(out, "{sign}{:02}:{:02}", a / 3600, a / 60 % 60)?;
+        if a % 60 != 0 {
+            write!(out, ":{:02}", a % 60)?;
+        }
+    }
+    Ok(())
 }
 
 /// A tick instant as UTC microseconds, rounded down.
@@ -381,17 +472,25 @@ pub fn write_outages_csv(
     out.write_all(OUTAGES_HEADER.as_bytes())?;
     out.write_all(b"\n")?;
     for (row, f) in report.stores.iter().zip(&figures.stores) {
+        if f.outages.is_empty() {
+            continue;
+        }
         let id = formula_safe(data.store_id(row.store));
-        for o in &f.outages {
+        for (o, &(start_offset, end_offset)) in f.outages.iter().zip(&f.offsets) {
             let (start, end) = (tick_micros(o.start), tick_micros(o.end));
             write_field(out, &id)?;
+            for (t, offset) in [
+                (start, None),
+                (end, None),
+                (start, Some(start_offset)),
+                (end, Some(end_offset)),
+            ] {
+                out.write_all(b",")?;
+                write_seconds(out, t, offset)?;
+            }
             writeln!(
                 out,
-                ",{},{},{},{},{},{},{}",
-                format_utc_seconds(start),
-                format_utc_seconds(end),
-                format_local_seconds(f.zone, start),
-                format_local_seconds(f.zone, end),
+                ",{},{},{}",
                 Hundredths::of(o.down, MICROS_PER_MINUTE),
                 o.ongoing,
                 o.from_week_start
@@ -489,6 +588,7 @@ mod tests {
         );
         let mut fleet = FleetFigures::default();
         fleet.add_store(&t, &periods_of(&t));
+        fleet.finish();
         assert_eq!(
             fleet.slots[0],
             SlotTotals {
