@@ -178,6 +178,13 @@ fn parse_report(text: &str, extended: bool) -> Vec<Vec<String>> {
     let mut want: Vec<&str> = COLUMNS.to_vec();
     if extended {
         want.extend(EXTENDED);
+        // SPEC §9's columns, compared by `compare_figures`.
+        want.extend([
+            "status_now",
+            "last_poll_utc",
+            "outages_last_week",
+            "longest_outage_minutes",
+        ]);
     }
     assert_eq!(header, want, "SPEC §7 header");
     reader
