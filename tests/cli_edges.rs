@@ -118,3 +118,38 @@ fn output_closed_early_says_how_far_it_got_and_exits_non_zero() {
     );
     assert!(!stderr.contains("rows written to"), "{stderr}");
 }
+
+#[test]
+fn outage_file_closed_early_says_how_far_it_got_and_exits_non_zero() {
+    // Every store inactive at its only poll: down all week, one outage each.
+    let dir = scratch("outages-closed-early");
+    let mut status = String::from("store_id,status,timestamp_utc\n");
+    let stores = 20_000;
+    for i in 0..stores {
+        status.push_str(&format!(
+            "store-number-{i:08},inactive,2024-11-04 10:00:00 UTC\n"
+        ));
+    }
+    let status = write(&dir, "status.csv", status.as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_store-uptime"))
+        .args(["outages", &status])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("store_id,start_utc,"));
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("standard output was closed after")
+            && stderr.contains(&format!("of {stores} rows"))
+            && stderr.contains("incomplete"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("rows written to"), "{stderr}");
+}

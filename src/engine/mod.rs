@@ -6,6 +6,11 @@
 //! shells over it. Threads only natively: [`analyse_parallel`] shares out the same per-store
 //! function, and [`Ingest::read_file_parallel`] parses whole-line parts of a status file;
 //! both join their parts in order, so results are the same bytes as on one thread.
+//!
+//! SPEC §9 (outages, status now, last poll, the week by day, the fleet's 15-minute slots)
+//! comes from the same per-store timelines in the same pass: [`analyse_figures`] (and
+//! `analyse_figures_parallel`, or `fleet::analyse_fleet` for the page) gives the [`Report`]
+//! and [`Figures`]; [`write_outages_csv`] and [`Summary`] write them.
 
 pub mod business;
 pub mod error;
