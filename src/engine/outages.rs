@@ -295,13 +295,34 @@ pub struct Figures {
     pub fleet: FleetFigures,
 }
 
-/// The seven periods of a timeline that covers `[now − 7 d, now)`.
+/// The seven periods of a timeline that covers `[now − 7 d, now)`, in one walk over its
+/// segments (time outside the seven periods is left out).
 pub fn periods_of(timeline: &Timeline) -> [Totals; PERIODS] {
     let day = to_ticks(MICROS_PER_DAY);
-    std::array::from_fn(|k| {
-        let from = timeline.from + k as Tick * day;
-        timeline.totals(from, from + day)
-    })
+    let span = day * PERIODS as Tick;
+    let mut periods = [Totals::default(); PERIODS];
+    for s in &timeline.segments {
+        if s.state == State::Closed {
+            continue;
+        }
+        let (mut a, b) = (
+            (s.start - timeline.from).max(0),
+            (s.end - timeline.from).min(span),
+        );
+        while a < b {
+            let k = a / day;
+            let end = b.min((k + 1) * day);
+            let p = &mut periods[k as usize];
+            match s.state {
+                State::Up => p.up += end - a,
+                State::Down => p.down += end - a,
+                State::NoData => p.no_data += end - a,
+                State::Closed => {}
+            }
+            a = end;
+        }
+    }
+    periods
 }
 
 impl Analyser<'_> {
