@@ -333,7 +333,7 @@ fn golden_json_summary() {
     assert_eq!(json["fleet"]["last_hour"]["downtime"], "60.00");
     assert_eq!(
         json["status_now"],
-        serde_json::json!({"up": 1, "down": 0, "closed": 4, "no_data": 1})
+        serde_json::json!({"up": 1, "down": 0, "closed": 5, "no_data": 0})
     );
     let days: Vec<(&str, &str, &str)> = json["days"]
         .as_array()

@@ -61,11 +61,10 @@ impl StatusNow {
         }
     }
 
-    /// The status of a store's timeline (which ends at `now`).
+    /// The status of a store's timeline (which ends at `now`): SPEC §9 asks "closed" first,
+    /// so a store without observations that is closed at `now` is `closed`; open, it is
+    /// `no data` (its business time is all no-data segments).
     pub fn of(st: &StoreTimeline) -> StatusNow {
-        if !st.observations_ever {
-            return StatusNow::NoData;
-        }
         match st.timeline.segments.last().map(|s| s.state) {
             Some(State::Up) => StatusNow::Up,
             Some(State::Down) => StatusNow::Down,

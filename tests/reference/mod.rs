@@ -592,11 +592,8 @@ pub fn figures(input: &Input) -> Vec<RefFigures> {
             for o in &mut f.outages {
                 o.ongoing = o.end == input.now;
             }
-            f.status_now = if obs.is_empty() {
-                "no data"
-            } else {
-                ["closed", "up", "down", "no data"][last_state]
-            };
+            // SPEC §9: closed first; an open store without observations is "no data".
+            f.status_now = ["closed", "up", "down", "no data"][last_state];
             f
         })
         .collect()
