@@ -155,7 +155,7 @@ impl<'a> Analyser<'a> {
         let now = options
             .now
             .or(data.latest_poll)
-            .ok_or(RunError::NoValidPolls)?;
+            .ok_or_else(|| RunError::NoValidPolls(data.unread_status_files()))?;
         Ok(Analyser {
             data,
             options,
@@ -640,7 +640,7 @@ mod tests {
             &mut |_| ControlFlow::Continue(()),
         )
         .unwrap_err();
-        assert_eq!(err, RunError::NoValidPolls);
+        assert!(matches!(err, RunError::NoValidPolls(_)), "{err:?}");
     }
 
     #[test]
