@@ -350,6 +350,56 @@ mod tests {
     }
 
     #[test]
+    fn cr_only_and_broken_quotes_read_as_lf_on_several_threads() {
+        // SPEC §1: parts split at LF, CRLF or a lone CR, never inside a CRLF, and never just
+        // before a line that may close a quote left open on the line before.
+        let mut lines = vec!["store_id,status,timestamp_utc".to_string()];
+        for i in 0..60 {
+            lines.push(match i % 6 {
+                0 => format!("\"Store {i}"),
+                1 => format!("{i}\",active,2024-01-01 00:00:00 UTC"),
+                2 => format!("{i},\"active,2024-01-01 00:00:00 UTC"),
+                3 => String::new(),
+                _ => format!("{i},active,2024-01-01 0{}:00:00 UTC", i % 10),
+            });
+        }
+        let lf = lines.join("\n").into_bytes();
+        let hours = b"store_id,dayOfWeek,start_time_local,end_time_local\n1,0,00:00:00,23:59:59\n";
+        for chunk_size in [1, 2, 3, 5, 7, 13, 64, 1 << 16] {
+            let expected = read(&[("a.csv", &lf), ("b.csv", hours)], chunk_size, None);
+            assert!(expected.contains("QuoteContinuation"), "{expected}");
+            // Same bytes per line end, so even the file sizes match.
+            let cr = lines.join("\r").into_bytes();
+            let mixed: Vec<u8> = lf
+                .iter()
+                .enumerate()
+                // A CR before a LF would join two line ends into one CRLF.
+                .map(|(i, &b)| match (b, lf.get(i + 1)) {
+                    (b'\n', next) if i % 3 == 0 && next != Some(&b'\n') => b'\r',
+                    _ => b,
+                })
+                .collect();
+            for text in [&cr, &mixed] {
+                for threads in [1, 2, 3] {
+                    let got = read(
+                        &[("a.csv", text), ("b.csv", hours)],
+                        chunk_size,
+                        Some(threads),
+                    );
+                    assert!(
+                        got == expected,
+                        "chunk {chunk_size}, {threads} threads:\n{got}\n{expected}"
+                    );
+                }
+            }
+            let crlf = lines.join("\r\n").into_bytes();
+            assert_same(&[("a.csv", &crlf), ("b.csv", hours)], &[chunk_size]);
+            let crcrlf = lines.join("\r\r\n").into_bytes();
+            assert_same(&[("a.csv", &crcrlf), ("b.csv", hours)], &[chunk_size]);
+        }
+    }
+
+    #[test]
     fn awkward_files_read_the_same_on_several_threads() {
         let long_line = format!(
             "s1,active,{}\ns2,active,2024-01-01 00:00:00 UTC\n",
