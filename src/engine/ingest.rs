@@ -2345,6 +2345,37 @@ mod tests {
     }
 
     #[test]
+    fn zeros_or_endless_blank_lines_are_refused_before_a_header_is_read() {
+        // Issue 13 §6: NUL bytes in the head refuse the file at once; without a header in
+        // the first 2 MiB the file is refused too, without waiting for a line end.
+        let mut ingest = Ingest::new();
+        let file = ingest.open_file("zeros");
+        let err = ingest.push(file, &[0; 4096]).unwrap_err();
+        assert!(err.to_string().contains("NUL bytes"), "{err}");
+        assert_eq!(
+            ingest.push(file, &[0; 4096]),
+            Ok(()),
+            "later chunks are ignored"
+        );
+        for byte in [b'\n', b'\r', b'x', b','] {
+            let mut ingest = Ingest::new();
+            let file = ingest.open_file("endless");
+            let mut pushed = 0;
+            let err = loop {
+                match ingest.push(file, &[byte; 65536]) {
+                    Ok(()) => pushed += 65536,
+                    Err(e) => break e,
+                }
+                assert!(pushed <= 4 << 20, "{byte}: still reading");
+            };
+            assert!(err.to_string().contains("too long to be a header"), "{err}");
+        }
+        // A header after a few blank lines is still found.
+        let data = dataset_from_bytes(&[("s", format!("\r\n\n\r{STATUS}").as_bytes())]).unwrap();
+        assert_eq!(data.total_polls(), 3);
+    }
+
+    #[test]
     fn polls_are_packed_losslessly() {
         for t in [0, 1, -1, 253_402_300_799_999_999, -62_135_596_800_000_000] {
             for active in [true, false] {

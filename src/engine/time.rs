@@ -658,4 +658,32 @@ mod tests {
             assert_eq!(format_time_of_day(t), s);
         }
     }
+
+    #[test]
+    fn spreadsheet_re_saves_are_recognised_never_read() {
+        for (text, form) in [
+            ("1/8/2024 10:00", Some("M/D/YYYY or D/M/YYYY H:MM")),
+            ("13/8/2024 10:00:05", Some("D/M/YYYY H:MM:SS")),
+            ("8/13/24 9:00 AM", Some("M/D/YY H:MM AM")),
+            ("1.8.2024", Some("M/D/YYYY or D/M/YYYY")),
+            ("2024-01-08 10:00 PM", Some("YYYY-MM-DD H:MM AM")),
+            ("45299.41667", Some("a spreadsheet date serial number")),
+            ("2024-01-08 10:00", None),
+            ("yesterday", None),
+            ("1/8", None),
+            ("32/13/2024", None),
+        ] {
+            assert_eq!(spreadsheet_form(text.as_bytes()).as_deref(), form, "{text}");
+            if form.is_some() {
+                assert!(
+                    parse_timestamp(text.as_bytes()).is_err(),
+                    "{text} is not read"
+                );
+            }
+        }
+        assert!(is_twelve_hour_time(b"9:00 AM"));
+        assert!(is_twelve_hour_time(b" 12:30:00pm "));
+        assert!(!is_twelve_hour_time(b"09:00"));
+        assert!(parse_time_of_day(b"9:00 AM", false).is_err());
+    }
 }
