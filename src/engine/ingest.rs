@@ -1254,6 +1254,7 @@ impl Ingest {
 
     /// Tells the reader of `file` that the byte after the CR it last read is not a LF, so the
     /// line has ended there for sure (the parallel reader knows it from its chunk).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn confirm_line_end(&mut self, file: FileId) {
         if let Some(reader) = self.readers.get_mut(file.0).and_then(Option::as_mut) {
             reader.after_cr = false;
