@@ -433,3 +433,341 @@ fn many_stores_with_one_poll_and_one_store_with_millions() {
     assert_eq!(hour.down, (3_600 * 1_000_000 - 500_000) * 2);
     assert_eq!(hour.up, 500_000 * 2);
 }
+
+/// Runs the CLI on `args`, killing it after `limit` (a hang is a failure, not a stuck test).
+fn report_within(args: &[&str], limit: std::time::Duration) -> Run {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_store-uptime"))
+        .arg("report")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("store-uptime report {args:?} still runs after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        report: String::from_utf8_lossy(&out.stdout).into_owned(),
+        summary: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The summary without the lines naming the input file (its size differs).
+fn rows_part(summary: &str) -> String {
+    summary
+        .lines()
+        .filter(|l| !l.starts_with('/'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Issue 13 §2: spreadsheets' "CSV (Macintosh)" ends lines with a lone CR; Windows with
+/// CRLF; files joined from both mix them. Same report, same skipped rows on the same lines.
+#[test]
+fn cr_only_crlf_and_mixed_line_ends_give_the_same_report_and_line_numbers() {
+    let dir = scratch("line-ends");
+    let lines = [
+        "store_id,status,timestamp_utc",
+        "good-1,active,2024-11-04 10:00:00",
+        "bad,up,2024-11-04 10:00:00",
+        "x,\"active,2024-11-04 10:00:00",
+        "good-2,inactive,2024-11-04 11:00:00",
+        "late,active,2024-13-04 11:00:00",
+        "good-3,active,2024-11-04 11:30:00",
+    ];
+    let lf = report(&[&write(&dir, "polls.csv", lines.join("\n").as_bytes())]);
+    assert_eq!(lf.code, 0, "{}", lf.summary);
+    assert_eq!(ids(&lf.report), ["good-1", "good-2", "good-3"]);
+    for expected in [
+        "polls.csv, line 3, status: `up`",
+        "polls.csv, line 4, (row): a quote opened",
+        "polls.csv, line 6, timestamp_utc",
+    ] {
+        assert!(lf.summary.contains(expected), "{expected}: {}", lf.summary);
+    }
+    for (what, end) in [("CR", "\r"), ("CRLF", "\r\n"), ("mixed", "\n\r\r\n\r")] {
+        let mut text = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            text.push_str(line);
+            // `mixed` deals LF, CR, CRLF in turn (never `\r\r\n`: that is a blank line more).
+            let ends = ["\n", "\r", "\r\n"];
+            text.push_str(if what == "mixed" { ends[i % 3] } else { end });
+        }
+        let run = report(&[&write(&dir, "polls.csv", text.as_bytes())]);
+        assert_eq!(run.code, 0, "{what}: {}", run.summary);
+        assert_eq!(run.report, lf.report, "{what}");
+        assert_eq!(rows_part(&run.summary), rows_part(&lf.summary), "{what}");
+    }
+}
+
+/// SPEC §1: `\r\r\n` is two line ends with a blank line between, so every other line is blank.
+#[test]
+fn doubled_cr_before_lf_is_a_blank_line_between_rows() {
+    let dir = scratch("crcrlf");
+    let text = "store_id,status,timestamp_utc\r\r\ngood-1,active,2024-11-04 10:00:00\r\r\nbad,up,2024-11-04 10:00:00\r\r\ngood-2,active,2024-11-04 11:00:00\r\r\n";
+    let run = report(&[&write(&dir, "polls.csv", text.as_bytes())]);
+    assert_eq!(run.code, 0, "{}", run.summary);
+    assert_eq!(ids(&run.report), ["good-1", "good-2"]);
+    assert!(
+        run.summary.contains("polls.csv, line 5, status: `up`"),
+        "{}",
+        run.summary
+    );
+}
+
+/// Issue 13 §2: a large CR-only file is read (in linear time: the engine's unit test counts
+/// the bytes looked at) and a stray quote loses one row, not the rest of the file.
+#[test]
+fn a_large_cr_only_file_with_a_stray_quote_loses_one_row() {
+    let dir = scratch("cr-large");
+    let mut text = String::from("store_id,status,timestamp_utc\r");
+    for i in 0..40_000 {
+        let quote = if i == 100 { "\"" } else { "" };
+        text.push_str(&format!(
+            "s{},{quote}active,2024-11-04 {:02}:{:02}:00\r",
+            i % 500,
+            i / 60 % 24,
+            i % 60
+        ));
+    }
+    let path = write(&dir, "polls.csv", text.as_bytes());
+    let run = report_within(&[&path], std::time::Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{}", run.summary);
+    assert_eq!(ids(&run.report).len(), 500);
+    assert!(
+        run.summary.contains("40000 rows (1 skipped)"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("polls.csv, line 102, (row): a quote opened"),
+        "{}",
+        run.summary
+    );
+}
+
+/// Issue 13 §4: a quoted id with a line break inside is one broken row over two lines: the
+/// second line is reported with it, never read as a store `A"` with 100 % uptime.
+#[test]
+fn a_quoted_id_broken_over_two_lines_makes_no_phantom_store() {
+    let dir = scratch("phantom");
+    for end in ["\n", "\r\n", "\r"] {
+        let text = [
+            "store_id,status,timestamp_utc",
+            "good-1,active,2024-11-04 10:00:00",
+            "\"Store",
+            "A\",active,2024-11-04 10:00:00",
+            "\"Other",
+            "good-2,active,2024-11-04 11:00:00",
+        ]
+        .join(end);
+        let run = report(&[&write(&dir, "polls.csv", text.as_bytes())]);
+        assert_eq!(run.code, 0, "{}", run.summary);
+        assert_eq!(ids(&run.report), ["good-1", "good-2"], "{end:?}");
+        for expected in [
+            "polls.csv, line 3, (row): a quote opened in this row (at `Store`)",
+            "polls.csv, line 4, (row): this line (`A\",active,2024-11-04 10:00:00`) closes a quote left open",
+            "polls.csv, line 5, (row): a quote opened in this row (at `Other`)",
+        ] {
+            assert!(
+                run.summary.contains(expected),
+                "{end:?}: {expected} in {}",
+                run.summary
+            );
+        }
+    }
+}
+
+/// Issue 13 §3: when every row is bad there is no report, but the error says why: the
+/// file, the reasons with counts, the first rows, and for a spreadsheet re-save what to do.
+#[test]
+fn every_row_with_spreadsheet_dates_says_why() {
+    let dir = scratch("all-bad");
+    let mut text = String::from("store_id,status,timestamp_utc\n");
+    for i in 0..1000 {
+        text.push_str(&format!("s{i},active,1/8/2024 10:{:02}\n", i % 60));
+    }
+    let run = report(&[&write(&dir, "polls.csv", text.as_bytes())]);
+    assert_eq!(run.code, 1, "{}", run.summary);
+    for expected in [
+        "no valid row",
+        "polls.csv: 1000 row(s), all skipped (1000 timestamp re-saved by a spreadsheet)",
+        "timestamp_utc looks like a spreadsheet re-save of the whole file",
+        "export the file again from the source, or save the column as YYYY-MM-DD HH:MM:SS",
+        "polls.csv, line 2, timestamp_utc: `1/8/2024 10:00` looks like a spreadsheet re-save (M/D/YYYY or D/M/YYYY H:MM)",
+        "polls.csv, line 4, timestamp_utc",
+    ] {
+        assert!(run.summary.contains(expected), "{expected} in {}", run.summary);
+    }
+    // Any other reason is named too, with its count.
+    let mut text = String::from("store_id,status,timestamp_utc\n");
+    for i in 0..10 {
+        text.push_str(&format!("s{i},up,2024-11-04 10:00:00\n"));
+    }
+    text.push_str("s,active,13/8/2024 9:00 PM\n");
+    let run = report(&[&write(&dir, "polls.csv", text.as_bytes())]);
+    assert_eq!(run.code, 1, "{}", run.summary);
+    for expected in [
+        "polls.csv: 11 row(s), all skipped (10 unknown status, 1 timestamp re-saved by a spreadsheet)",
+        "polls.csv, line 2, status: `up` is not a status",
+        "`13/8/2024 9:00 PM` looks like a spreadsheet re-save (D/M/YYYY H:MM AM)",
+    ] {
+        assert!(run.summary.contains(expected), "{expected} in {}", run.summary);
+    }
+    // Hours re-saved on a 12-hour clock are named as such.
+    let status = write(&dir, "polls.csv", GOOD_STATUS.as_bytes());
+    let hours = write(
+        &dir,
+        "hours.csv",
+        b"store_id,dayOfWeek,start_time_local,end_time_local\ngood-1,0,9:00 AM,5:00 PM\n",
+    );
+    let run = report(&[&status, &hours]);
+    assert_eq!(run.code, 0, "{}", run.summary);
+    assert!(
+        run.summary.contains("hours.csv, line 2, start_time_local: `9:00 AM` looks like a spreadsheet re-save (12-hour clock"),
+        "{}",
+        run.summary
+    );
+}
+
+/// Counts the bytes read from an endless source of one byte.
+struct Endless {
+    byte: u8,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Read for Endless {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        buf.fill(self.byte);
+        self.read
+            .fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(buf.len())
+    }
+}
+
+/// Issue 13 §6: `/dev/zero` never ends and a 2 GB file of zeros was read to its end; both
+/// are refused as binary after a few megabytes at most.
+#[test]
+fn dev_zero_and_a_zero_filled_file_are_refused_after_a_bounded_read() {
+    use std::sync::{atomic::AtomicU64, Arc};
+    use store_uptime::engine::Ingest;
+    // The engine as the CLI drives it (4 MiB chunks, parallel parts), on endless sources.
+    for (byte, message) in [
+        (0u8, "NUL bytes"),
+        (b'\n', "too long to be a header"),
+        (b'\r', "too long to be a header"),
+        (b'x', "too long to be a header"),
+    ] {
+        let read = Arc::new(AtomicU64::new(0));
+        let source = Endless {
+            byte,
+            read: read.clone(),
+        };
+        let err = Ingest::new()
+            .read_file_parallel("endless.csv", source, 4 << 20, 2)
+            .unwrap_err();
+        assert!(err.to_string().contains(message), "{byte}: {err}");
+        let bytes = read.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(bytes <= 3 << 20, "{byte}: {bytes} bytes read");
+    }
+    // The command line, on /dev/zero and on a sparse 2 GB file of zeros.
+    let dir = scratch("zeros");
+    let zeros = dir.join("zeros.csv");
+    std::fs::File::create(&zeros)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let zeros = zeros.to_string_lossy().into_owned();
+    let mut paths = vec![zeros.as_str()];
+    if std::path::Path::new("/dev/zero").exists() {
+        paths.push("/dev/zero");
+    }
+    for path in paths {
+        let run = report_within(&[path], std::time::Duration::from_secs(20));
+        assert_eq!(run.code, 1, "{path}: {}", run.summary);
+        assert!(
+            run.summary.contains(&format!(
+                "{path}: not a CSV text file (it contains NUL bytes"
+            )),
+            "{path}: {}",
+            run.summary
+        );
+    }
+}
+
+/// Issue 13 §8: other things owners' tools produce, each named with what to do.
+#[test]
+fn joined_files_control_characters_and_other_encodings_are_named() {
+    let dir = scratch("encodings");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "two exports joined, the second with a byte-order mark",
+            b"\xEF\xBB\xBFstore_id,status,timestamp_utc\n".to_vec(),
+            "polls.csv, line 4, store_id: `\u{feff}store_id` repeats the header",
+        ),
+        (
+            "a NUL in an id",
+            b"x\0y,active,2024-11-04 10:00:00\n".to_vec(),
+            "polls.csv, line 4, store_id: `x\\u{0}y` has a control character",
+        ),
+        (
+            "an ESC in an id",
+            b"\x1b[31mx,active,2024-11-04 10:00:00\n".to_vec(),
+            "polls.csv, line 4, store_id: `\\u{1b}[31mx` has a control character",
+        ),
+        (
+            "a lone CR inside a quoted id",
+            b"\"a\rb\",active,2024-11-04 10:00:00\n".to_vec(),
+            "polls.csv, line 5, (row): this line (`b\",active,2024-11-04 10:00:00`) closes a quote",
+        ),
+        (
+            "Latin-1 in an id",
+            b"caf\xe9,active,2024-11-04 10:00:00\n".to_vec(),
+            "save the file as CSV UTF-8",
+        ),
+    ];
+    for (what, bad, message) in cases {
+        let mut file = GOOD_STATUS.as_bytes().to_vec();
+        file.extend_from_slice(&bad);
+        file.extend_from_slice(b"good-3,active,2024-11-04 11:30:00\n");
+        let run = report(&[&write(&dir, "polls.csv", &file)]);
+        assert_eq!(run.code, 0, "{what}: {}", run.summary);
+        assert_eq!(ids(&run.report), ["good-1", "good-2", "good-3"], "{what}");
+        assert!(
+            run.summary.contains(message),
+            "{what}: {message} in {}",
+            run.summary
+        );
+    }
+    // UTF-16 without a byte-order mark, either byte order: refused, saying how to fix it.
+    for (name, big_endian) in [("utf16le.csv", false), ("utf16be.csv", true)] {
+        let bytes: Vec<u8> = "store_id,status,timestamp_utc\n"
+            .encode_utf16()
+            .flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            })
+            .collect();
+        let run = report(&[&write(&dir, name, &bytes)]);
+        assert_eq!(run.code, 1, "{name}: {}", run.summary);
+        assert!(
+            run.summary
+                .contains("binary data or UTF-16; save it as CSV UTF-8"),
+            "{name}: {}",
+            run.summary
+        );
+    }
+}

@@ -15,13 +15,23 @@ pub enum SkipReason {
     MissingFields,
     RowTooLong,
     UnbalancedQuote,
+    /// The line after an unclosed quote, closing it: the rest of that broken row.
+    QuoteContinuation,
+    /// A line that repeats the header (files joined with `cat`).
+    RepeatedHeader,
     NotUtf8,
+    /// A control character (NUL, ESC, …) in a store id.
+    ControlCharacter,
     EmptyStoreId,
     BadStatus,
     BadTimestamp,
+    /// A timestamp as a spreadsheet writes it after a re-save (`1/8/2024 10:00`).
+    SpreadsheetTimestamp,
     TimestampOutOfRange,
     BadWeekday,
     BadTime,
+    /// A time of day on a 12-hour clock (`9:00 AM`), as a spreadsheet writes it.
+    SpreadsheetTime,
     TimeOutOfRange,
     StartAtMidnightEnd,
     UnknownTimezone,
@@ -29,17 +39,22 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 14] = [
+    pub const ALL: [SkipReason; 19] = [
         SkipReason::MissingFields,
         SkipReason::RowTooLong,
         SkipReason::UnbalancedQuote,
+        SkipReason::QuoteContinuation,
+        SkipReason::RepeatedHeader,
         SkipReason::NotUtf8,
+        SkipReason::ControlCharacter,
         SkipReason::EmptyStoreId,
         SkipReason::BadStatus,
         SkipReason::BadTimestamp,
+        SkipReason::SpreadsheetTimestamp,
         SkipReason::TimestampOutOfRange,
         SkipReason::BadWeekday,
         SkipReason::BadTime,
+        SkipReason::SpreadsheetTime,
         SkipReason::TimeOutOfRange,
         SkipReason::StartAtMidnightEnd,
         SkipReason::UnknownTimezone,
@@ -52,13 +67,18 @@ impl SkipReason {
             SkipReason::MissingFields => "missing fields",
             SkipReason::RowTooLong => "row too long",
             SkipReason::UnbalancedQuote => "unclosed quote",
+            SkipReason::QuoteContinuation => "rest of a row with an unclosed quote",
+            SkipReason::RepeatedHeader => "header repeated",
             SkipReason::NotUtf8 => "not UTF-8",
+            SkipReason::ControlCharacter => "control character in store_id",
             SkipReason::EmptyStoreId => "empty store_id",
             SkipReason::BadStatus => "unknown status",
             SkipReason::BadTimestamp => "unreadable timestamp",
+            SkipReason::SpreadsheetTimestamp => "timestamp re-saved by a spreadsheet",
             SkipReason::TimestampOutOfRange => "impossible timestamp",
             SkipReason::BadWeekday => "bad weekday",
             SkipReason::BadTime => "unreadable time of day",
+            SkipReason::SpreadsheetTime => "12-hour time re-saved by a spreadsheet",
             SkipReason::TimeOutOfRange => "impossible time of day",
             SkipReason::StartAtMidnightEnd => "start time 24:00",
             SkipReason::UnknownTimezone => "unknown timezone (default used)",
@@ -73,15 +93,37 @@ impl SkipReason {
             SkipReason::RowTooLong => format!("the row is longer than {value}; skipped unread"),
             SkipReason::UnbalancedQuote => format!(
                 "a quote opened in this row (at `{value}`) is not closed on its line; \
-                 the row is skipped and reading goes on with the next line"
+                 the row is skipped and reading goes on with the next line (a next line \
+                 that closes the quote is skipped with it)"
             ),
-            SkipReason::NotUtf8 => format!("`{value}` is not UTF-8 text"),
+            SkipReason::QuoteContinuation => format!(
+                "this line (`{value}`) closes a quote left open at the end of the line before, \
+                 so it is the rest of that broken row and is skipped with it; fix the field so \
+                 it is on one line"
+            ),
+            SkipReason::RepeatedHeader => format!(
+                "`{value}` repeats the header (files joined together?); the line is skipped"
+            ),
+            SkipReason::NotUtf8 => format!(
+                "`{value}` is not UTF-8 text (perhaps Latin-1 or Windows-1252: save the file \
+                 as CSV UTF-8)"
+            ),
+            SkipReason::ControlCharacter => format!(
+                "`{value}` has a control character (NUL, ESC, …), which no store id has: \
+                 the file is damaged or not plain text"
+            ),
             SkipReason::EmptyStoreId => "the store_id is empty".to_string(),
             SkipReason::BadStatus => {
                 format!("`{value}` is not a status (expected active or inactive)")
             }
             SkipReason::BadTimestamp => format!(
                 "`{value}` is not a timestamp (expected YYYY-MM-DD HH:MM:SS[.ffffff] [UTC])"
+            ),
+            SkipReason::SpreadsheetTimestamp => format!(
+                "`{value}` looks like a spreadsheet re-save ({}): export the file again from \
+                 the source, or save the column as YYYY-MM-DD HH:MM:SS",
+                crate::engine::time::spreadsheet_form(value.as_bytes())
+                    .unwrap_or_else(|| "M/D/YYYY H:MM".to_string())
             ),
             SkipReason::TimestampOutOfRange => format!("`{value}` is not a real date and time"),
             SkipReason::BadWeekday => {
@@ -90,6 +132,10 @@ impl SkipReason {
             SkipReason::BadTime => {
                 format!("`{value}` is not a time of day (expected HH:MM or HH:MM:SS)")
             }
+            SkipReason::SpreadsheetTime => format!(
+                "`{value}` looks like a spreadsheet re-save (12-hour clock, H:MM AM): export \
+                 the file again from the source, or save the column as HH:MM:SS (24-hour)"
+            ),
             SkipReason::TimeOutOfRange => format!("`{value}` is not a real time of day"),
             SkipReason::StartAtMidnightEnd => {
                 format!("`{value}` is only allowed as an end time")
@@ -288,7 +334,8 @@ impl fmt::Display for FileProblem {
             }
             FileError::HeaderTooLong => write!(
                 f,
-                "{file}: the first row is too long to be a header; {EXPECTED_LAYOUTS}"
+                "{file}: the first row is too long to be a header (no header row within the \
+                 first 2 MiB: is it CSV text?); {EXPECTED_LAYOUTS}"
             ),
             FileError::Read(why) => write!(f, "{file}: could not be read: {why}"),
         }
@@ -301,8 +348,9 @@ impl std::error::Error for FileProblem {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunError {
     NoStatusFile,
-    /// Status files were read but no row was valid, and no `now` was given.
-    NoValidPolls,
+    /// Status files were read but no row was valid, and no `now` was given: what each
+    /// status file held instead.
+    NoValidPolls(Vec<UnreadFile>),
     File(FileProblem),
     Cancelled,
 }
@@ -314,10 +362,16 @@ impl fmt::Display for RunError {
                 f,
                 "no status polls file: one file must have the columns store_id, status, timestamp_utc"
             ),
-            RunError::NoValidPolls => write!(
-                f,
-                "the status polls file(s) have no valid row, so there is no `now` to report at"
-            ),
+            RunError::NoValidPolls(files) => {
+                write!(
+                    f,
+                    "the status polls file(s) have no valid row, so there is no `now` to report at"
+                )?;
+                for file in files {
+                    write!(f, "\n{file}")?;
+                }
+                Ok(())
+            }
             RunError::File(problem) => problem.fmt(f),
             RunError::Cancelled => write!(f, "cancelled"),
         }
@@ -325,6 +379,62 @@ impl fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// A status file without a valid row: why its rows were skipped (issue 13 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadFile {
+    pub name: String,
+    pub rows: u64,
+    /// Rows skipped per reason, most first.
+    pub reasons: Vec<(SkipReason, u64)>,
+    /// The first skipped rows of each reason (up to [`UnreadFile::EXAMPLES`]).
+    pub examples: Vec<SkippedRow>,
+}
+
+impl UnreadFile {
+    pub const EXAMPLES: usize = 3;
+
+    /// What to do, when every row was skipped for one spreadsheet re-save.
+    pub fn advice(&self) -> Option<&'static str> {
+        let (reason, count) = *self.reasons.first()?;
+        (count == self.rows).then_some(())?;
+        match reason {
+            SkipReason::SpreadsheetTimestamp => Some(
+                "timestamp_utc looks like a spreadsheet re-save of the whole file (dates as \
+                 M/D/YYYY or D/M/YYYY, which cannot be told apart): export the file again from \
+                 the source, or save the column as YYYY-MM-DD HH:MM:SS",
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UnreadFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rows == 0 {
+            return write!(f, "{}: no rows after the header", self.name);
+        }
+        let reasons: Vec<String> = self
+            .reasons
+            .iter()
+            .map(|(reason, count)| format!("{count} {}", reason.title()))
+            .collect();
+        write!(
+            f,
+            "{}: {} row(s), all skipped ({})",
+            self.name,
+            self.rows,
+            reasons.join(", ")
+        )?;
+        if let Some(advice) = self.advice() {
+            write!(f, "; {advice}")?;
+        }
+        for row in &self.examples {
+            write!(f, "\n  {row}")?;
+        }
+        Ok(())
+    }
+}
 
 impl From<FileProblem> for RunError {
     fn from(problem: FileProblem) -> Self {

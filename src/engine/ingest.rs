@@ -12,9 +12,12 @@ use rustc_hash::FxHashMap;
 
 use super::business::HoursRule;
 use super::error::{
-    printable_bytes, Column, FileError, FileProblem, SkipLog, SkipReason, SkippedRow,
+    printable_bytes, Column, FileError, FileProblem, SkipLog, SkipReason, SkippedRow, UnreadFile,
 };
-use super::time::{parse_time_of_day, parse_timestamp_after, LastDate, Micros, TimeProblem};
+use super::time::{
+    is_twelve_hour_time, parse_time_of_day, parse_timestamp_after, spreadsheet_form, LastDate,
+    Micros, TimeProblem,
+};
 use super::Progress;
 
 /// Index of a store in [`Dataset`]; ids are interned once.
@@ -52,12 +55,17 @@ pub struct FileSummary {
     /// Earliest and latest valid poll (status files only).
     pub time_range: Option<(Micros, Micros)>,
     pub error: Option<FileError>,
+    /// Rows of this file skipped, per reason, in the order the reasons first occurred.
+    pub skipped: Vec<(SkipReason, u64)>,
 }
 
 /// Rows longer than this are skipped unread: no real export comes near it, and it bounds
 /// memory for a 50 MB single-line file.
 const MAX_ROW_BYTES: usize = 1 << 20;
 const MAX_FIELDS: usize = 1 << 12;
+/// The header must be read within this many bytes of the file's start (blank lines and all),
+/// so an endless or zero-filled source is refused after a bounded read (issue 13 §6).
+pub const HEADER_SEARCH_BYTES: u64 = 2 << 20;
 const MAX_HEADER_FIELDS: usize = 1 << 16;
 const SNIPPET_CHARS: usize = 60;
 
@@ -81,6 +89,17 @@ fn normalise_header(name: &[u8]) -> String {
         .filter(|b| b.is_ascii_alphanumeric())
         .map(|b| b.to_ascii_lowercase() as char)
         .collect()
+}
+
+/// Whether `text` is the header name `want` (normalised), a byte-order mark before it allowed.
+fn is_header_name(text: &str, want: &str) -> bool {
+    let text = text.trim_start_matches('\u{FEFF}');
+    text.len() < 4 * want.len()
+        && text
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .eq(want.bytes())
 }
 
 /// The columns each layout needs, as normalised names; `dayofweek` has the alias `day`.
@@ -287,13 +306,21 @@ struct FileReader {
     overflow: bool,
     scratch: Vec<u8>,
     scratch_ends: Vec<usize>,
-    line_after_last_record: u64,
     /// The line the next byte is on (1-based), whichever path read the bytes before.
     line: u64,
-    /// csv-core has consumed bytes of a record it has not returned yet: it must finish it.
+    /// csv-core has been given part of a line that has not ended yet (the line went on
+    /// past the end of a push): the rest of that line goes to csv-core too.
     core_mid_record: bool,
-    /// ... and some of them were more than line breaks (blank lines are not a record).
-    core_has_text: bool,
+    /// The bytes given to csv-core for the current line hold an odd number of quotes.
+    line_odd_quotes: bool,
+    /// The first bytes of a line that went on past the end of a push, for messages.
+    line_head: Vec<u8>,
+    /// The last push ended with a CR that ended a line: a LF first in the next push is the
+    /// rest of that CRLF, not a blank line (SPEC §1).
+    after_cr: bool,
+    /// The line before was a broken row (a quote open at its end): a next line that closes
+    /// the quote is the rest of that row (SPEC §1).
+    after_unclosed: bool,
     line_ends: Vec<usize>,
     layout: Option<Layout>,
     /// Stores seen in this file, as a bitset over store indices.
@@ -302,12 +329,6 @@ struct FileReader {
 }
 
 impl FileReader {
-    /// csv-core, built on first use: building its DFA costs more than reading a short file,
-    /// and files without quotes never need it.
-    fn core(&mut self) -> &mut csv_core::Reader {
-        self.core.get_or_insert_with(csv_core::Reader::new)
-    }
-
     /// Notes that `store` has a valid row in this file; `true` the first time.
     fn mark_seen(&mut self, store: StoreIdx) -> bool {
         let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
@@ -331,10 +352,12 @@ impl FileReader {
             overflow: false,
             scratch: Vec::new(),
             scratch_ends: Vec::new(),
-            line_after_last_record: 1,
             line: 1,
             core_mid_record: false,
-            core_has_text: false,
+            line_odd_quotes: false,
+            line_head: Vec::new(),
+            after_cr: false,
+            after_unclosed: false,
             line_ends: Vec::new(),
             layout: None,
             seen: Vec::new(),
@@ -394,6 +417,7 @@ impl Ingest {
             stores: 0,
             time_range: None,
             error: None,
+            skipped: Vec::new(),
         });
         self.readers.push(Some(FileReader::new()));
         FileId(self.files.len() - 1)
@@ -411,7 +435,14 @@ impl Ingest {
         let Some(mut reader) = self.readers[file.0].take() else {
             return Ok(());
         };
+        let before = self.files[file.0].bytes;
         self.files[file.0].bytes += chunk.len() as u64;
+        if reader.layout.is_none() && !reader.failed && before >= HEADER_SEARCH_BYTES {
+            // Issue 13 §6: an endless source of blank lines is refused too.
+            let problem = self.fail(file, &mut reader, FileError::HeaderTooLong);
+            self.readers[file.0] = Some(reader);
+            return Err(problem);
+        }
         let result = self.push_bytes(file, &mut reader, chunk, false);
         self.readers[file.0] = Some(reader);
         result
@@ -524,128 +555,100 @@ impl Ingest {
         self.parse(file, reader, input, at_end)
     }
 
+    /// Splits the input into lines (SPEC §1: a line ends at LF, CRLF or a lone CR) and reads
+    /// them. Linear: each byte is looked at a bounded number of times, whatever the line
+    /// ends — the searches for the next quote and the next lone CR remember where they got.
     fn parse(
         &mut self,
         file: FileId,
         reader: &mut FileReader,
-        mut input: &[u8],
+        input: &[u8],
         at_end: bool,
     ) -> Result<(), FileProblem> {
-        use csv_core::ReadRecordResult as R;
+        let mut pos = 0;
+        if reader.after_cr && !input.is_empty() {
+            // SPEC §1: CRLF is one line end, also when a push ends between the two bytes.
+            reader.after_cr = false;
+            pos = usize::from(input[0] == b'\n');
+        }
+        if reader.layout.is_none() {
+            // Issue 13 §6: NUL bytes before the header is read mean binary data (or UTF-16),
+            // whether or not a line end ever comes.
+            let head = &input[pos..];
+            let head = &head[..memchr::memchr2(b'\n', b'\r', head).unwrap_or(head.len())];
+            scanned(2 * head.len());
+            if memchr::memchr(0, head).is_some() {
+                let error = FileError::NotText {
+                    hint: "it contains NUL bytes: binary data or UTF-16; save it as CSV UTF-8",
+                };
+                return Err(self.fail(file, reader, error));
+            }
+        }
+        let mut quote = find_quote(input, pos);
+        let mut lone_cr = find_lone_cr(input, pos);
         loop {
-            if input.is_empty() && !at_end {
+            if reader.failed {
                 return Ok(());
             }
             if !reader.core_mid_record && !self.csv_core_only {
-                let consumed = self.plain_lines(file, reader, input)?;
-                input = &input[consumed..];
-                if reader.failed {
-                    return Ok(());
-                }
-                if input.is_empty() && !at_end {
-                    return Ok(());
-                }
-            }
-            let from_fast_path = !reader.core_mid_record && !self.csv_core_only;
-            // One line at a time, so a quote left open is caught at the first line break.
-            let line_end = memchr::memchr(b'\n', input).map_or(input.len(), |i| i + 1);
-            if input.is_empty() && !reader.core_mid_record {
-                return Ok(()); // at the end, with no row left half-read
-            }
-            let core = reader.core.get_or_insert_with(csv_core::Reader::new);
-            if from_fast_path {
-                core.set_line(reader.line);
-            }
-            let (res, nin, nout, nend) = if reader.overflow {
-                reader.scratch.resize(4096, 0);
-                reader.scratch_ends.resize(64, 0);
-                core.read_record(
-                    &input[..line_end],
-                    &mut reader.scratch,
-                    &mut reader.scratch_ends,
-                )
-            } else {
-                core.read_record(
-                    &input[..line_end],
-                    &mut reader.record[reader.record_len..],
-                    &mut reader.ends[reader.ends_len..],
-                )
-            };
-            let consumed = &input[..nin];
-            let last_byte = consumed.last().copied();
-            input = &input[nin..];
-            reader.line = core.line();
-            reader.core_mid_record = reader.core_mid_record || nin > 0;
-            reader.core_has_text |= consumed.iter().any(|&b| b != b'\n' && b != b'\r');
-            if !reader.overflow {
-                reader.record_len += nout;
-                reader.ends_len += nend;
-            }
-            if res == R::InputEmpty && last_byte == Some(b'\n') && reader.core_has_text {
-                // A line ended inside a quoted field: no field of ours spans lines, so the
-                // quote is unbalanced. Skip the row and read on from the next line.
-                self.unbalanced_quote(file, reader)?;
-                continue;
-            }
-            match res {
-                R::InputEmpty => {
-                    if at_end {
-                        continue; // csv-core wants one more empty call to finish the last row
-                    }
-                }
-                R::OutputFull => {
-                    grow_or_overflow(&mut reader.record, MAX_ROW_BYTES, &mut reader.overflow)
-                }
-                R::OutputEndsFull => {
-                    grow_or_overflow(&mut reader.ends, MAX_HEADER_FIELDS, &mut reader.overflow)
-                }
-                R::Record => {
-                    reader.core_mid_record = false;
-                    reader.core_has_text = false;
-                    let line = record_start_line(reader, last_byte);
-                    let overflow = std::mem::take(&mut reader.overflow);
-                    let (len, n_ends) = (reader.record_len, reader.ends_len);
-                    reader.record_len = 0;
-                    reader.ends_len = 0;
-                    let record = std::mem::take(&mut reader.record);
-                    let ends = std::mem::take(&mut reader.ends);
-                    let fields = Fields {
-                        bytes: &record[..len],
-                        ends: &ends[..n_ends],
-                        gap: 0,
-                    };
-                    let result = if overflow {
-                        self.overflowed_row(file, reader, line)
-                    } else {
-                        self.deliver(file, reader, line, fields)
-                    };
-                    reader.record = record;
-                    reader.ends = ends;
-                    result?;
+                let stop = quote.min(lone_cr);
+                if stop > pos {
+                    pos += self.plain_lines(file, reader, &input[pos..stop])?;
                     if reader.failed {
                         return Ok(());
                     }
                 }
-                R::End => return Ok(()),
+            }
+            if pos == input.len() {
+                if at_end && reader.core_mid_record {
+                    self.end_line(file, reader, &[])?; // the last line, without a line end
+                }
+                return Ok(());
+            }
+            // One line the fast path cannot take: quoted, ended by a lone CR, or begun in an
+            // earlier push.
+            let found = memchr::memchr2(b'\n', b'\r', &input[pos..]);
+            scanned(found.map_or(input.len() - pos, |i| i + 1));
+            let Some(i) = found else {
+                let rest = &input[pos..];
+                if at_end {
+                    self.end_line(file, reader, rest)?;
+                } else {
+                    self.line_goes_on(file, reader, rest)?;
+                }
+                return Ok(());
+            };
+            let end = pos + i;
+            let mut next = end + 1;
+            if input[end] == b'\r' {
+                match input.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => reader.after_cr = true,
+                }
+            }
+            self.end_line(file, reader, &input[pos..end])?;
+            pos = next;
+            if quote < pos {
+                quote = find_quote(input, pos);
+            }
+            if lone_cr < pos {
+                lone_cr = find_lone_cr(input, pos);
             }
         }
     }
 
-    /// The fast path: whole lines without quotes or stray carriage returns, split on commas
-    /// directly — one SIMD search for commas and line ends over the chunk, where csv-core
-    /// reads byte by byte. Same records, line numbers and limits as the csv-core path, which
-    /// takes over at the first line this cannot read (quoted, or not ended in this chunk).
-    /// Returns the bytes consumed.
+    /// The fast path: whole lines without quotes, each ended by LF or CRLF, split on commas
+    /// directly — one SIMD search for commas and line ends, where csv-core reads byte by
+    /// byte. `input` holds no quote and no lone CR (the caller stops it before the next
+    /// one). Returns the bytes consumed: everything up to the last line end.
     fn plain_lines(
         &mut self,
         file: FileId,
         reader: &mut FileReader,
         input: &[u8],
     ) -> Result<usize, FileProblem> {
-        // Lines are read only up to the first quote: look for carriage returns no further,
-        // or a file with a quoted row every few lines rescans the whole chunk each time.
-        let quote = memchr::memchr(b'"', input).unwrap_or(input.len());
-        let mut cr = memchr::memchr(b'\r', &input[..quote]).unwrap_or(input.len());
+        scanned(input.len());
         let mut consumed = 0;
         let mut ends = std::mem::take(&mut reader.line_ends);
         ends.clear();
@@ -657,25 +660,20 @@ impl Ingest {
                 }
                 continue;
             }
-            if quote < at {
-                break;
-            }
-            let mut end = at;
-            if cr < at {
-                if cr + 1 != at {
-                    break; // a carriage return inside the line: csv-core's to read
-                }
-                end = cr; // CRLF
-                cr = memchr::memchr(b'\r', &input[at..quote.max(at)])
-                    .map_or(input.len(), |i| at + i);
-            }
+            // A CR here is always the first half of a CRLF: `input` has no lone CR.
+            let end = if at > consumed && input[at - 1] == b'\r' {
+                at - 1
+            } else {
+                at
+            };
             let number = reader.line;
             reader.line += 1;
-            reader.line_after_last_record = reader.line;
+            reader.after_unclosed = false; // no quote on this line: it closes nothing
             let line = &input[consumed..end];
             consumed = at + 1;
             if line.is_empty() {
-                continue; // a blank line, skipped as csv-core skips it
+                ends.clear();
+                continue; // a blank line, skipped
             }
             ends.push(line.len());
             let result = self.deliver(
@@ -698,38 +696,221 @@ impl Ingest {
         Ok(consumed)
     }
 
-    /// Drops the record csv-core is in the middle of, after a line break inside quotes.
+    /// The start or middle of a line that goes on in the next push: csv-core keeps it.
+    fn line_goes_on(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        bytes: &[u8],
+    ) -> Result<(), FileProblem> {
+        reader.line_odd_quotes ^= odd_quotes(bytes);
+        let room = (4 * SNIPPET_CHARS).saturating_sub(reader.line_head.len());
+        reader
+            .line_head
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        reader.core_mid_record = true;
+        let line = reader.line;
+        self.core_feed(file, reader, line, bytes).map(|_| ())
+    }
+
+    /// The end of a line (all of it, or the rest after [`Self::line_goes_on`]), without its
+    /// line end.
+    fn end_line(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        bytes: &[u8],
+    ) -> Result<(), FileProblem> {
+        let number = reader.line;
+        reader.line += 1;
+        let after_unclosed = std::mem::take(&mut reader.after_unclosed);
+        if !reader.core_mid_record {
+            if bytes.is_empty() {
+                return Ok(()); // a blank line, skipped
+            }
+            scanned(bytes.len());
+            if memchr::memchr(b'"', bytes).is_none() {
+                return self.split_line(file, reader, number, bytes);
+            }
+        }
+        let odd = std::mem::take(&mut reader.line_odd_quotes) ^ odd_quotes(bytes);
+        if after_unclosed && odd && reader.layout.is_some() {
+            // SPEC §1: this line closes the quote left open at the end of the line before,
+            // so it is the rest of that broken row, never a row of its own.
+            let mut snippet = std::mem::take(&mut reader.line_head);
+            snippet.extend_from_slice(&bytes[..bytes.len().min(4 * SNIPPET_CHARS)]);
+            let snippet = snippet.trim_ascii().to_vec();
+            self.drop_core_record(reader);
+            self.files[file.0].rows += 1;
+            self.skip(
+                file,
+                number,
+                Column::Row,
+                SkipReason::QuoteContinuation,
+                &snippet,
+            );
+            return Ok(());
+        }
+        reader.core_mid_record = true;
+        self.core_feed(file, reader, number, bytes)?;
+        if reader.failed {
+            return Ok(());
+        }
+        // The line end, as csv-core's record terminator: a quote still open swallows it.
+        if !self.core_feed(file, reader, number, b"\n")? && !reader.failed {
+            self.unbalanced_quote(file, reader, number)?;
+        }
+        Ok(())
+    }
+
+    /// A whole line without quotes, split on commas.
+    fn split_line(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        number: u64,
+        line: &[u8],
+    ) -> Result<(), FileProblem> {
+        scanned(line.len());
+        let mut ends = std::mem::take(&mut reader.line_ends);
+        ends.clear();
+        for at in memchr::memchr_iter(b',', line) {
+            if ends.len() > MAX_HEADER_FIELDS {
+                break; // too many fields: the row is skipped as too long anyway
+            }
+            ends.push(at);
+        }
+        ends.push(line.len());
+        let result = self.deliver(
+            file,
+            reader,
+            number,
+            Fields {
+                bytes: line,
+                ends: &ends,
+                gap: 1,
+            },
+        );
+        reader.line_ends = ends;
+        result
+    }
+
+    /// Gives csv-core bytes of line `number`; `true` when they completed a record (which is
+    /// then read). Only the terminator `\n` the caller adds can complete one.
+    fn core_feed(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        number: u64,
+        mut input: &[u8],
+    ) -> Result<bool, FileProblem> {
+        use csv_core::ReadRecordResult as R;
+        scanned(input.len());
+        while !input.is_empty() {
+            // Built on first use: building its DFA costs more than reading a short file, and
+            // files without quotes never need it.
+            let core = reader.core.get_or_insert_with(csv_core::Reader::new);
+            let (res, nin, nout, nend) = if reader.overflow {
+                reader.scratch.resize(4096, 0);
+                reader.scratch_ends.resize(64, 0);
+                core.read_record(input, &mut reader.scratch, &mut reader.scratch_ends)
+            } else {
+                core.read_record(
+                    input,
+                    &mut reader.record[reader.record_len..],
+                    &mut reader.ends[reader.ends_len..],
+                )
+            };
+            input = &input[nin..];
+            if !reader.overflow {
+                reader.record_len += nout;
+                reader.ends_len += nend;
+            }
+            match res {
+                R::InputEmpty | R::End => {}
+                R::OutputFull => {
+                    grow_or_overflow(&mut reader.record, MAX_ROW_BYTES, &mut reader.overflow)
+                }
+                R::OutputEndsFull => {
+                    grow_or_overflow(&mut reader.ends, MAX_HEADER_FIELDS, &mut reader.overflow)
+                }
+                R::Record => {
+                    reader.core_mid_record = false;
+                    reader.line_head.clear();
+                    let overflow = std::mem::take(&mut reader.overflow);
+                    let (len, n_ends) = (reader.record_len, reader.ends_len);
+                    reader.record_len = 0;
+                    reader.ends_len = 0;
+                    let record = std::mem::take(&mut reader.record);
+                    let ends = std::mem::take(&mut reader.ends);
+                    let fields = Fields {
+                        bytes: &record[..len],
+                        ends: &ends[..n_ends],
+                        gap: 0,
+                    };
+                    let result = if overflow {
+                        self.overflowed_row(file, reader, number)
+                    } else {
+                        self.deliver(file, reader, number, fields)
+                    };
+                    reader.record = record;
+                    reader.ends = ends;
+                    return result.map(|()| true);
+                }
+            }
+            if reader.overflow && reader.layout.is_none() {
+                // Issue 13 §6: no header within 1 MiB; stop reading now, not at a line end
+                // that may never come (`/dev/zero`).
+                return Err(self.fail(file, reader, FileError::HeaderTooLong));
+            }
+        }
+        Ok(false)
+    }
+
+    /// Forgets the record csv-core is in the middle of.
+    fn drop_core_record(&mut self, reader: &mut FileReader) {
+        if let Some(core) = reader.core.as_mut() {
+            core.reset();
+        }
+        (reader.record_len, reader.ends_len) = (0, 0);
+        reader.overflow = false;
+        reader.core_mid_record = false;
+        reader.line_odd_quotes = false;
+        reader.line_head.clear();
+    }
+
+    /// A line ended inside a quoted field: no field of ours spans lines, so the quote is
+    /// unbalanced. The row is skipped and reading goes on with the next line.
     fn unbalanced_quote(
         &mut self,
         file: FileId,
         reader: &mut FileReader,
+        number: u64,
     ) -> Result<(), FileProblem> {
-        let line_now = reader.core().line();
         let snippet = if reader.overflow {
             Vec::new()
         } else {
             let field = &reader.record
                 [reader.ends[..reader.ends_len].last().map_or(0, |&e| e)..reader.record_len];
-            field.trim_ascii_end().to_vec()
+            // The terminator csv-core took into the field is not part of the value.
+            field
+                .strip_suffix(b"\n")
+                .unwrap_or(field)
+                .trim_ascii_end()
+                .to_vec()
         };
-        reader.core().reset();
-        reader.core().set_line(line_now);
-        reader.line = line_now;
-        reader.line_after_last_record = line_now;
-        (reader.record_len, reader.ends_len) = (0, 0);
-        reader.overflow = false;
-        reader.core_mid_record = false;
-        reader.core_has_text = false;
+        self.drop_core_record(reader);
         if reader.layout.is_none() {
             let error = FileError::NotText {
                 hint: "its first row has an unclosed quote",
             };
             return Err(self.fail(file, reader, error));
         }
+        reader.after_unclosed = true;
         self.files[file.0].rows += 1;
         self.skip(
             file,
-            line_now - 1,
+            number,
             Column::Row,
             SkipReason::UnbalancedQuote,
             &snippet,
@@ -874,8 +1055,23 @@ impl Ingest {
             return None;
         }
         let key = IdKey::new(id);
-        if key.is_none() {
-            self.skip(file, line, Column::StoreId, SkipReason::NotUtf8, raw);
+        match key {
+            None => self.skip(file, line, Column::StoreId, SkipReason::NotUtf8, raw),
+            // Only free-text ids can hold these; numbers and UUIDs skip the checks.
+            Some(IdKey::Text(text)) => {
+                if is_header_name(text, "storeid") {
+                    // Issue 13 §8: files joined with `cat` repeat their header (maybe with
+                    // the second file's byte-order mark).
+                    self.skip(file, line, Column::StoreId, SkipReason::RepeatedHeader, raw);
+                    return None;
+                }
+                if text.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7F) {
+                    let reason = SkipReason::ControlCharacter;
+                    self.skip(file, line, Column::StoreId, reason, raw);
+                    return None;
+                }
+            }
+            Some(_) => {}
         }
         key
     }
@@ -902,6 +1098,8 @@ impl Ingest {
             Err(problem) => {
                 let reason = match problem {
                     TimeProblem::OutOfRange => SkipReason::TimestampOutOfRange,
+                    // Issue 13 §3: said as such, never read (D/M or M/D cannot be told).
+                    _ if spreadsheet_form(timestamp).is_some() => SkipReason::SpreadsheetTimestamp,
                     _ => SkipReason::BadTimestamp,
                 };
                 self.skip(file, line, Column::TimestampUtc, reason, timestamp);
@@ -955,6 +1153,7 @@ impl Ingest {
                 let reason = match problem {
                     TimeProblem::OutOfRange => SkipReason::TimeOutOfRange,
                     TimeProblem::MidnightStart => SkipReason::StartAtMidnightEnd,
+                    TimeProblem::Layout if is_twelve_hour_time(raw) => SkipReason::SpreadsheetTime,
                     TimeProblem::Empty | TimeProblem::Layout => SkipReason::BadTime,
                 };
                 self.skip(file, line, column, reason, raw);
@@ -1014,6 +1213,7 @@ impl Ingest {
     }
 
     fn skip(&mut self, file: FileId, line: u64, column: Column, reason: SkipReason, value: &[u8]) {
+        count_reason(&mut self.files[file.0].skipped, reason, 1);
         if !self.skips.wants_example(reason) {
             self.skips.count_only(reason);
             return;
@@ -1036,7 +1236,7 @@ impl Ingest {
     pub fn split_part(&self, file: FileId) -> Option<FilePart> {
         let reader = self.readers.get(file.0)?.as_ref()?;
         let layout = reader.layout.filter(|l| l.kind == FileKind::Status)?;
-        if !reader.started || reader.failed || reader.core_mid_record {
+        if !reader.started || reader.failed || reader.core_mid_record || reader.after_cr {
             return None;
         }
         let mut part = Ingest {
@@ -1050,6 +1250,15 @@ impl Ingest {
             part_reader.layout = Some(layout);
         }
         Some(FilePart { ingest: part })
+    }
+
+    /// Tells the reader of `file` that the byte after the CR it last read is not a LF, so the
+    /// line has ended there for sure (the parallel reader knows it from its chunk).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn confirm_line_end(&mut self, file: FileId) {
+        if let Some(reader) = self.readers.get_mut(file.0).and_then(Option::as_mut) {
+            reader.after_cr = false;
+        }
     }
 
     /// Adds a part made by [`Ingest::split_part`] of this `file`, as if its bytes had been
@@ -1104,7 +1313,9 @@ impl Ingest {
         }
         let lines_before = reader.line - 1;
         reader.line += part_reader.line - 1;
-        reader.line_after_last_record = reader.line;
+        // The part ended at a line end the caller knows (no LF follows a CR of it).
+        reader.after_cr = false;
+        reader.after_unclosed = part_reader.after_unclosed;
         self.skips.absorb(part.skips, lines_before);
 
         let theirs = &part.files[part_file.0];
@@ -1112,6 +1323,9 @@ impl Ingest {
         summary.bytes += theirs.bytes;
         summary.rows += theirs.rows;
         summary.valid_rows += theirs.valid_rows;
+        for &(reason, count) in &theirs.skipped {
+            count_reason(&mut summary.skipped, reason, count);
+        }
         if let Some((lo, hi)) = theirs.time_range {
             let range = &mut summary.time_range;
             *range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
@@ -1227,23 +1441,51 @@ fn grow_or_overflow<T: Default + Clone>(buf: &mut Vec<T>, limit: usize, overflow
     }
 }
 
-/// The 1-based line a just-finished record started on. csv-core counts the `\n`s it has
-/// consumed; the record's own newlines (in quoted fields, and its `\n` terminator when the
-/// call consumed one) come after its start.
-fn record_start_line(reader: &mut FileReader, last_byte: Option<u8>) -> u64 {
-    let line_now = reader.core().line();
-    let terminator = u64::from(last_byte == Some(b'\n'));
-    let consumed = line_now - reader.line_after_last_record;
-    reader.line_after_last_record = line_now;
-    if consumed <= terminator || reader.overflow {
-        // No newline inside the record (or we did not keep it): it started on this line.
-        return line_now - terminator;
+/// Adds `count` skipped rows of `reason` to a file's counts.
+fn count_reason(counts: &mut Vec<(SkipReason, u64)>, reason: SkipReason, count: u64) {
+    match counts.iter_mut().find(|(r, _)| *r == reason) {
+        Some((_, n)) => *n += count,
+        None => counts.push((reason, count)),
     }
-    let inside = reader.record[..reader.record_len]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64;
-    line_now - terminator - inside
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Bytes the reader has looked at, in tests: reading must stay linear (issue 13 §2).
+    static SCANNED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `bytes` looked at (in tests; nothing at all otherwise).
+#[inline(always)]
+fn scanned(bytes: usize) {
+    #[cfg(test)]
+    SCANNED.with(|s| s.set(s.get() + bytes as u64));
+    #[cfg(not(test))]
+    let _ = bytes;
+}
+
+/// The index of the next quote at or after `from`, or the input's length.
+fn find_quote(input: &[u8], from: usize) -> usize {
+    let at = memchr::memchr(b'"', &input[from..]).map_or(input.len(), |i| from + i);
+    scanned(at - from);
+    at
+}
+
+/// The index of the next CR at or after `from` that is not followed by a LF in `input` (a
+/// lone CR, or one at the very end whose next byte is not known yet), or the input's length.
+fn find_lone_cr(input: &[u8], from: usize) -> usize {
+    let at = memchr::memchr_iter(b'\r', &input[from..])
+        .map(|i| from + i)
+        .find(|&i| input.get(i + 1) != Some(&b'\n'))
+        .unwrap_or(input.len());
+    scanned(at - from);
+    at
+}
+
+/// Whether `bytes` hold an odd number of quotes.
+fn odd_quotes(bytes: &[u8]) -> bool {
+    scanned(bytes.len());
+    memchr::memchr_iter(b'"', bytes).count() % 2 == 1
 }
 
 /// An IANA zone name; exact first, then ignoring case (`america/chicago`).
@@ -1379,6 +1621,38 @@ impl Dataset {
 
     pub fn zone(&self, store: StoreIdx) -> Option<Tz> {
         self.zones[store as usize]
+    }
+
+    /// Why each status file gave no valid poll: its skip reasons with counts, most first,
+    /// and the first examples of each (issue 13 §3: the error says why, not only that).
+    pub fn unread_status_files(&self) -> Vec<UnreadFile> {
+        self.files
+            .iter()
+            .filter(|f| f.kind == Some(FileKind::Status) && f.valid_rows == 0)
+            .map(|f| {
+                let mut reasons = f.skipped.clone();
+                reasons.sort_by_key(|&(reason, count)| (std::cmp::Reverse(count), reason));
+                let examples = reasons
+                    .iter()
+                    .flat_map(|&(reason, _)| {
+                        self.skips
+                            .get(reason)
+                            .examples
+                            .iter()
+                            .filter(|row| *row.file == *f.name)
+                            .take(UnreadFile::EXAMPLES)
+                    })
+                    .take(2 * UnreadFile::EXAMPLES)
+                    .cloned()
+                    .collect();
+                UnreadFile {
+                    name: f.name.clone(),
+                    rows: f.rows,
+                    reasons,
+                    examples,
+                }
+            })
+            .collect()
     }
 
     pub fn has_status_file(&self) -> bool {
@@ -1547,11 +1821,11 @@ mod tests {
             2,active,2023-13-01 00:00:00\r\n\
             3,active";
         // A quoted line break is an unclosed quote (no field of ours spans lines): line 3 is
-        // skipped, and line 4 is read as a row of its own.
+        // skipped, and line 4, which closes that quote, is skipped with it (SPEC §1).
         for text in [text.to_string(), text.replace("\r\n", "\n")] {
             let data = dataset_from_bytes(&[("s.csv", text.as_bytes())]).unwrap();
             assert_eq!(skipped_lines(&data, SkipReason::UnbalancedQuote), [3]);
-            assert_eq!(skipped_lines(&data, SkipReason::BadStatus), [4]);
+            assert_eq!(skipped_lines(&data, SkipReason::QuoteContinuation), [4]);
             assert_eq!(skipped_lines(&data, SkipReason::TimestampOutOfRange), [6]);
             assert_eq!(skipped_lines(&data, SkipReason::MissingFields), [7]);
         }
@@ -1889,6 +2163,217 @@ mod tests {
                 assert_eq!(data.files, reference.files, "chunk {chunk}");
             }
         }
+    }
+
+    /// The lines of a status file with every kind of row the line-end rules touch: good
+    /// rows, a bad one, a blank line, a stray quote that never closes, a field broken over
+    /// two lines, a quoted row, and a last line without a line end.
+    const LINES: [&str; 12] = [
+        "store_id,status,timestamp_utc",
+        "1,active,2024-11-04 10:00:00",
+        "2,up,2024-11-04 10:00:00",
+        "",
+        "3,\"active,2024-11-04 11:00:00",
+        "4,active,2024-11-04 12:00:00",
+        "\"Store",
+        "A\",active,2024-11-04 12:00:00",
+        "\"5\",\"inactive\",\"2024-11-04 12:00:00\"",
+        "6,active,2023-13-01 00:00:00",
+        "",
+        "7,active,2024-11-04 13:00:00",
+    ];
+
+    /// `LINES` joined by `ends` (one line end for each gap, in turn).
+    fn joined(ends: &[&str]) -> Vec<u8> {
+        let mut text = String::new();
+        for (i, line) in LINES.iter().enumerate() {
+            if i > 0 {
+                text.push_str(ends[(i - 1) % ends.len()]);
+            }
+            text.push_str(line);
+        }
+        text.into_bytes()
+    }
+
+    /// What a read found, line numbers and all, with nothing that depends on line ends.
+    fn outcome(data: &Dataset) -> String {
+        let ids: Vec<&str> = (0..data.store_count() as StoreIdx)
+            .map(|s| data.store_id(s))
+            .collect();
+        let mut files = data.files.clone();
+        for f in &mut files {
+            f.bytes = 0;
+        }
+        format!("{ids:?}\n{:?}\n{:?}\n{files:?}", data.polls, data.skips)
+    }
+
+    #[test]
+    fn lf_crlf_cr_only_and_mixed_line_ends_read_the_same() {
+        let reference = read_chunked(&[("s.csv", &joined(&["\n"]))], usize::MAX);
+        assert_eq!(
+            skipped_lines(&reference, SkipReason::UnbalancedQuote),
+            [5, 7]
+        );
+        assert_eq!(skipped_lines(&reference, SkipReason::BadStatus), [3]);
+        assert_eq!(
+            skipped_lines(&reference, SkipReason::TimestampOutOfRange),
+            [10]
+        );
+        let expected = outcome(&reference);
+        let mixes: [&[&str]; 5] = [
+            &["\r\n"],
+            &["\r"],
+            &["\r", "\n", "\r\n"],
+            &["\r\n", "\r"],
+            &["\n", "\r", "\r", "\r\n"],
+        ];
+        for ends in mixes {
+            let text = joined(ends);
+            for chunk in [1, 2, 3, 5, 7, 64, usize::MAX] {
+                for csv_core_only in [false, true] {
+                    let mut ingest = Ingest {
+                        csv_core_only,
+                        ..Ingest::default()
+                    };
+                    let file = ingest.open_file("s.csv");
+                    for piece in text.chunks(chunk) {
+                        ingest.push(file, piece).unwrap();
+                    }
+                    ingest.close_file(file).unwrap();
+                    let got = outcome(&ingest.finish());
+                    assert!(
+                        got == expected,
+                        "{ends:?}, chunk {chunk}:\n{got}\n{expected}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cr_cr_lf_is_two_line_ends_with_a_blank_line_between() {
+        let text = "store_id,status,timestamp_utc\r\r\n1,up,2024-11-04 10:00:00\r\r\n2,\"x\r\r\n3,up,x\r\r\n";
+        for chunk in [1, 2, 3, 4096] {
+            let data = read_chunked(&[("s.csv", text.as_bytes())], chunk);
+            assert_eq!(
+                skipped_lines(&data, SkipReason::BadStatus),
+                [3, 7],
+                "{chunk}"
+            );
+            assert_eq!(skipped_lines(&data, SkipReason::UnbalancedQuote), [5]);
+            assert_eq!(data.files[0].rows, 3);
+        }
+    }
+
+    /// Bytes the reader looks at to read `text` in one push.
+    fn work(text: &[u8], csv_core_only: bool) -> u64 {
+        SCANNED.with(|s| s.set(0));
+        let mut ingest = Ingest {
+            csv_core_only,
+            ..Ingest::default()
+        };
+        let file = ingest.open_file("s.csv");
+        ingest.push(file, text).unwrap();
+        ingest.close_file(file).unwrap();
+        SCANNED.with(|s| s.get())
+    }
+
+    #[test]
+    fn reading_is_linear_whatever_the_line_ends() {
+        // 10 000 and 20 000 rows, with a stray quote now and then: the bytes looked at stay
+        // within a small multiple of the input, so doubling the rows doubles the work.
+        let rows = |n: usize, end: &str| {
+            let mut text = format!("store_id,status,timestamp_utc{end}");
+            for i in 0..n {
+                let quote = if i % 1000 == 999 { "\"" } else { "" };
+                text.push_str(&format!("{i},{quote}active,2024-11-04 10:00:00{end}"));
+            }
+            text.into_bytes()
+        };
+        for end in ["\n", "\r\n", "\r", "\r\r\n"] {
+            for csv_core_only in [false, true] {
+                let (small, large) = (rows(10_000, end), rows(20_000, end));
+                let (w1, w2) = (work(&small, csv_core_only), work(&large, csv_core_only));
+                assert!(
+                    w1 <= 8 * small.len() as u64 && w2 <= 8 * large.len() as u64,
+                    "{end:?}: {w1} bytes looked at for {}, {w2} for {}",
+                    small.len(),
+                    large.len()
+                );
+                // Per input byte, twice the rows take no more work (quadratic would double it).
+                let per_byte = |w: u64, len: usize| w as f64 / len as f64;
+                assert!(
+                    per_byte(w2, large.len()) <= 1.1 * per_byte(w1, small.len()),
+                    "{end:?}: {w1} then {w2}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_that_closes_an_unclosed_quote_is_never_a_store() {
+        // SPEC §1: `"Store` / `A",active,…` is one broken row over two lines; `A"` must not
+        // become a store. A line that does not close the quote is still read as data.
+        let text = "store_id,status,timestamp_utc\n\
+            \"Store\n\
+            A\",active,2024-11-04 10:00:00\n\
+            \"Other\n\
+            B,active,2024-11-04 10:00:00\n\
+            C\",active,2024-11-04 10:00:00\n\
+            \"x\"\"\",active,\"2024-11-04 10:00:00\n\
+            \"2024\",active,2024-11-04 11:00:00\n";
+        for ends in ["\n", "\r\n", "\r"] {
+            let text = text.replace('\n', ends);
+            for chunk in [1, 3, 7, 4096] {
+                let data = read_chunked(&[("s.csv", text.as_bytes())], chunk);
+                let ids: Vec<&str> = (0..data.store_count() as StoreIdx)
+                    .map(|s| data.store_id(s))
+                    .collect();
+                // `C"` follows a good row: literal quotes in an unquoted field are data; the
+                // last line has two quotes, so it closes nothing and is read.
+                assert_eq!(ids, ["B", "C\"", "2024"], "{ends:?} chunk {chunk}");
+                assert_eq!(skipped_lines(&data, SkipReason::UnbalancedQuote), [2, 4, 7]);
+                assert_eq!(skipped_lines(&data, SkipReason::QuoteContinuation), [3]);
+                let message = data.skips.get(SkipReason::QuoteContinuation).examples[0].to_string();
+                assert!(
+                    message.starts_with("s.csv, line 3, (row): this line (`A\",active,2024-11-04 10:00:00`) closes a quote left open"),
+                    "{message}"
+                );
+                let summary = &data.files[0];
+                assert_eq!((summary.rows, summary.valid_rows), (7, 3));
+            }
+        }
+    }
+
+    #[test]
+    fn zeros_or_endless_blank_lines_are_refused_before_a_header_is_read() {
+        // Issue 13 §6: NUL bytes in the head refuse the file at once; without a header in
+        // the first 2 MiB the file is refused too, without waiting for a line end.
+        let mut ingest = Ingest::new();
+        let file = ingest.open_file("zeros");
+        let err = ingest.push(file, &[0; 4096]).unwrap_err();
+        assert!(err.to_string().contains("NUL bytes"), "{err}");
+        assert_eq!(
+            ingest.push(file, &[0; 4096]),
+            Ok(()),
+            "later chunks are ignored"
+        );
+        for byte in [b'\n', b'\r', b'x', b','] {
+            let mut ingest = Ingest::new();
+            let file = ingest.open_file("endless");
+            let mut pushed = 0;
+            let err = loop {
+                match ingest.push(file, &[byte; 65536]) {
+                    Ok(()) => pushed += 65536,
+                    Err(e) => break e,
+                }
+                assert!(pushed <= 4 << 20, "{byte}: still reading");
+            };
+            assert!(err.to_string().contains("too long to be a header"), "{err}");
+        }
+        // A header after a few blank lines is still found.
+        let data = dataset_from_bytes(&[("s", format!("\r\n\n\r{STATUS}").as_bytes())]).unwrap();
+        assert_eq!(data.total_polls(), 3);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod time;
 pub mod timeline;
 
 pub use business::{BusinessHours, HoursRule, MissingDay};
-pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow};
+pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow, UnreadFile};
 pub use ingest::{
     dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, StoreIdx,
 };

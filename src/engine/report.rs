@@ -165,7 +165,7 @@ impl<'a> Analyser<'a> {
         let now = options
             .now
             .or(data.latest_poll)
-            .ok_or(RunError::NoValidPolls)?;
+            .ok_or_else(|| RunError::NoValidPolls(data.unread_status_files()))?;
         Ok(Analyser {
             data,
             options,
@@ -595,7 +595,7 @@ pub fn write_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::dataset_from_bytes;
+    use crate::engine::{dataset_from_bytes, SkipReason};
 
     #[test]
     fn spec_6_two_decimals_rounded_half_up() {
@@ -757,7 +757,59 @@ mod tests {
             &mut |_| ControlFlow::Continue(()),
         )
         .unwrap_err();
-        assert_eq!(err, RunError::NoValidPolls);
+        assert!(matches!(err, RunError::NoValidPolls(_)), "{err:?}");
+    }
+
+    #[test]
+    fn no_valid_polls_says_why_for_each_status_file() {
+        // Issue 13 §3: the error carries each status file's reasons, counts and first rows,
+        // so the page and the command line can both show them.
+        let mut polls = String::from("store_id,status,timestamp_utc\n");
+        for i in 0..30 {
+            polls.push_str(&format!("{i},active,1/8/2024 10:{i:02}\n"));
+        }
+        let data = dataset_from_bytes(&[
+            ("a.csv", polls.as_bytes()),
+            (
+                "b.csv",
+                b"store_id,status,timestamp_utc\n1,up,2024-01-01 00:00\n",
+            ),
+            (
+                "h.csv",
+                b"store_id,day,start_time_local,end_time_local\n1,9,00:00,01:00\n",
+            ),
+        ])
+        .unwrap();
+        let err = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
+        let RunError::NoValidPolls(files) = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].name, "a.csv");
+        assert_eq!(files[0].reasons, [(SkipReason::SpreadsheetTimestamp, 30)]);
+        assert_eq!(files[0].examples.len(), 3);
+        assert!(files[0].advice().is_some());
+        assert_eq!(files[1].reasons, [(SkipReason::BadStatus, 1)]);
+        assert_eq!(files[1].advice(), None);
+        let text = err.to_string();
+        assert!(text.contains("a.csv: 30 row(s), all skipped (30 timestamp re-saved by a spreadsheet); timestamp_utc looks like a spreadsheet re-save"), "{text}");
+        assert!(
+            text.contains("\n  a.csv, line 2, timestamp_utc: `1/8/2024 10:00` looks like"),
+            "{text}"
+        );
+        assert!(
+            text.contains("b.csv: 1 row(s), all skipped (1 unknown status)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("h.csv"),
+            "hours files are not status files: {text}"
+        );
     }
 
     #[test]

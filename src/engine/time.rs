@@ -67,6 +67,95 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
+/// The form of a timestamp as spreadsheets write it when they re-save a CSV (issue 13 §3),
+/// in words, or `None`: `1/8/2024 10:00` (day and month in either order, `/`, `.` or `-`
+/// between, a 2- or 4-digit year, an optional `H:MM[:SS]` with an optional AM/PM), an ISO date
+/// with a 12-hour time (`2024-01-08 10:00 AM`), or a date serial number (`45299.41667`). Such
+/// values are never read as data: `1/8` is 1 August or 8 January depending on the program's
+/// locale. Only called for rows already skipped, so its speed does not matter.
+pub fn spreadsheet_form(value: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(value.trim_ascii()).ok()?;
+    let (date, time) = match text.split_once([' ', 'T']) {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (text, None),
+    };
+    let time_form = match time {
+        None => "",
+        Some(t) => clock_form(t)?,
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // A serial number: days since 1899-12-30, with the time of day as a fraction.
+    if time.is_none() {
+        let (whole, fraction) = date.split_once('.').unwrap_or((date, "0"));
+        if whole.len() == 5 && all_digits(whole) && all_digits(fraction) {
+            return Some("a spreadsheet date serial number".to_string());
+        }
+    }
+    let parts: Vec<&str> = date.split(['/', '.', '-']).collect();
+    let [a, b, y] = parts[..] else {
+        return None;
+    };
+    if ![a, b, y].iter().all(|p| all_digits(p)) {
+        return None;
+    }
+    if a.len() == 4 && b.len() == 2 && y.len() == 2 {
+        // An ISO date: a spreadsheet form only with a 12-hour time.
+        return time_form
+            .ends_with("AM")
+            .then(|| format!("YYYY-MM-DD{time_form}"));
+    }
+    if a.len() > 2 || b.len() > 2 || !(y.len() == 2 || y.len() == 4) {
+        return None;
+    }
+    let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+    let year = if y.len() == 2 { "YY" } else { "YYYY" };
+    let date_form = match (a, b) {
+        (13.., 1..=12) => format!("D/M/{year}"),
+        (1..=12, 13..) => format!("M/D/{year}"),
+        (1..=12, 1..=12) => format!("M/D/{year} or D/M/{year}"),
+        _ => return None,
+    };
+    Some(format!("{date_form}{time_form}"))
+}
+
+/// ` H:MM`, ` H:MM:SS` or either with ` AM`/` PM` (as `H:MM AM`), for [`spreadsheet_form`].
+fn clock_form(t: &str) -> Option<&'static str> {
+    let lower = t.to_ascii_lowercase();
+    let (clock, twelve) = match lower
+        .strip_suffix("am")
+        .or_else(|| lower.strip_suffix("pm"))
+        .or_else(|| lower.strip_suffix("a.m."))
+        .or_else(|| lower.strip_suffix("p.m."))
+    {
+        Some(c) => (c.trim_end().to_string(), true),
+        None => (lower.clone(), false),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let ok = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let seconds = match parts[..] {
+        [h, m] if ok(h, 1..=2) && ok(m, 2..=2) => false,
+        [h, m, s] if ok(h, 1..=2) && ok(m, 2..=2) && ok(s, 2..=2) => true,
+        _ => return None,
+    };
+    Some(match (seconds, twelve) {
+        (false, false) => " H:MM",
+        (true, false) => " H:MM:SS",
+        (false, true) => " H:MM AM",
+        (true, true) => " H:MM:SS AM",
+    })
+}
+
+/// A time of day on a 12-hour clock (`9:00 AM`, `12:30:00 pm`), as spreadsheets re-save a
+/// time column (issue 13 §3). Not read as data; only called for rows already skipped.
+pub fn is_twelve_hour_time(value: &[u8]) -> bool {
+    std::str::from_utf8(value.trim_ascii())
+        .ok()
+        .and_then(clock_form)
+        .is_some_and(|form| form.ends_with("AM"))
+}
+
 /// A tiny cursor over ASCII bytes; every method leaves the position unchanged on failure.
 struct Cursor<'a> {
     bytes: &'a [u8],
@@ -568,5 +657,33 @@ mod tests {
             let t = parse_time_of_day(s.as_bytes(), true).unwrap();
             assert_eq!(format_time_of_day(t), s);
         }
+    }
+
+    #[test]
+    fn spreadsheet_re_saves_are_recognised_never_read() {
+        for (text, form) in [
+            ("1/8/2024 10:00", Some("M/D/YYYY or D/M/YYYY H:MM")),
+            ("13/8/2024 10:00:05", Some("D/M/YYYY H:MM:SS")),
+            ("8/13/24 9:00 AM", Some("M/D/YY H:MM AM")),
+            ("1.8.2024", Some("M/D/YYYY or D/M/YYYY")),
+            ("2024-01-08 10:00 PM", Some("YYYY-MM-DD H:MM AM")),
+            ("45299.41667", Some("a spreadsheet date serial number")),
+            ("2024-01-08 10:00", None),
+            ("yesterday", None),
+            ("1/8", None),
+            ("32/13/2024", None),
+        ] {
+            assert_eq!(spreadsheet_form(text.as_bytes()).as_deref(), form, "{text}");
+            if form.is_some() {
+                assert!(
+                    parse_timestamp(text.as_bytes()).is_err(),
+                    "{text} is not read"
+                );
+            }
+        }
+        assert!(is_twelve_hour_time(b"9:00 AM"));
+        assert!(is_twelve_hour_time(b" 12:30:00pm "));
+        assert!(!is_twelve_hour_time(b"09:00"));
+        assert!(parse_time_of_day(b"9:00 AM", false).is_err());
     }
 }
