@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::engine::fleet::{
     uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HOURS_OF_WEEK,
 };
+use crate::engine::outages::{format_with_offset, tick_micros, StatusNow};
 use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
+use crate::engine::summary::Summary;
 use crate::engine::time::{
     civil_from_days, format_time_of_day, weekday_of_days, MICROS_PER_DAY, MICROS_PER_HOUR,
     MICROS_PER_MINUTE, MICROS_PER_SECOND,
@@ -145,6 +147,17 @@ pub struct FleetRow {
     pub bin: Option<u8>,
     #[serde(rename = "c")]
     pub days: Vec<DayCell>,
+    /// SPEC §9 status now: an index into [`StatusNow::ALL`] (up, down, closed, no data).
+    #[serde(rename = "s")]
+    pub status_now: u8,
+    /// The latest valid poll at or before `now`, UTC seconds since the epoch (rounded down).
+    #[serde(rename = "l")]
+    pub last_poll: Option<i64>,
+    /// Outages last week, and the longest one's down time in hundredths of a minute.
+    #[serde(rename = "o")]
+    pub outages: u32,
+    #[serde(rename = "m")]
+    pub longest_outage: i64,
 }
 
 impl FleetRow {
@@ -173,6 +186,13 @@ impl FleetRow {
                 .ok(),
             bin: uptime_bin(report).map(|b| b as u8),
             days: days.iter().map(DayCell::from).collect(),
+            status_now: StatusNow::ALL
+                .iter()
+                .position(|&s| s == report.status_now)
+                .unwrap_or(2) as u8,
+            last_poll: report.last_poll.map(|t| t.div_euclid(MICROS_PER_SECOND)),
+            outages: report.outages_last_week,
+            longest_outage: Hundredths::of(report.longest_outage, MICROS_PER_MINUTE).0,
         }
     }
 
@@ -208,6 +228,66 @@ impl HeatCell {
     }
 }
 
+/// Outage flags in [`OutageCell::flags`].
+pub const ONGOING: u8 = 1;
+pub const FROM_WEEK_START: u8 = 2;
+
+/// One outage (SPEC §9) as the outage file has it, in numbers: sent as a 7-number array,
+/// since a week of a big fleet has tens of thousands. Times are UTC seconds since the epoch,
+/// rounded down as in the file; the offsets (seconds) give the store's wall clock at each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "[i64; 7]", into = "[i64; 7]")]
+pub struct OutageCell {
+    /// Index into [`FleetView::rows`].
+    pub row: u32,
+    pub start: i64,
+    pub end: i64,
+    pub start_offset: i64,
+    pub end_offset: i64,
+    /// Down time in hundredths of a minute (the file's `down_minutes`).
+    pub down: i64,
+    pub flags: u8,
+}
+
+impl From<[i64; 7]> for OutageCell {
+    fn from(a: [i64; 7]) -> Self {
+        OutageCell {
+            row: a[0].clamp(0, i64::from(u32::MAX)) as u32,
+            start: a[1],
+            end: a[2],
+            start_offset: a[3],
+            end_offset: a[4],
+            down: a[5],
+            flags: a[6].clamp(0, 255) as u8,
+        }
+    }
+}
+
+impl From<OutageCell> for [i64; 7] {
+    fn from(o: OutageCell) -> Self {
+        [
+            o.row.into(),
+            o.start,
+            o.end,
+            o.start_offset,
+            o.end_offset,
+            o.down,
+            o.flags.into(),
+        ]
+    }
+}
+
+impl OutageCell {
+    /// The outage file's `start_local` / `end_local` text for this outage.
+    pub fn local_times(&self) -> (String, String) {
+        let secs = |t: i64| t * MICROS_PER_SECOND;
+        (
+            format_with_offset(secs(self.start), secs(self.start_offset)),
+            format_with_offset(secs(self.end), secs(self.end_offset)),
+        )
+    }
+}
+
 /// The fleet view of one finished report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FleetView {
@@ -226,6 +306,12 @@ pub struct FleetView {
     pub zones: Vec<String>,
     /// In report order (by id).
     pub rows: Vec<FleetRow>,
+    /// Every outage of the week (SPEC §9), by row, then start: the outage file's rows.
+    pub outages: Vec<OutageCell>,
+    /// `store-uptime summary --json`'s document for this report (docs/summary-json.md):
+    /// status now, the week by day, the fleet timeline, the stores down now, the outage
+    /// totals — the engine's figures, so the page and the command line cannot disagree.
+    pub summary: serde_json::Value,
 }
 
 impl FleetView {
@@ -247,6 +333,27 @@ impl FleetView {
                 FleetRow::new(&s.report, &s.days, data.store_id(s.report.store), zone)
             })
             .collect();
+        let mut outages = Vec::new();
+        for (row, f) in fleet.figures.stores.iter().enumerate() {
+            for (o, &(start_offset, end_offset)) in f.outages.iter().zip(&f.offsets) {
+                let seconds = |t: Tick| tick_micros(t).div_euclid(MICROS_PER_SECOND);
+                outages.push(OutageCell {
+                    row: row as u32,
+                    start: seconds(o.start),
+                    end: seconds(o.end),
+                    start_offset: start_offset.div_euclid(MICROS_PER_SECOND),
+                    end_offset: end_offset.div_euclid(MICROS_PER_SECOND),
+                    down: Hundredths::of(o.down, MICROS_PER_MINUTE).0,
+                    flags: if o.ongoing { ONGOING } else { 0 }
+                        | if o.from_week_start {
+                            FROM_WEEK_START
+                        } else {
+                            0
+                        },
+                });
+            }
+        }
+        let summary = Summary::new(report, &fleet.figures, data, None).to_json();
         let common = fleet.common_zone.unwrap_or(DEFAULT_ZONE);
         let offset = crate::engine::business::utc_offset(common, report.now);
         FleetView {
@@ -271,6 +378,8 @@ impl FleetView {
                 .collect(),
             zones,
             rows,
+            outages,
+            summary,
         }
     }
 }
@@ -531,13 +640,86 @@ mod tests {
         assert_eq!(view.rows.len(), 300);
         let json = serde_json::to_string(&view).unwrap();
         assert_eq!(serde_json::from_str::<FleetView>(&json).unwrap(), view);
-        // Compact enough for 14 000 stores (≈ 300 bytes a row).
-        assert!(json.len() < 350 * 300, "{}", json.len());
+        // Compact enough for 14 000 stores: ≈ 320 bytes a row, ≈ 50 bytes an outage; the
+        // rest (the summary's 672 slots, the heatmap) does not grow with the fleet.
+        let rows = serde_json::to_string(&view.rows).unwrap().len();
+        let outages = serde_json::to_string(&view.outages).unwrap().len();
+        assert!(rows < 350 * view.rows.len(), "{rows}");
+        assert!(outages < 60 * view.outages.len().max(1), "{outages}");
+        assert!(json.len() - rows - outages < 120_000, "{}", json.len());
         let mut analyser = Analyser::new(&data, Options::default()).unwrap();
         let detail = store_detail(&mut analyser, &data, fleet.stores[3].report.store).unwrap();
         let detail = DetailView::new(&detail, &data, view.rows[3].zone);
         assert_eq!(detail.row, view.rows[3]);
         assert!(!detail.days.is_empty() && !detail.hours.is_empty());
+    }
+
+    /// The page gets SPEC §9's figures from the same pass as its charts: the view's outages
+    /// rebuild the outage file byte for byte, its rows carry the extended report's new
+    /// columns, and its summary is `summary --json`'s document.
+    #[test]
+    fn outages_status_and_summary_say_what_the_command_line_says() {
+        use crate::engine::outages::{analyse_figures, format_utc_seconds, write_outages_csv};
+        use crate::engine::report::formula_safe;
+        let generated = GeneratedData::generate(GenConfig::preset_sample());
+        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut s).unwrap();
+        generated.write_hours(&mut h).unwrap();
+        generated.write_timezones(&mut z).unwrap();
+        let data = dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap();
+        let options = Options::default();
+        let (report, fleet) =
+            analyse_fleet(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
+        let view = FleetView::new(&report, &fleet, &data);
+
+        // The command line's way: one pass for the report and its figures.
+        let (cli_report, figures) =
+            analyse_figures(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
+        let mut file = Vec::new();
+        write_outages_csv(&cli_report, &figures, &data, &mut file).unwrap();
+        let file = String::from_utf8(file).unwrap();
+        let mut rebuilt = String::from(crate::engine::outages::OUTAGES_HEADER);
+        rebuilt.push('\n');
+        for o in &view.outages {
+            let (start_local, end_local) = o.local_times();
+            let id = &view.rows[o.row as usize].id;
+            rebuilt.push_str(&format!(
+                "{},{},{},{start_local},{end_local},{},{},{}\n",
+                formula_safe(id),
+                format_utc_seconds(o.start * MICROS_PER_SECOND),
+                format_utc_seconds(o.end * MICROS_PER_SECOND),
+                hundredths_text(o.down),
+                o.flags & ONGOING != 0,
+                o.flags & FROM_WEEK_START != 0,
+            ));
+        }
+        assert!(view.outages.len() > 10, "the sample has outages");
+        assert_eq!(rebuilt, file);
+
+        let mut csv = Vec::new();
+        write_csv(&cli_report, &data, true, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        for (line, row) in csv.lines().skip(1).zip(&view.rows) {
+            let cols: Vec<&str> = line.rsplitn(5, ',').collect();
+            let (status, last_poll, count, longest) = (cols[3], cols[2], cols[1], cols[0]);
+            assert_eq!(
+                status,
+                StatusNow::ALL[usize::from(row.status_now)].name(),
+                "{line}"
+            );
+            let poll = row
+                .last_poll
+                .map(|t| format_utc_seconds(t * MICROS_PER_SECOND));
+            assert_eq!(last_poll, poll.unwrap_or_default(), "{line}");
+            assert_eq!(count, row.outages.to_string(), "{line}");
+            assert_eq!(longest, hundredths_text(row.longest_outage), "{line}");
+        }
+
+        let summary = crate::engine::summary::Summary::new(&cli_report, &figures, &data, None);
+        assert_eq!(view.summary, summary.to_json());
+        assert_eq!(view.summary["timeline"].as_array().map(Vec::len), Some(672));
+        let json = serde_json::to_string(&view).unwrap();
+        assert_eq!(serde_json::from_str::<FleetView>(&json).unwrap(), view);
     }
 
     #[test]

@@ -437,7 +437,7 @@ pub fn format_local_seconds(zone: Tz, t: Micros) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM:SS±HH:MM` of the UTC instant `t` on a wall clock `offset` ahead of UTC.
-fn format_with_offset(t: Micros, offset: Micros) -> String {
+pub fn format_with_offset(t: Micros, offset: Micros) -> String {
     let offset = offset.div_euclid(MICROS_PER_SECOND);
     let local = format_utc_seconds(t.saturating_add(offset * MICROS_PER_SECOND));
     let sign = if offset < 0 { '-' } else { '+' };
