@@ -54,6 +54,7 @@ const timestamp = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 1
 //   refused   files the page refuses; the text must be the CLI's error for that file
 //   skipped   text in the data-quality panel (beyond the CLI's examples, always checked)
 //   status    "Complete" (default) or "Failed" (then the reason is the CLI's error)
+//   reason    with "Failed", text the reason must also hold
 //   check     anything else, given the page and the downloaded CSV
 const CASES = [
   { name: "an empty file", good: true, files: { "empty.csv": "" }, refused: { "empty.csv": /the file is empty/ } },
@@ -64,6 +65,38 @@ const CASES = [
     kinds: { "header-only.csv": "Status polls" },
   },
   { name: "a header only, alone", files: { "header-only.csv": POLLS_HEADER }, status: "Failed" },
+  {
+    // Spreadsheets' "CSV (Macintosh)": lone CRs end lines; a stray quote costs one row.
+    name: "CR-only line ends with a stray quote",
+    files: {
+      "mac.csv":
+        "store_id,status,timestamp_utc\rcr-1,active,2024-11-04 10:00:00\rcr-2,\"inactive,2024-11-04 10:30:00\r" +
+        "cr-3,inactive,2024-11-04 11:00:00\r\r\ncr-4,active,2024-11-04 11:30:00",
+    },
+    kinds: { "mac.csv": "Status polls" },
+    skipped: [/mac\.csv, line 3/],
+    check: async (_page, csv) => {
+      assert.deepEqual(csv.trim().split("\n").slice(1).map((l) => l.split(",")[0]), ["cr-1", "cr-3", "cr-4"]);
+    },
+  },
+  {
+    name: "a quoted id broken over two lines",
+    good: true,
+    files: { "broken.csv": POLLS_HEADER + '"Store\nA",active,2024-11-04 10:00:00\nstore-b,active,2024-11-04 10:00:00\n' },
+    skipped: [/broken\.csv, line 2/, /broken\.csv, line 3/],
+    check: async (_page, csv) => {
+      assert.ok(!csv.includes('A"'), "no phantom store from the rest of the broken row");
+      assert.match(csv, /^store-b,/m);
+    },
+  },
+  {
+    name: "every row with spreadsheet dates",
+    files: {
+      "resaved.csv": POLLS_HEADER + Array.from({ length: 40 }, (_, i) => `s-${i},active,1/${(i % 28) + 1}/2024 10:00\n`).join(""),
+    },
+    status: "Failed",
+    reason: /spreadsheet/,
+  },
   {
     name: "a PNG",
     good: true,
@@ -325,7 +358,9 @@ CASES.forEach((c, index) => {
     const status = await waitForEnd(page, c.timeout ?? 60_000);
     if (c.status === "Failed") {
       assert.equal(status, "Failed");
-      assert.equal((await page.getByTestId("report-reason").innerText()).trim(), cliError(usable));
+      const reason = (await page.getByTestId("report-reason").innerText()).trim();
+      assert.equal(reason, cliError(usable));
+      if (c.reason) assert.match(reason, c.reason);
       assert.deepEqual(errors, []);
       return;
     }
