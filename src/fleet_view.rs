@@ -605,14 +605,19 @@ mod tests {
     use crate::generate::{GenConfig, GeneratedData};
     use std::ops::ControlFlow;
 
-    #[test]
-    fn rows_say_what_the_csv_says() {
+    /// The page's sample data set (300 stores), read by the engine.
+    fn sample_data() -> Dataset {
         let generated = GeneratedData::generate(GenConfig::preset_sample());
         let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
         generated.write_status(&mut s).unwrap();
         generated.write_hours(&mut h).unwrap();
         generated.write_timezones(&mut z).unwrap();
-        let data = dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap();
+        dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap()
+    }
+
+    #[test]
+    fn rows_say_what_the_csv_says() {
+        let data = sample_data();
         let (report, fleet) =
             analyse_fleet(
                 &data,
@@ -661,12 +666,7 @@ mod tests {
     fn outages_status_and_summary_say_what_the_command_line_says() {
         use crate::engine::outages::{analyse_figures, format_utc_seconds, write_outages_csv};
         use crate::engine::report::formula_safe;
-        let generated = GeneratedData::generate(GenConfig::preset_sample());
-        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut s).unwrap();
-        generated.write_hours(&mut h).unwrap();
-        generated.write_timezones(&mut z).unwrap();
-        let data = dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap();
+        let data = sample_data();
         let options = Options::default();
         let (report, fleet) =
             analyse_fleet(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();
