@@ -315,6 +315,10 @@ struct FileReader {
     line_odd_quotes: bool,
     /// The first bytes of a line that went on past the end of a push, for messages.
     line_head: Vec<u8>,
+    /// Commas and quotes in the bytes given to csv-core for the current line, so a line
+    /// that went on past a push can still be told too short to be a row (SPEC §1).
+    line_commas: usize,
+    line_has_quote: bool,
     /// The last push ended with a CR that ended a line: a LF first in the next push is the
     /// rest of that CRLF, not a blank line (SPEC §1).
     after_cr: bool,
@@ -329,6 +333,11 @@ struct FileReader {
 }
 
 impl FileReader {
+    /// The fields a row of this file needs (0 before the header is read).
+    fn min_fields(&self) -> usize {
+        self.layout.as_ref().map_or(0, |l| l.min_fields)
+    }
+
     /// Notes that `store` has a valid row in this file; `true` the first time.
     fn mark_seen(&mut self, store: StoreIdx) -> bool {
         let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
@@ -356,6 +365,8 @@ impl FileReader {
             core_mid_record: false,
             line_odd_quotes: false,
             line_head: Vec::new(),
+            line_commas: 0,
+            line_has_quote: false,
             after_cr: false,
             after_unclosed: false,
             line_ends: Vec::new(),
@@ -668,13 +679,16 @@ impl Ingest {
             };
             let number = reader.line;
             reader.line += 1;
-            reader.after_unclosed = false; // no quote on this line: it closes nothing
             let line = &input[consumed..end];
             consumed = at + 1;
             if line.is_empty() {
                 ends.clear();
                 continue; // a blank line, skipped
             }
+            // No quote on this line: it closes nothing. Too few fields to be a row, it may
+            // be the middle of a field broken over several lines, so a line closing the
+            // quote after it is still the rest of that broken row (SPEC §1).
+            reader.after_unclosed &= ends.len() + 1 < reader.min_fields();
             ends.push(line.len());
             let result = self.deliver(
                 file,
@@ -704,6 +718,8 @@ impl Ingest {
         bytes: &[u8],
     ) -> Result<(), FileProblem> {
         reader.line_odd_quotes ^= odd_quotes(bytes);
+        reader.line_commas += memchr::memchr_iter(b',', bytes).count();
+        reader.line_has_quote |= memchr::memchr(b'"', bytes).is_some();
         let room = (4 * SNIPPET_CHARS).saturating_sub(reader.line_head.len());
         reader
             .line_head
@@ -726,14 +742,21 @@ impl Ingest {
         let after_unclosed = std::mem::take(&mut reader.after_unclosed);
         if !reader.core_mid_record {
             if bytes.is_empty() {
+                reader.after_unclosed = after_unclosed;
                 return Ok(()); // a blank line, skipped
             }
             scanned(bytes.len());
             if memchr::memchr(b'"', bytes).is_none() {
+                // As in `plain_lines`: a quote-free line too short to be a row keeps a
+                // broken field open for the line that closes it.
+                reader.after_unclosed = after_unclosed
+                    && memchr::memchr_iter(b',', bytes).count() + 1 < reader.min_fields();
                 return self.split_line(file, reader, number, bytes);
             }
         }
         let odd = std::mem::take(&mut reader.line_odd_quotes) ^ odd_quotes(bytes);
+        let commas = std::mem::take(&mut reader.line_commas);
+        let has_quote = std::mem::take(&mut reader.line_has_quote);
         if after_unclosed && odd && reader.layout.is_some() {
             // SPEC §1: this line closes the quote left open at the end of the line before,
             // so it is the rest of that broken row, never a row of its own.
@@ -759,6 +782,11 @@ impl Ingest {
         // The line end, as csv-core's record terminator: a quote still open swallows it.
         if !self.core_feed(file, reader, number, b"\n")? && !reader.failed {
             self.unbalanced_quote(file, reader, number)?;
+        } else if after_unclosed && !has_quote && memchr::memchr(b'"', bytes).is_none() {
+            // A quote-free line that went on past a push: as in `plain_lines`, too short to
+            // be a row, it keeps the broken field open for the line that closes it.
+            let fields = commas + memchr::memchr_iter(b',', bytes).count() + 1;
+            reader.after_unclosed = fields < reader.min_fields();
         }
         Ok(())
     }
@@ -877,6 +905,8 @@ impl Ingest {
         reader.core_mid_record = false;
         reader.line_odd_quotes = false;
         reader.line_head.clear();
+        reader.line_commas = 0;
+        reader.line_has_quote = false;
     }
 
     /// A line ended inside a quoted field: no field of ours spans lines, so the quote is
@@ -2341,6 +2371,33 @@ mod tests {
                 );
                 let summary = &data.files[0];
                 assert_eq!((summary.rows, summary.valid_rows), (7, 3));
+            }
+        }
+    }
+
+    #[test]
+    fn a_field_broken_over_three_lines_makes_no_phantom_store() {
+        // `"Store` / `Main` / `A",…`: the middle line is too short to be a row (skipped as
+        // such), so the broken field is still open and the third line closes it. A full
+        // quote-free row in between ends that, so a stray quote never swallows good rows.
+        let text = "store_id,status,timestamp_utc\n\
+            \"Store\n\
+            Main\n\
+            \n\
+            A\",active,2024-11-04 10:00:00\n\
+            \"Other\n\
+            B,active,2024-11-04 10:00:00\n\
+            C\",active,2024-11-04 10:00:00\n";
+        for ends in ["\n", "\r\n", "\r"] {
+            let text = text.replace('\n', ends);
+            for chunk in [1, 5, 4096] {
+                let data = read_chunked(&[("s.csv", text.as_bytes())], chunk);
+                let ids: Vec<&str> = (0..data.store_count() as StoreIdx)
+                    .map(|s| data.store_id(s))
+                    .collect();
+                assert_eq!(ids, ["B", "C\""], "{ends:?} chunk {chunk}");
+                assert_eq!(skipped_lines(&data, SkipReason::UnbalancedQuote), [2, 6]);
+                assert_eq!(skipped_lines(&data, SkipReason::QuoteContinuation), [5]);
             }
         }
     }
