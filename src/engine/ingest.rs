@@ -384,6 +384,16 @@ pub struct FilePart {
 }
 
 impl FilePart {
+    /// The fields a row of the part's file needs: a quote-free line with fewer may be the
+    /// middle of a field broken over lines (SPEC §1), which only a read in order can tell.
+    pub(crate) fn row_fields(&self) -> usize {
+        self.ingest
+            .readers
+            .first()
+            .and_then(Option::as_ref)
+            .map_or(0, FileReader::min_fields)
+    }
+
     /// Feeds the part's next bytes; chunks may split anywhere, as for [`Ingest::push`].
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), FileProblem> {
         self.ingest.push(FileId(0), chunk)

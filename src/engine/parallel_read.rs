@@ -44,18 +44,34 @@ fn after_last_line_end(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// Whether the first line of `carry` followed by `rest` has an odd number of quotes: it may
-/// close a quote left open at the end of the line before, and then it is the rest of that
-/// broken row (SPEC §1) — only a read in order can tell, so no part starts with it.
-fn first_line_is_odd(carry: &[u8], rest: &[u8]) -> bool {
-    let count = |b: &[u8]| memchr::memchr_iter(b'"', b).count();
-    match memchr::memchr2(b'\n', b'\r', carry) {
-        Some(i) => count(&carry[..i]) % 2 == 1,
-        None => {
-            let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
-            (count(carry) + count(&rest[..end])) % 2 == 1
+/// Whether the lines `carry` followed by `rest` may be read as a part of their own. Not when
+/// the first line that is neither blank nor a quote-free line too short to be a row (fewer
+/// than `row_fields` fields) has an odd number of quotes: it may close a quote left open
+/// before the part, and then it is the rest of that broken row (SPEC §1) — only a read in
+/// order can tell. Nor when no such line is within the first `LOOK` bytes: the state a
+/// broken field leaves must come from the read in order too.
+fn may_close_a_broken_field(carry: &[u8], rest: &[u8], row_fields: usize) -> bool {
+    const LOOK: usize = 64 << 10;
+    let seen = rest.len().min(LOOK);
+    let mut head = Vec::with_capacity(carry.len() + seen);
+    head.extend_from_slice(carry);
+    head.extend_from_slice(&rest[..seen]);
+    let mut at = 0;
+    while at < head.len() {
+        let Some(end) = memchr::memchr2(b'\n', b'\r', &head[at..]).map(|i| at + i) else {
+            break; // a line cut at the look's end (parts end at a line end)
+        };
+        let line = &head[at..end];
+        let quotes = memchr::memchr_iter(b'"', line).count();
+        if quotes > 0 {
+            return quotes % 2 == 1;
         }
+        if !line.is_empty() && memchr::memchr_iter(b',', line).count() + 1 >= row_fields {
+            return false; // a full row: whatever was open before ends here
+        }
+        at = end + 1;
     }
+    true
 }
 
 struct Job {
@@ -223,7 +239,7 @@ impl Merger<'_> {
                 continue;
             };
             let tail = chunk[end..].to_vec();
-            if first_line_is_odd(&carry, &chunk[start..end]) {
+            if may_close_a_broken_field(&carry, &chunk[start..end], part.row_fields()) {
                 // Rare: read these lines here, in order, after the parts before them.
                 drop(part);
                 self.drain()?;
@@ -347,6 +363,31 @@ mod tests {
             ("zones.csv", &zones[..]),
         ];
         assert_same(&files, &[1, 7, 64, 1000, 4096, status.len()]);
+    }
+
+    #[test]
+    fn fields_broken_over_three_lines_read_the_same_on_several_threads() {
+        // A short quote-free middle line keeps a broken field open (SPEC §1): no part may
+        // start between it and the line that closes the field.
+        let mut text = String::from("store_id,status,timestamp_utc\n");
+        for i in 0..200 {
+            text.push_str(&match i % 5 {
+                0 => format!("\"Store {i}\n"),
+                1 => format!("Main {i}\n\n"),
+                2 => format!("{i}\",active,2024-01-01 00:00:00 UTC\n"),
+                _ => format!("{i},active,2024-01-01 0{}:00:00 UTC\n", i % 10),
+            });
+        }
+        let hours = b"store_id,dayOfWeek,start_time_local,end_time_local\n1,0,00:00:00,23:59:59\n";
+        let files = [("a.csv", text.as_bytes()), ("b.csv", &hours[..])];
+        let expected = read(&files, 1 << 16, None);
+        assert!(expected.contains("QuoteContinuation"), "{expected}");
+        // A store `2"` would be written `"2""",…` in the report.
+        assert!(
+            !expected.contains("\"\"\","),
+            "no phantom store: {expected}"
+        );
+        assert_same(&files, &[1, 2, 3, 7, 13, 29, 64]);
     }
 
     #[test]
