@@ -386,6 +386,7 @@ pub struct FilePart {
 impl FilePart {
     /// The fields a row of the part's file needs: a quote-free line with fewer may be the
     /// middle of a field broken over lines (SPEC §1), which only a read in order can tell.
+    #[cfg(not(target_arch = "wasm32"))] // for the native parallel reader
     pub(crate) fn row_fields(&self) -> usize {
         self.ingest
             .readers
