@@ -287,6 +287,12 @@ fn report(
     };
     let summary = (args.output_kind == Output::Summary)
         .then(|| Summary::new(&report, &figures, &data, args.target));
+    // The rows of the file written (the summary is not counted in rows).
+    let rows = match args.output_kind {
+        Output::Report => report.stores.len(),
+        Output::Outages => figures.stores.iter().map(|f| f.outages.len()).sum(),
+        Output::Summary => 0,
+    };
     let write = |out: &mut dyn Write| -> io::Result<()> {
         let mut out = BufWriter::new(out);
         match (&summary, args.output_kind) {
@@ -321,17 +327,11 @@ fn report(
                     );
                     let lines = counted.lines;
                     return Err(match args.output_kind {
-                        Output::Report | Output::Outages => {
-                            let of = match args.output_kind {
-                                Output::Report => report.stores.len(),
-                                _ => figures.stores.iter().map(|f| f.outages.len()).sum(),
-                            };
-                            format!(
-                                "standard output was closed after {} of {of} rows (the reader \
-                                 stopped early, e.g. `| head`): the file is incomplete",
-                                lines.saturating_sub(1)
-                            )
-                        }
+                        Output::Report | Output::Outages => format!(
+                            "standard output was closed after {} of {rows} rows (the reader \
+                             stopped early, e.g. `| head`): the file is incomplete",
+                            lines.saturating_sub(1)
+                        ),
                         Output::Summary => format!(
                             "standard output was closed after {lines} lines (the reader \
                              stopped early, e.g. `| head`): the summary is incomplete"
@@ -343,15 +343,8 @@ fn report(
         }
     };
     let what = match args.output_kind {
-        Output::Report => format!("report: {} rows", report.stores.len()),
-        Output::Outages => format!(
-            "outages: {} rows",
-            figures
-                .stores
-                .iter()
-                .map(|f| f.outages.len())
-                .sum::<usize>()
-        ),
+        Output::Report => format!("report: {rows} rows"),
+        Output::Outages => format!("outages: {rows} rows"),
         Output::Summary => "summary".to_string(),
     };
     let _ = stderr.write_all(

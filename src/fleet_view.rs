@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::fleet::{
     uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HOURS_OF_WEEK,
 };
-use crate::engine::outages::{format_with_offset, tick_micros, StatusNow};
+use crate::engine::outages::{format_with_offset, tick_micros};
 use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
 use crate::engine::summary::Summary;
 use crate::engine::time::{
@@ -186,10 +186,7 @@ impl FleetRow {
                 .ok(),
             bin: uptime_bin(report).map(|b| b as u8),
             days: days.iter().map(DayCell::from).collect(),
-            status_now: StatusNow::ALL
-                .iter()
-                .position(|&s| s == report.status_now)
-                .unwrap_or(2) as u8,
+            status_now: report.status_now.index() as u8,
             last_poll: report.last_poll.map(|t| t.div_euclid(MICROS_PER_SECOND)),
             outages: report.outages_last_week,
             longest_outage: Hundredths::of(report.longest_outage, MICROS_PER_MINUTE).0,
@@ -601,6 +598,7 @@ impl DetailView {
 mod tests {
     use super::*;
     use crate::engine::fleet::{analyse_fleet, store_detail};
+    use crate::engine::outages::StatusNow;
     use crate::engine::{dataset_from_bytes, write_csv, Analyser, Options};
     use crate::generate::{GenConfig, GeneratedData};
     use std::ops::ControlFlow;

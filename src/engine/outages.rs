@@ -34,6 +34,7 @@ pub const SLOT_MICROS: Micros = 15 * MICROS_PER_MINUTE;
 
 /// The status just before `now` (SPEC §9).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum StatusNow {
     Up,
     Down,
@@ -44,6 +45,11 @@ pub enum StatusNow {
 }
 
 impl StatusNow {
+    /// The position in [`StatusNow::ALL`] (counts and the page's compact rows use it).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub const ALL: [StatusNow; 4] = [
         StatusNow::Up,
         StatusNow::Down,
@@ -139,8 +145,6 @@ impl Iterator for Outages<'_> {
 /// One store's figures beyond its report row (SPEC §9), in report order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreFigures {
-    pub store: StoreIdx,
-    pub zone: Tz,
     /// In time order.
     pub outages: Vec<Outage>,
     /// The store's UTC offset (local = UTC + offset) at each outage's start and end, from
@@ -339,8 +343,6 @@ impl Analyser<'_> {
             })
             .collect();
         StoreFigures {
-            store: st.store,
-            zone: st.zone,
             outages,
             offsets,
             periods: periods_of(&st.timeline),
@@ -418,15 +420,7 @@ pub fn analyse_figures_parallel(
 
 /// `YYYY-MM-DD HH:MM:SS` of a UTC instant, whole seconds rounded down (also before 1970).
 pub fn format_utc_seconds(t: Micros) -> String {
-    let secs = t.div_euclid(MICROS_PER_SECOND);
-    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        in_day / 3600,
-        in_day / 60 % 60,
-        in_day % 60
-    )
+    seconds_text(t, None)
 }
 
 /// `YYYY-MM-DD HH:MM:SS±HH:MM` on `zone`'s wall clock at the UTC instant `t` (whole seconds
@@ -438,18 +432,19 @@ pub fn format_local_seconds(zone: Tz, t: Micros) -> String {
 
 /// `YYYY-MM-DD HH:MM:SS±HH:MM` of the UTC instant `t` on a wall clock `offset` ahead of UTC.
 pub fn format_with_offset(t: Micros, offset: Micros) -> String {
-    let offset = offset.div_euclid(MICROS_PER_SECOND);
-    let local = format_utc_seconds(t.saturating_add(offset * MICROS_PER_SECOND));
-    let sign = if offset < 0 { '-' } else { '+' };
-    let a = offset.abs();
-    let mut out = format!("{local}{sign}{:02}:{:02}", a / 3600, a / 60 % 60);
-    if a % 60 != 0 {
-        out.push_str(&format!(":{:02}", a % 60));
-    }
-    out
+    seconds_text(t, Some(offset))
 }
 
-/// [`format_utc_seconds`] (`offset` `None`) or [`format_with_offset`], written directly.
+/// [`write_seconds`] as a string: the one place these times are laid out.
+fn seconds_text(t: Micros, offset: Option<Micros>) -> String {
+    let mut text = Vec::with_capacity(32);
+    // Writing to a Vec cannot fail, and the bytes are ASCII.
+    let _ = write_seconds(&mut text, t, offset);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// `YYYY-MM-DD HH:MM:SS`, then `±HH:MM[:SS]` with an offset: whole seconds rounded down,
+/// the wall clock `offset` ahead of UTC (the outage file writes it directly).
 fn write_seconds(out: &mut impl Write, t: Micros, offset: Option<Micros>) -> io::Result<()> {
     let off = offset.unwrap_or(0).div_euclid(MICROS_PER_SECOND);
     let secs = t.div_euclid(MICROS_PER_SECOND).saturating_add(off);
@@ -660,6 +655,9 @@ mod tests {
         let t = Timeline::build(0, 100, &[(0, 50)], &o, Interpolation::Nearest);
         assert_eq!(t.segments.last().unwrap().state, State::Closed);
         assert!(!outages(&t).next().unwrap().ongoing);
+        for (i, status) in StatusNow::ALL.iter().enumerate() {
+            assert_eq!(status.index(), i, "{status:?}");
+        }
     }
 
     #[test]
@@ -687,9 +685,9 @@ mod tests {
     }
 
     #[test]
-    fn the_outage_file_writes_times_as_the_formatters_do() {
-        // The file's byte path against format!'s, over years 0000 to 9999 and beyond, with
-        // offsets of whole minutes and of seconds.
+    fn the_outage_file_writes_times_as_chrono_does() {
+        // The byte path against chrono's calendar over years 0000 to 9999, with offsets of
+        // whole minutes and of seconds, east and west.
         let mut seed: u64 = 0x0a7a;
         let mut next = || {
             seed = seed
@@ -697,20 +695,36 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 11) as i64
         };
+        let year_0 = -62_167_219_200 * MICROS_PER_SECOND;
         let year_10000 = 253_402_300_800 * MICROS_PER_SECOND;
+        let day = 86_400 * MICROS_PER_SECOND;
         for _ in 0..20_000 {
-            let t = next().rem_euclid(2 * year_10000 + 1) - year_10000 - 62_167_219_200_000_000;
-            let offset = (next() % (14 * 3600 + 1)) * MICROS_PER_SECOND;
-            let mut utc = Vec::new();
-            write_seconds(&mut utc, t, None).unwrap();
-            assert_eq!(String::from_utf8(utc).unwrap(), format_utc_seconds(t));
-            let mut local = Vec::new();
-            write_seconds(&mut local, t, Some(offset)).unwrap();
-            assert_eq!(
-                String::from_utf8(local).unwrap(),
-                format_with_offset(t, offset)
+            let t = year_0 + day + next().rem_euclid(year_10000 - year_0 - 2 * day);
+            let offset = (next() % (28 * 3600 + 1) - 14 * 3600) * MICROS_PER_SECOND;
+            let chrono_text = |t: Micros| {
+                chrono::DateTime::from_timestamp(t.div_euclid(MICROS_PER_SECOND), 0)
+                    .unwrap()
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            };
+            assert_eq!(format_utc_seconds(t), chrono_text(t));
+            let off = offset / MICROS_PER_SECOND;
+            let a = off.abs();
+            let mut expected = format!(
+                "{}{}{:02}:{:02}",
+                chrono_text(t + offset),
+                if off < 0 { '-' } else { '+' },
+                a / 3600,
+                a / 60 % 60
             );
+            if a % 60 != 0 {
+                expected.push_str(&format!(":{:02}", a % 60));
+            }
+            assert_eq!(format_with_offset(t, offset), expected, "{t} {offset}");
         }
+        // Beyond four-digit years: written, never a panic.
+        assert!(format_utc_seconds(year_10000 + day).starts_with("10000-"));
+        assert!(format_utc_seconds(year_0 - 400 * 366 * day).starts_with('-'));
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl Pct {
 
 impl std::fmt::Display for Pct {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        Hundredths(i64::from(self.0)).fmt(f)
     }
 }
 
@@ -153,8 +153,7 @@ impl<'a> Summary<'a> {
         let (mut outage_count, mut ongoing, mut longest) = (0, 0, None::<(usize, usize)>);
         let mut below = Vec::new();
         for (row, (r, f)) in report.stores.iter().zip(&figures.stores).enumerate() {
-            let k = StatusNow::ALL.iter().position(|&s| s == r.status_now);
-            status_counts[k.unwrap_or(2)] += 1;
+            status_counts[r.status_now.index()] += 1;
             if r.status_now == StatusNow::Down {
                 down_now.push(row);
             }
