@@ -7,6 +7,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
+use crate::engine::call_list::{call_list, write_call_list_csv, DEFAULT_TARGET};
 use crate::engine::{
     analyse_figures_parallel, analyse_parallel, format_timestamp, parse_timestamp, write_csv,
     write_outages_csv, Dataset, Figures, FileKind, Ingest, Interpolation, MissingDay, Options, Pct,
@@ -21,6 +22,8 @@ usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
        store-uptime summary [--now TIMESTAMP] [--interpolation nearest|previous]
                             [--missing-day closed|open] [--target PCT] [--fail-below PCT]
                             [--json] [-o FILE] FILE...
+       store-uptime calls [--now TIMESTAMP] [--interpolation nearest|previous]
+                          [--missing-day closed|open] [--target PCT] [-o FILE] FILE...
 
 Reads status polls, business hours and timezone CSV files (recognised by their header,
 in any order; several files of one kind are merged; `-` is standard input) and writes
@@ -31,6 +34,11 @@ to FILE or standard output. A summary of what was read goes to standard error.
             start_local, end_local, down_minutes, ongoing, from_week_start
   summary   the fleet's week: totals, status now, the week by day, the 15-minute
             timeline, stores down now, outages (text, or JSON with --json)
+  calls     the stores to call, as the page's download: every store down now (the
+            longest down first), then every store below the target (default 99 %,
+            worst first), then stores without data. Columns: store_id, reason,
+            uptime_pct_last_week, downtime_last_week, status_now, down_since_utc,
+            last_poll_utc
 
   --now TIMESTAMP        report as of this UTC time (default: the latest poll)
   --interpolation MODE   nearest (default) or previous
@@ -38,7 +46,7 @@ to FILE or standard output. A summary of what was read goes to standard error.
   --extended             (report) add business_hours_last_week, observations_last_week,
                          uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted,
                          status_now, last_poll_utc, outages_last_week, longest_outage_minutes
-  --target PCT           (summary) list the stores below PCT % uptime last week and the
+  --target PCT           (summary, calls) list the stores below PCT % uptime last week and the
                          fleet's error budget
   --fail-below PCT       (summary) exit with status 3 when the fleet's uptime last week is
                          below PCT % (or nothing was observed)
@@ -64,7 +72,23 @@ pub enum Output {
     Report,
     Outages,
     Summary,
+    /// The stores to call (`calls`).
+    Calls,
 }
+
+impl Output {
+    /// The command's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::Report => "report",
+            Output::Outages => "outages",
+            Output::Summary => "summary",
+            Output::Calls => "calls",
+        }
+    }
+}
+
+
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportArgs {
@@ -93,14 +117,17 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         Some("report") => Output::Report,
         Some("outages") => Output::Outages,
         Some("summary") => Output::Summary,
+        Some("calls") => Output::Calls,
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
         Some(other) => {
             return Err(format!(
-                "unknown command `{other}`; the commands are `report`, `outages` and `summary`"
+                "unknown command `{other}`; the commands are `report`, `outages`, `summary` and `calls`"
             ))
         }
-        None => return Err("missing command: `report`, `outages` or `summary`".to_string()),
+        None => {
+            return Err("missing command: `report`, `outages`, `summary` or `calls`".to_string())
+        }
     };
     let mut parsed = ReportArgs {
         output_kind,
@@ -108,20 +135,16 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         extended: false,
         output: None,
         files: Vec::new(),
-        target: None,
+        target: (output_kind == Output::Calls).then_some(DEFAULT_TARGET),
         fail_below: None,
         json: false,
     };
-    let only = |flag: &str, kind: Output| -> Result<(), String> {
-        if output_kind == kind {
+    let only = |flag: &str, kinds: &[Output]| -> Result<(), String> {
+        if kinds.contains(&output_kind) {
             Ok(())
         } else {
-            let name = match kind {
-                Output::Report => "report",
-                Output::Outages => "outages",
-                Output::Summary => "summary",
-            };
-            Err(format!("{flag} is an option of `{name}` only"))
+            let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
+            Err(format!("{flag} is an option of {} only", names.join(" and ")))
         }
     };
     let pct = |flag: &str, text: String| -> Result<Pct, String> {
@@ -154,19 +177,19 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             "--" => only_files = true,
             "-h" | "--help" => return Ok(Command::Help),
             "--extended" => {
-                only(flag, Output::Report)?;
+                only(flag, &[Output::Report])?;
                 parsed.extended = true;
             }
             "--json" => {
-                only(flag, Output::Summary)?;
+                only(flag, &[Output::Summary])?;
                 parsed.json = true;
             }
             "--target" => {
-                only(flag, Output::Summary)?;
+                only(flag, &[Output::Summary, Output::Calls])?;
                 parsed.target = Some(pct(flag, value(flag)?)?);
             }
             "--fail-below" => {
-                only(flag, Output::Summary)?;
+                only(flag, &[Output::Summary])?;
                 parsed.fail_below = Some(pct(flag, value(flag)?)?);
             }
             // `-o -` is standard output, as `-` among the inputs is standard input.
@@ -285,17 +308,23 @@ fn report(
     } else {
         analyse_figures_parallel(&data, args.options, threads, continue_).map_err(no_report)?
     };
-    let summary = (args.output_kind == Output::Summary)
+    let summary = matches!(args.output_kind, Output::Summary | Output::Calls)
         .then(|| Summary::new(&report, &figures, &data, args.target));
+    let calls = match (&summary, args.output_kind) {
+        (Some(summary), Output::Calls) => call_list(summary),
+        _ => Vec::new(),
+    };
     // The rows of the file written (the summary is not counted in rows).
     let rows = match args.output_kind {
         Output::Report => report.stores.len(),
         Output::Outages => figures.stores.iter().map(|f| f.outages.len()).sum(),
         Output::Summary => 0,
+        Output::Calls => calls.len(),
     };
     let write = |out: &mut dyn Write| -> io::Result<()> {
         let mut out = BufWriter::new(out);
         match (&summary, args.output_kind) {
+            (Some(summary), Output::Calls) => write_call_list_csv(summary, &calls, &mut out)?,
             (Some(summary), _) if args.json => summary.write_json(&mut out)?,
             (Some(summary), _) => summary.write_text(&mut out)?,
             (None, Output::Outages) => write_outages_csv(&report, &figures, &data, &mut out)?,
@@ -327,7 +356,7 @@ fn report(
                     );
                     let lines = counted.lines;
                     return Err(match args.output_kind {
-                        Output::Report | Output::Outages => format!(
+                        Output::Report | Output::Outages | Output::Calls => format!(
                             "standard output was closed after {} of {rows} rows (the reader \
                              stopped early, e.g. `| head`): the file is incomplete",
                             lines.saturating_sub(1)
@@ -346,6 +375,7 @@ fn report(
         Output::Report => format!("report: {rows} rows"),
         Output::Outages => format!("outages: {rows} rows"),
         Output::Summary => "summary".to_string(),
+        Output::Calls => format!("stores to call: {rows} rows"),
     };
     let _ = stderr.write_all(
         summary_of_run(&data, &report, args.options.now.is_some(), &what, &written).as_bytes(),

@@ -12,7 +12,9 @@ use crate::engine::fleet::{
 };
 use crate::engine::outages::{format_with_offset, tick_micros};
 use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
-use crate::engine::summary::Summary;
+use crate::engine::call_list::call_list;
+use crate::engine::summary::{Pct, Summary};
+use crate::engine::Figures;
 use crate::engine::time::{
     civil_from_days, format_time_of_day, weekday_of_days, MICROS_PER_DAY, MICROS_PER_HOUR,
     MICROS_PER_MINUTE, MICROS_PER_SECOND,
@@ -409,6 +411,195 @@ impl CellStores {
     }
 }
 
+/// The answers that depend on the owner's uptime target: the summary document with the
+/// target (its `target` holds the pass/fail counts and the error budget) and the stores to
+/// call, in calling order, as (row, [`CallReason::ALL`] index) pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetView {
+    /// Hundredths of a percent (99 % is 9900).
+    pub target: u32,
+    pub summary: serde_json::Value,
+    pub calls: Vec<[u32; 2]>,
+}
+
+impl TargetView {
+    pub fn new(report: &Report, figures: &Figures, data: &Dataset, target: Pct) -> TargetView {
+        let summary = Summary::new(report, figures, data, Some(target));
+        TargetView {
+            target: target.0,
+            calls: call_list(&summary)
+                .iter()
+                .map(|c| [c.row as u32, c.reason.index() as u32])
+                .collect(),
+            summary: summary.to_json(),
+        }
+    }
+}
+
+/// The stores down in one 15-minute slot of the fleet timeline, the most down first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotStores {
+    pub slot: u16,
+    /// (row, down time in hundredths of a minute), at most [`CELL_STORES_SHOWN`].
+    pub stores: Vec<(u32, i64)>,
+    pub total: u32,
+}
+
+impl SlotStores {
+    pub fn new(down: &[(usize, Tick)], slot: usize) -> SlotStores {
+        SlotStores {
+            slot: slot.min(usize::from(u16::MAX)) as u16,
+            total: down.len() as u32,
+            stores: down
+                .iter()
+                .take(CELL_STORES_SHOWN)
+                .map(|&(row, t)| (row as u32, Hundredths::of(t, MICROS_PER_MINUTE).0))
+                .collect(),
+        }
+    }
+}
+
+/// `Fri 17:02`: a UTC instant (seconds) on a wall clock `offset` seconds from UTC.
+pub fn short_local(at: i64, offset: i64) -> String {
+    let local = (at + offset) * MICROS_PER_SECOND;
+    let day = local.div_euclid(MICROS_PER_DAY);
+    format!(
+        "{} {}",
+        WEEKDAYS[usize::from(weekday_of_days(day))],
+        &format_time_of_day(local.rem_euclid(MICROS_PER_DAY))[..5]
+    )
+}
+
+/// `h:mm` for hundredths of a minute, rounded to the minute (half up): `9:14`, `31:05`.
+pub fn hours_minutes(hundredths_of_minute: i64) -> String {
+    let minutes = (hundredths_of_minute.max(0) + 50) / 100;
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// `store-uptime summary --json`'s document (docs/summary-json.md), typed for the page: it
+/// only reads what the engine wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryDoc {
+    pub now_utc: String,
+    pub week_start_utc: String,
+    pub stores: u64,
+    pub fleet: SummaryWindows,
+    pub status_now: StatusCounts,
+    pub days: Vec<SummaryDay>,
+    pub timeline: Vec<SummarySlot>,
+    pub down_now: Vec<SummaryDown>,
+    pub outages: SummaryOutages,
+    pub target: Option<SummaryTarget>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryWindows {
+    pub last_week: SummaryWindow,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryWindow {
+    pub uptime: String,
+    pub downtime: String,
+    pub uptime_pct: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct StatusCounts {
+    pub up: u64,
+    pub down: u64,
+    pub closed: u64,
+    pub no_data: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryDay {
+    pub period: u32,
+    pub from_utc: String,
+    pub to_utc: String,
+    pub uptime_hours: String,
+    pub downtime_hours: String,
+    pub uptime_pct: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummarySlot {
+    pub start_utc: String,
+    pub open: u64,
+    pub down_share: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryDown {
+    pub store_id: String,
+    pub since_utc: Option<String>,
+    pub down_minutes: Option<String>,
+    pub last_poll_utc: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryOutages {
+    pub count: u64,
+    pub ongoing: u64,
+    pub total_minutes: String,
+    pub longest: Option<SummaryOutage>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryOutage {
+    pub store_id: String,
+    pub start_utc: String,
+    pub end_utc: String,
+    pub down_minutes: String,
+    pub ongoing: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryTarget {
+    pub target_pct: String,
+    pub stores_below_count: u64,
+    pub error_budget: SummaryBudget,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct SummaryBudget {
+    pub allowed_minutes: String,
+    pub used_minutes: String,
+    pub remaining_minutes: String,
+    pub used_pct: Option<String>,
+}
+
+impl SummaryDoc {
+    /// The document in `value`; fields it lacks stay empty (an older worker's view).
+    pub fn of(value: &serde_json::Value) -> SummaryDoc {
+        SummaryDoc::deserialize(value).unwrap_or_default()
+    }
+}
+
+/// `12.34` (a two-decimal text, any sign) as hundredths; `None` if it is not one.
+pub fn parse_hundredths(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let (whole, frac) = digits.split_once('.')?;
+    if frac.len() != 2 || whole.is_empty() {
+        return None;
+    }
+    Some(sign * (whole.parse::<i64>().ok()? * 100 + frac.parse::<i64>().ok()?))
+}
+
 /// Segment states on the wire.
 pub const UP: u8 = 0;
 pub const DOWN: u8 = 1;
@@ -718,6 +909,62 @@ mod tests {
         assert_eq!(view.summary["timeline"].as_array().map(Vec::len), Some(672));
         let json = serde_json::to_string(&view).unwrap();
         assert_eq!(serde_json::from_str::<FleetView>(&json).unwrap(), view);
+    }
+
+    #[test]
+    fn the_typed_summary_and_the_target_view_read_what_the_engine_wrote() {
+        use crate::engine::call_list::CallReason;
+        use crate::engine::outages::analyse_figures;
+        let data = sample_data();
+        let (report, figures) =
+            analyse_figures(&data, Options::default(), &mut |_| ControlFlow::Continue(()))
+                .unwrap();
+        let target = TargetView::new(&report, &figures, &data, Pct(9900));
+        let doc = SummaryDoc::of(&target.summary);
+        let json = &target.summary;
+        assert_eq!(doc.now_utc, json["now_utc"].as_str().unwrap());
+        assert_eq!(doc.stores, report.stores.len() as u64);
+        assert_eq!(doc.days.len(), 7);
+        assert_eq!(doc.timeline.len(), 672);
+        assert_eq!(doc.down_now.len() as u64, doc.status_now.down);
+        assert_eq!(
+            doc.outages.count,
+            figures.stores.iter().map(|f| f.outages.len() as u64).sum::<u64>()
+        );
+        let t = doc.target.expect("a target was given");
+        assert_eq!(t.target_pct, "99.00");
+        assert_eq!(
+            Some(t.error_budget.used_minutes.as_str()),
+            json["target"]["error_budget"]["used_minutes"].as_str()
+        );
+        // The call list: the down-now stores in the summary's order, then the stores below.
+        let reasons: Vec<u32> = target.calls.iter().map(|c| c[1]).collect();
+        let down = CallReason::DownNow.index() as u32;
+        let below = CallReason::BelowTarget.index() as u32;
+        assert!(reasons.windows(2).all(|w| w[0] <= w[1]), "grouped in order");
+        let down_ids: Vec<&str> = target
+            .calls
+            .iter()
+            .filter(|c| c[1] == down)
+            .map(|c| data.store_id(report.stores[c[0] as usize].store))
+            .collect();
+        let summary_ids: Vec<&str> = doc.down_now.iter().map(|d| d.store_id.as_str()).collect();
+        assert_eq!(down_ids, summary_ids);
+        let below_count = reasons.iter().filter(|&&r| r == below).count() as u64;
+        let below_and_down = target
+            .calls
+            .iter()
+            .filter(|c| c[1] == down)
+            .filter(|c| {
+                let w = report.stores[c[0] as usize].window(Window::Week);
+                w.up + w.down > 0 && !Pct(9900).is_above(w.up, w.up + w.down)
+            })
+            .count() as u64;
+        assert_eq!(below_count + below_and_down, t.stores_below_count);
+        assert_eq!(parse_hundredths("-12.05"), Some(-1205));
+        assert_eq!(parse_hundredths("7.5"), None);
+        assert_eq!(hours_minutes(55_450), "9:15");
+        assert_eq!(short_local(0, 3600), "Thu 01:00");
     }
 
     #[test]

@@ -44,6 +44,32 @@ pub enum ToWorker {
     Detail { job: String, store: String },
     /// The stores down in one hour-of-week cell (0 = Monday 00:00).
     CellStores { job: String, cell: u8 },
+    /// The answers for an uptime target (hundredths of a percent): answered by `Target`.
+    Target { job: String, target: u32 },
+    /// The stores down in one 15-minute slot of the fleet timeline: answered by `SlotStores`.
+    SlotStores { job: String, slot: u16 },
+    /// A file to download, written by the engine: answered by `Download`.
+    Download { job: String, file: DownloadFile },
+}
+
+/// The files the page downloads besides the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum DownloadFile {
+    /// `store-uptime outages`'s file.
+    Outages,
+    /// `store-uptime calls --target`'s file (target in hundredths of a percent).
+    Calls { target: u32 },
+}
+
+impl DownloadFile {
+    /// The file's name for a report.
+    pub fn file_name(self, job: &str) -> String {
+        match self {
+            DownloadFile::Outages => format!("store-outages-{job}.csv"),
+            DownloadFile::Calls { .. } => format!("stores-to-call-{job}.csv"),
+        }
+    }
 }
 
 /// The worker's messages to the page.
@@ -94,6 +120,20 @@ pub enum FromWorker {
     CellStores {
         job: String,
         stores: crate::fleet_view::CellStores,
+    },
+    Target {
+        job: String,
+        answers: Box<crate::fleet_view::TargetView>,
+    },
+    SlotStores {
+        job: String,
+        stores: crate::fleet_view::SlotStores,
+    },
+    /// A file's text, or why it could not be written.
+    Download {
+        job: String,
+        file: DownloadFile,
+        text: Result<String, String>,
     },
 }
 

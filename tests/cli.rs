@@ -459,6 +459,11 @@ fn summary_options_are_checked() {
             &["outages", "--extended"],
             "--extended is an option of `report` only",
         ),
+        (
+            &["outages", "--target", "99"],
+            "--target is an option of `summary` and `calls` only",
+        ),
+        (&["calls", "--json"], "--json is an option of `summary` only"),
     ] {
         let out = run_on_fixture(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -470,4 +475,58 @@ fn summary_options_are_checked() {
     }
     let out = run(&["outages", "/nonexistent/file.csv"]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// `calls`: the stores below the target (worst first, as the summary lists them), with the
+/// extended report's uptime %, downtime, status and last poll; a store down now comes first
+/// with the start of its ongoing outage.
+#[test]
+fn calls_lists_down_now_then_below_target_with_the_reports_figures() {
+    let out = run_on_fixture(&["calls", "--target", "99.5"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let extended = std::fs::read_to_string(format!("{FIXTURE}/report-extended.expected")).unwrap();
+    let mut lines = extended.lines();
+    let cols: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let row_of = |id: &str| rows.iter().find(|r| r[0] == id).unwrap();
+    let mut expected = String::from(
+        "store_id,reason,uptime_pct_last_week,downtime_last_week,status_now,down_since_utc,last_poll_utc\n",
+    );
+    // The summary's order for 99.50 %: dst-chicago, =formula, overnight, s-24x7.
+    for id in ["dst-chicago", "'=formula", "overnight", "s-24x7"] {
+        let r = row_of(id);
+        expected.push_str(&format!(
+            "{id},below target,{},{},{},,{}\n",
+            r[col("uptime_pct_last_week")],
+            r[col("downtime_last_week")],
+            r[col("status_now")],
+            r[col("last_poll_utc")],
+        ));
+    }
+    // Then the store without data (no poll in its hours), in report order.
+    let r = row_of("no-data");
+    expected.push_str(&format!(
+        "no-data,no data,,{},{},,{}\n",
+        r[col("downtime_last_week")],
+        r[col("status_now")],
+        r[col("last_poll_utc")],
+    ));
+    assert_eq!(text(&out.stdout), expected);
+    assert!(text(&out.stderr).contains("stores to call: 5 rows"));
+
+    // Half an hour before the outage ends, s-24x7 is down now: first, with since when.
+    let out = run_on_fixture(&["calls", "--now", "2024-11-04 11:00:00"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let first = stdout.lines().nth(1).unwrap();
+    assert!(
+        first.starts_with("s-24x7,down now,") && first.contains(",down,2024-10-31 23:30:00,"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("s-24x7").count(),
+        1,
+        "listed once: {stdout}"
+    );
 }

@@ -80,7 +80,7 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
                     type="button"
                     aria-pressed=move || if selected.get() { "true" } else { "false" }
                     aria-label=format!("Show report {id}")
-                    on:click=move |_| state.selected.set(Some(show_id.clone()))
+                    on:click=move |_| super::answers::show_report(&show_id)
                 >
                     "Show"
                 </button>

@@ -20,6 +20,18 @@ pub fn Run() -> impl IntoView {
     };
     let busy = move || state.running.with(Option::is_some);
     let nothing_to_run = move || !state.files.with(|f| f.iter().any(super::InputFile::usable));
+    // No report without polls: hours and timezones alone would only fail.
+    let no_status_file = move || {
+        !state.files.with(|f| {
+            f.iter().any(|f| {
+                matches!(
+                    f.state,
+                    super::FileState::Recognised(crate::messages::InputKind::Status)
+                        | super::FileState::Undecided
+                )
+            })
+        })
+    };
     // A file whose header is still being read would otherwise be left out of the report.
     let checking = move || {
         state
@@ -106,12 +118,13 @@ pub fn Run() -> impl IntoView {
                     class="button primary big"
                     type="button"
                     data-testid="generate"
-                    disabled=move || busy() || checking() || nothing_to_run()
+                    aria-describedby="generate-why"
+                    disabled=move || busy() || checking() || nothing_to_run() || no_status_file()
                     on:click=move |_| state.generate()
                 >
                     "Generate report"
                 </button>
-                <span class="hint">
+                <span class="hint" id="generate-why" data-testid="generate-why">
                     {move || if busy() {
                         "A report is running…"
                     } else if checking() {
@@ -120,6 +133,8 @@ pub fn Run() -> impl IntoView {
                         "Add files to start."
                     } else if nothing_to_run() {
                         "No usable file yet: see the file list above."
+                    } else if no_status_file() {
+                        "Add the status polls file (store_id, status, timestamp_utc) to generate: business hours and timezones alone give no report."
                     } else {
                         ""
                     }}

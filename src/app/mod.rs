@@ -4,6 +4,7 @@
 //! The page never parses a CSV and never computes a number: the worker runs the engine and
 //! sends back the engine's words. Nothing here sends user data anywhere.
 
+pub mod answers;
 pub mod browser;
 pub mod fleet;
 pub mod history;
@@ -125,6 +126,8 @@ impl State {
 
     /// Adds files (from the picker, a drop, or the sample) and asks the worker their kinds.
     pub fn add_files(&self, files: Vec<(String, Blob)>) {
+        // New files: the owner is preparing a report, so the inputs unfold.
+        answers::answers_state().inputs_open.set(true);
         for (name, blob) in files {
             let token = self.next_token.get_value();
             self.next_token.set_value(token + 1);
@@ -341,6 +344,10 @@ impl State {
                     }
                 });
                 fleet::job_complete(self, &job, &tokens);
+                // Results first: the headline takes focus once drawn, the inputs fold.
+                let answers = answers::answers_state();
+                answers.focus_pending.set(Some(job.clone()));
+                answers.inputs_open.set(false);
                 let outcome = *outcome;
                 self.csv_cache.update_value(|c| {
                     c.insert(job.clone(), outcome.csv.clone());
@@ -383,6 +390,9 @@ impl State {
             | FromWorker::FleetUnavailable { .. }
             | FromWorker::Detail { .. }
             | FromWorker::CellStores { .. }) => fleet::on_worker(fleet_message),
+            answer @ (FromWorker::Target { .. }
+            | FromWorker::SlotStores { .. }
+            | FromWorker::Download { .. }) => answers::on_worker(answer),
         }
     }
 
@@ -684,8 +694,11 @@ pub fn App() -> impl IntoView {
             </p>
         </header>
         <main data-worker-ready=move || if state.worker_ready.get() { "true" } else { "false" }>
-            <upload::Inputs />
-            <job::Run />
+            <answers::InputsFold>
+                <upload::Inputs />
+                <job::Run />
+            </answers::InputsFold>
+            <answers::AnswersPanel />
             <report_view::SelectedReport />
             <fleet::FleetPanel />
             <history::History />

@@ -138,7 +138,7 @@ pub fn Inputs() -> impl IntoView {
 
     view! {
         <section class="panel inputs" aria-labelledby="inputs-title">
-            <h2 id="inputs-title">"1. Your exports"</h2>
+            <h2 id="inputs-title" tabindex="-1">"1. Your exports"</h2>
             <div class="dropzone" class:dragging=move || dragging.get() data-testid="drop-zone">
                 <p class="drop-hint">
                     <strong>"Drop your CSV files anywhere on this page"</strong>

@@ -13,6 +13,7 @@
 //! and [`Figures`]; [`write_outages_csv`] and [`Summary`] write them.
 
 pub mod business;
+pub mod call_list;
 pub mod error;
 pub mod fleet;
 pub mod ingest;
@@ -20,6 +21,7 @@ pub mod outages;
 #[cfg(not(target_arch = "wasm32"))]
 mod parallel_read;
 pub mod report;
+pub mod slot_stores;
 pub mod summary;
 pub mod time;
 pub mod timeline;

@@ -15,9 +15,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
-use crate::fleet_view::{CellStores, DetailView, FleetView};
+use crate::engine::summary::Pct;
+use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
 use crate::messages::{
-    inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
+    inspect_header, DownloadFile, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
     WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use slices::{
@@ -197,7 +198,63 @@ fn handle(data: JsValue) {
             });
             post(&answer);
         }
+        ToWorker::Target { job, target } => post(&with_loaded(&job, |l| {
+            let target = Pct(target.min(10_000));
+            FromWorker::Target {
+                job: job.clone(),
+                answers: Box::new(TargetView::new(&l.report, &l.fleet.figures, &l.data, target)),
+            }
+        })),
+        ToWorker::SlotStores { job, slot } => post(&with_loaded(&job, |l| {
+            let slot = usize::from(slot);
+            match engine::slot_stores::stores_down_in_slot(&l.data, l.options, &l.report, slot) {
+                Ok(down) => FromWorker::SlotStores {
+                    job: job.clone(),
+                    stores: SlotStores::new(&down, slot),
+                },
+                Err(e) => FromWorker::FleetUnavailable {
+                    job: job.clone(),
+                    reason: e.to_string(),
+                },
+            }
+        })),
+        ToWorker::Download { job, file } => post(&with_loaded(&job, |l| {
+            let mut text = Vec::new();
+            let written = match file {
+                DownloadFile::Outages => {
+                    engine::write_outages_csv(&l.report, &l.fleet.figures, &l.data, &mut text)
+                }
+                DownloadFile::Calls { target } => {
+                    let summary = engine::Summary::new(
+                        &l.report,
+                        &l.fleet.figures,
+                        &l.data,
+                        Some(Pct(target.min(10_000))),
+                    );
+                    let calls = engine::call_list::call_list(&summary);
+                    engine::call_list::write_call_list_csv(&summary, &calls, &mut text)
+                }
+            };
+            FromWorker::Download {
+                job: job.clone(),
+                file,
+                text: written
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| String::from_utf8(text).map_err(|e| e.to_string())),
+            }
+        })),
     }
+}
+
+/// Answers from the loaded job, or "not loaded" (the page then reopens it).
+fn with_loaded(job: &str, answer: impl FnOnce(&Loaded) -> FromWorker) -> FromWorker {
+    LOADED.with(|l| match l.borrow().as_ref().filter(|l| l.job == job) {
+        Some(loaded) => answer(loaded),
+        None => FromWorker::FleetUnavailable {
+            job: job.to_string(),
+            reason: "this report is not loaded".into(),
+        },
+    })
 }
 
 /// The kind of a file from its header, or the engine's reason to reject it.
@@ -530,6 +587,7 @@ struct Loaded {
     job: String,
     data: engine::Dataset,
     options: engine::Options,
+    report: engine::Report,
     fleet: fleet::Fleet,
     view: Rc<FleetView>,
 }
@@ -552,6 +610,7 @@ fn keep_loaded(
             job: job.to_string(),
             data,
             options,
+            report,
             fleet: model,
             view: view.clone(),
         })

@@ -64,7 +64,7 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   const paths = FILES.map((f) => join(dir, f));
   const csv = csvRows(paths);
   await generate(page, paths);
-  assert.equal(await page.getByTestId("tile-stores").locator(".tile-value").innerText(), String(csv.length));
+  assert.equal(await page.getByTestId("summary-stores").innerText(), String(csv.length));
 
   // The hottest heatmap cell is the outage: Tuesday (day 1), 18:00-21:00 local.
   const shares = await page.$$eval('[data-testid="heat-cell"]', (cells) => cells.map((c) => Number(c.dataset.share || -1)));

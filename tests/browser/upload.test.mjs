@@ -139,15 +139,17 @@ test("a file of no known kind is rejected with the expected columns, and the res
   await context.close();
 });
 
-test("without a status file the report fails with the engine's reason", async () => {
+test("without a status file Generate stays disabled and says why", async () => {
   const { page, context } = await openPage(browser);
   await chooseFiles(page, [paths[1], paths[2]]);
   await waitForFileKinds(page, 2);
   assert.match(await page.getByTestId("no-status-file").innerText(), /status polls/);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Failed");
-  assert.match(await page.getByTestId("report-reason").innerText(), /no status polls file/);
-  assert.equal(await reportStatus(page), "Failed");
+  assert.equal(await page.getByTestId("generate").isDisabled(), true);
+  assert.match(await page.getByTestId("generate-why").innerText(), /status polls file/);
+  // Adding the status file enables it, and the report runs.
+  await chooseFiles(page, [paths[0]]);
+  await waitForFileKinds(page, 3);
+  assert.equal(await page.getByTestId("generate").isDisabled(), false);
   await context.close();
 });
 

@@ -412,7 +412,6 @@ fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
                 </pattern>
             </defs>
         </svg>
-        <charts::Tiles view=v.clone() />
         <div class="fleet-charts">
             <charts::Histogram view=v.clone() />
             <charts::Heatmap view=v.clone() />

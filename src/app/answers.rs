@@ -1,0 +1,1149 @@
+//! The answer-first report (docs/app.md "The first screen"): what an owner reads first —
+//! the week it covers, who is down now and since when, every outage of the week, the fleet
+//! timeline, the week by day, the uptime target with its error budget and the stores to
+//! call — above the per-store table and charts. Every number is the engine's: the fleet
+//! view's summary document (`store-uptime summary --json`), its rows and outages, and what
+//! the worker answers for a target, a timeline slot or a download. This module picks,
+//! orders and words them; it computes nothing about the data.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+use leptos::ev;
+use leptos::prelude::*;
+
+use super::fleet::{fleet_state, open_store};
+use super::{browser, use_state, worker_link};
+use crate::engine::business::utc_offset;
+use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
+use crate::engine::outages::StatusNow;
+use crate::engine::parse_timestamp;
+use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
+use crate::fleet_view::{
+    day_label, hours_minutes, hundredths_text, parse_hundredths, short_local, FleetView,
+    OutageCell, SlotStores, SummaryDoc, TargetView, FROM_WEEK_START, ONGOING, WEEKDAYS,
+};
+use crate::messages::{group_digits, DownloadFile, FromWorker, ToWorker};
+
+/// A store whose last poll is older than this is "no recent poll": its status is only the
+/// last one it sent (seconds).
+pub const STALE_POLL_SECONDS: i64 = 2 * 3600;
+/// Rows a list shows before "Show all".
+const LIST_SHOWN: usize = 25;
+/// At most this many rows of a list on the page; the download has every one.
+const LIST_MAX: usize = 2_000;
+const TARGET_KEY: &str = "store-uptime-target";
+const ZONE_KEY: &str = "store-uptime-zone";
+
+/// Sort keys of the outage list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageSort {
+    Store,
+    Start,
+    Duration,
+}
+
+/// The first screen's state; every field is a handle, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct AnswersState {
+    /// The uptime target, hundredths of a percent.
+    pub target: RwSignal<u32>,
+    /// The worker's answers for (job, target).
+    pub target_view: RwSignal<Option<(String, Arc<TargetView>)>>,
+    /// The timeline slot under the pointer or the keyboard, and the one whose stores are shown.
+    pub slot: RwSignal<Option<u16>>,
+    pub slot_stores: RwSignal<Option<(String, SlotStores)>>,
+    /// The zone fleet-level times are shown in; empty: the browser's.
+    pub zone: RwSignal<String>,
+    /// Files and options unfolded (after a report they fold into one line).
+    pub inputs_open: RwSignal<bool>,
+    /// A report whose headline takes focus as soon as it is drawn.
+    pub focus_pending: RwSignal<Option<String>>,
+    pub outage_sort: RwSignal<(OutageSort, bool)>,
+    pub all_outages: RwSignal<bool>,
+    pub all_calls: RwSignal<bool>,
+    /// Why the last download failed.
+    pub download_error: RwSignal<Option<String>>,
+}
+
+thread_local! {
+    static ANSWERS: std::cell::Cell<Option<AnswersState>> = const { std::cell::Cell::new(None) };
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The first screen's state (created on first use).
+pub fn answers_state() -> AnswersState {
+    ANSWERS.with(|a| {
+        if let Some(state) = a.get() {
+            return state;
+        }
+        let remembered = |key: &str| storage().and_then(|s| s.get_item(key).ok().flatten());
+        let target = remembered(TARGET_KEY)
+            .and_then(|t| t.parse::<u32>().ok())
+            .filter(|t| *t <= 10_000)
+            .unwrap_or(DEFAULT_TARGET.0);
+        let state = AnswersState {
+            target: RwSignal::new(target),
+            target_view: RwSignal::new(None),
+            slot: RwSignal::new(None),
+            slot_stores: RwSignal::new(None),
+            zone: RwSignal::new(remembered(ZONE_KEY).unwrap_or_default()),
+            inputs_open: RwSignal::new(true),
+            focus_pending: RwSignal::new(None),
+            outage_sort: RwSignal::new((OutageSort::Duration, false)),
+            all_outages: RwSignal::new(false),
+            all_calls: RwSignal::new(false),
+            download_error: RwSignal::new(None),
+        };
+        a.set(Some(state));
+        state
+    })
+}
+
+/// The worker's answers to this module's questions.
+pub fn on_worker(message: FromWorker) {
+    let answers = answers_state();
+    match message {
+        FromWorker::Target { job, answers: view } => {
+            answers.target_view.set(Some((job, Arc::new(*view))));
+        }
+        FromWorker::SlotStores { job, stores } => answers.slot_stores.set(Some((job, stores))),
+        FromWorker::Download { job, file, text } => {
+            let saved = text.and_then(|text| {
+                browser::save_text(&file.file_name(&job), &text, "text/csv;charset=utf-8")
+            });
+            answers.download_error.set(saved.err());
+        }
+        _ => {}
+    }
+}
+
+/// The browser's time zone (IANA name), if it says one chrono-tz knows.
+fn browser_zone() -> Option<Tz> {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    let name = js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()?
+        .as_string()?;
+    Tz::from_str(&name).ok()
+}
+
+/// The zone fleet-level times are shown in.
+fn shown_zone(choice: &str) -> Tz {
+    if choice.is_empty() {
+        browser_zone().unwrap_or(Tz::UTC)
+    } else {
+        Tz::from_str(choice).unwrap_or(Tz::UTC)
+    }
+}
+
+/// A summary time (`YYYY-MM-DD HH:MM:SS`, UTC) in microseconds.
+fn utc_micros(text: &str) -> Option<i64> {
+    parse_timestamp(text.as_bytes()).ok()
+}
+
+/// `Tue 7 Nov 2023 23:59` on `zone`'s wall clock.
+fn zoned_long(at: i64, zone: Tz) -> String {
+    let local = at + utc_offset(zone, at);
+    let in_day = local.rem_euclid(MICROS_PER_DAY);
+    format!(
+        "{} {:02}:{:02}",
+        day_label(local.div_euclid(MICROS_PER_DAY)),
+        in_day / MICROS_PER_HOUR,
+        in_day / MICROS_PER_MINUTE % 60
+    )
+}
+
+/// `Tue 23:59` on `zone`'s wall clock.
+fn zoned_short(at: i64, zone: Tz) -> String {
+    let seconds = at.div_euclid(MICROS_PER_SECOND);
+    short_local(seconds, utc_offset(zone, at).div_euclid(MICROS_PER_SECOND))
+}
+
+fn zone_name(zone: Tz) -> String {
+    if zone == Tz::UTC {
+        "UTC".into()
+    } else {
+        zone.name().to_string()
+    }
+}
+
+/// `93.10 %`, or a dash without business time.
+fn pct_text(p: &Option<String>) -> String {
+    p.as_ref()
+        .map(|p| format!("{p} %"))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `h:mm` from the summary's two-decimal minutes.
+fn minutes_hm(text: &str) -> String {
+    parse_hundredths(text)
+        .map(|m| {
+            if m < 0 {
+                format!("−{}", hours_minutes(-m))
+            } else {
+                hours_minutes(m)
+            }
+        })
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `h:mm` from hundredths of an hour (the rows' week downtime).
+fn hours_hm(hundredths_of_hour: i64) -> String {
+    hours_minutes(hundredths_of_hour * 60)
+}
+
+/// The report's name from its data: `Week to Tue 7 Nov 2023 23:59`.
+pub fn week_name(view: &FleetView, zone: Tz) -> String {
+    let doc = SummaryDoc::of(&view.summary);
+    utc_micros(&doc.now_utc)
+        .map(|now| format!("Week to {}", zoned_long(now, zone)))
+        .unwrap_or_else(|| "This week".into())
+}
+
+/// Moves focus to the report's headline and brings it into view (after Generate, the
+/// sample, or Show in the history).
+pub fn focus_headline() {
+    let focus = || {
+        let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("answers-title"))
+        else {
+            return false;
+        };
+        let element: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(element);
+        let _ = element.focus();
+        element.scroll_into_view();
+        true
+    };
+    // Drawn in the next frame at the latest.
+    if !focus() {
+        gloo_timers::callback::Timeout::new(50, move || {
+            focus();
+        })
+        .forget();
+    }
+}
+
+/// Selects a report and brings its headline into view (the history's Show).
+pub fn show_report(id: &str) {
+    let state = use_state();
+    let answers = answers_state();
+    answers.focus_pending.set(Some(id.to_string()));
+    if state.selected.get_untracked().as_deref() == Some(id) {
+        answers.focus_pending.set(None);
+        focus_headline();
+    } else {
+        state.selected.set(Some(id.to_string()));
+    }
+}
+
+/// Files and options, folded into one line while a finished report is shown: the answers
+/// come first; "Change" unfolds them (so does adding a file).
+#[component]
+pub fn InputsFold(children: Children) -> impl IntoView {
+    let state = use_state();
+    let answers = answers_state();
+    let record = Memo::new(move |_| {
+        let id = state.selected.get()?;
+        state.history.with(|h| {
+            h.iter()
+                .find(|r| r.id == id && r.status == crate::messages::ReportStatus::Complete)
+                .cloned()
+        })
+    });
+    let folded = move || {
+        !answers.inputs_open.get() && record.with(Option::is_some) && state.running.with(Option::is_none)
+    };
+    let line = move || {
+        record.get().map(|r| {
+            let polls = r.summary.as_ref().map(|s| s.polls).unwrap_or(0);
+            let n = r.inputs.len();
+            format!(
+                "{n} file{} · {} polls · {}",
+                if n == 1 { "" } else { "s" },
+                group_digits(polls),
+                r.options.describe()
+            )
+        })
+    };
+    let unfold = move |_| {
+        answers.inputs_open.set(true);
+        if let Some(e) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("inputs-title"))
+        {
+            let e: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(e);
+            let _ = e.focus();
+        }
+    };
+    view! {
+        <p class="panel fold-line" data-testid="inputs-folded" hidden=move || !folded()>
+            <span>{line}</span>
+            " "
+            <button class="button small" type="button" data-testid="change-inputs" on:click=unfold>
+                "Change files or options"
+            </button>
+        </p>
+        <div class="inputs-fold" hidden=folded>{children()}</div>
+    }
+}
+
+/// The first screen of the selected report, once its fleet view is loaded.
+#[component]
+pub fn AnswersPanel() -> impl IntoView {
+    let state = use_state();
+    let fleet = fleet_state();
+    let answers = answers_state();
+    let view_of = Memo::new(move |_| {
+        let selected = state.selected.get()?;
+        fleet.view.with(|v| {
+            v.as_ref()
+                .filter(|(j, _)| *j == selected)
+                .map(|(j, v)| (j.clone(), v.clone()))
+        })
+    });
+    // Ask for the target's answers whenever the report or the target changes.
+    Effect::new(move |_| {
+        let Some((job, _)) = view_of.get() else {
+            return;
+        };
+        let target = answers.target.get();
+        let have = answers.target_view.with_untracked(|t| {
+            t.as_ref()
+                .is_some_and(|(j, v)| *j == job && v.target == target)
+        });
+        if !have {
+            worker_link::send(&ToWorker::Target { job, target }, &[]);
+        }
+    });
+    // Focus the headline of a report the owner just asked for, once it is drawn.
+    Effect::new(move |_| {
+        let Some((job, _)) = view_of.get() else {
+            return;
+        };
+        if answers.focus_pending.get_untracked().as_deref() == Some(job.as_str()) {
+            answers.focus_pending.set(None);
+            focus_headline();
+        }
+    });
+    view! {
+        {move || view_of.get().map(|(job, view)| view! { <Answers job=job view=view /> })}
+    }
+}
+
+#[component]
+fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
+    let answers = answers_state();
+    let doc = Arc::new(SummaryDoc::of(&view.summary));
+    let zone = Memo::new(move |_| answers.zone.with(|z| shown_zone(z)));
+    let now = utc_micros(&doc.now_utc).unwrap_or(0);
+    let title = {
+        let view = view.clone();
+        move || week_name(&view, zone.get())
+    };
+    let zone_label = move || zone_name(zone.get());
+    let ids: Arc<HashMap<String, usize>> = Arc::new(
+        view.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect(),
+    );
+    let target_doc = {
+        let job = job.clone();
+        Memo::new(move |_| {
+            answers.target_view.with(|t| {
+                t.as_ref()
+                    .filter(|(j, v)| *j == job && v.target == answers.target.get())
+                    .map(|(_, v)| (v.clone(), Arc::new(SummaryDoc::of(&v.summary))))
+            })
+        })
+    };
+    let down = doc.status_now.down;
+    let state_line = if down == 0 {
+        format!(
+            "No store is down now: {} up, {} closed, {} without data.",
+            group_digits(doc.status_now.up),
+            group_digits(doc.status_now.closed),
+            group_digits(doc.status_now.no_data)
+        )
+    } else {
+        format!(
+            "{} down now, {} up, {} closed, {} without data.",
+            stores_word(down),
+            group_digits(doc.status_now.up),
+            group_digits(doc.status_now.closed),
+            group_digits(doc.status_now.no_data)
+        )
+    };
+    view! {
+        <section class="panel answers" aria-labelledby="answers-title" data-testid="answers">
+            <div class="headline">
+                <h2 id="answers-title" tabindex="-1" data-testid="headline">
+                    {title}
+                    <span class="headline-zone" title=format!("{} UTC", doc.now_utc)>" " {zone_label}</span>
+                </h2>
+                <p class="headline-meta">
+                    {group_digits(doc.stores)} " stores · report "
+                    <code data-testid="headline-id">{job.clone()}</code>
+                </p>
+                <p class="state-line" data-testid="state-line" role="status">
+                    <span aria-hidden="true">{if down == 0 { "✓ " } else { "✗ " }}</span>
+                    {state_line}
+                </p>
+                <ZonePicker zones=view.zones.clone() />
+            </div>
+            <AnswerTiles view=view.clone() doc=doc.clone() target_doc=target_doc />
+            <TargetLine view=view.clone() target_doc=target_doc />
+            <DownNow view=view.clone() doc=doc.clone() ids=ids.clone() now=now />
+            <div class="answers-row">
+                <FleetTimeline job=job.clone() view=view.clone() doc=doc.clone() zone=zone />
+                <Trend doc=doc.clone() zone=zone />
+            </div>
+            <OutagesTable job=job.clone() view=view.clone() doc=doc.clone() />
+            <CallList job=job.clone() view=view.clone() ids=ids target_doc=target_doc />
+            <p class="reason" role="alert" hidden=move || answers.download_error.with(Option::is_none)>
+                {move || answers.download_error.get().map(|e| format!("The download failed: {e}. Try again; if it keeps failing, use the command line (store-uptime outages / calls)."))}
+            </p>
+        </section>
+    }
+}
+
+fn stores_word(n: u64) -> String {
+    format!(
+        "{} store{}",
+        group_digits(n),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+#[component]
+fn ZonePicker(zones: Vec<String>) -> impl IntoView {
+    let answers = answers_state();
+    let browser = browser_zone().map(zone_name).unwrap_or_else(|| "UTC".into());
+    let on_change = move |e: ev::Event| {
+        let value = event_target_value(&e);
+        if let Some(s) = storage() {
+            let _ = s.set_item(ZONE_KEY, &value);
+        }
+        answers.zone.set(value);
+    };
+    view! {
+        <label class="zone-picker">
+            "Fleet times in "
+            <select data-testid="time-zone" on:change=on_change prop:value=move || answers.zone.get()>
+                <option value="">{format!("this browser's zone ({browser})")}</option>
+                <option value="UTC">"UTC"</option>
+                {zones.into_iter().filter(|z| z != "UTC").map(|z| view! { <option value=z.clone()>{z.clone()}</option> }).collect_view()}
+            </select>
+            <span class="hint">" · store times are in each store's zone"</span>
+        </label>
+    }
+}
+
+type TargetDoc = Memo<Option<(Arc<TargetView>, Arc<SummaryDoc>)>>;
+
+#[component]
+fn AnswerTiles(view: Arc<FleetView>, doc: Arc<SummaryDoc>, target_doc: TargetDoc) -> impl IntoView {
+    let answers = answers_state();
+    let longest_down = doc
+        .down_now
+        .first()
+        .and_then(|d| d.down_minutes.as_deref())
+        .map(minutes_hm);
+    let outages = &doc.outages;
+    let longest = outages.longest.as_ref().map(|o| minutes_hm(&o.down_minutes));
+    let week_pct = doc.fleet.last_week.uptime_pct.clone();
+    let worst_day = doc
+        .days
+        .iter()
+        .filter_map(|d| Some((parse_hundredths(d.uptime_pct.as_deref()?)?, d)))
+        .min_by_key(|(p, d)| (*p, d.period));
+    let worst_day = worst_day.and_then(|(_, d)| {
+        let end = utc_micros(&d.to_utc)?;
+        Some((end, d.uptime_pct.clone()))
+    });
+    let zone = move || answers.zone.with(|z| shown_zone(z));
+    let calls = move || {
+        target_doc.with(|t| {
+            t.as_ref().map(|(v, d)| {
+                let below = d.target.as_ref().map_or(0, |t| t.stores_below_count);
+                (v.calls.len(), below)
+            })
+        })
+    };
+    let _ = view;
+    let alert = doc.status_now.down > 0;
+    view! {
+        <ul class="answer-tiles" data-testid="answer-tiles">
+            <li class="tile" class:alert=alert data-testid="tile-down-now">
+                <span class="tile-label">"Down now"</span>
+                <span class="tile-value">{stores_word(doc.status_now.down)}</span>
+                <span class="tile-sub">{longest_down.map(|l| format!("longest down {l} (h:mm)")).unwrap_or_else(|| "every open store is up".into())}</span>
+            </li>
+            <li class="tile" data-testid="tile-outages">
+                <span class="tile-label">"Outages this week"</span>
+                <span class="tile-value">{group_digits(outages.count)}</span>
+                <span class="tile-sub">
+                    {format!("{} down in all", minutes_hm(&outages.total_minutes))}
+                    {longest.map(|l| format!(" · longest {l}"))}
+                    {(outages.ongoing > 0).then(|| format!(" · {} ongoing", group_digits(outages.ongoing)))}
+                </span>
+            </li>
+            <li class="tile" data-testid="tile-fleet-uptime">
+                <span class="tile-label">"Fleet uptime this week"</span>
+                <span class="tile-value">{pct_text(&week_pct)}</span>
+                <span class="tile-sub">
+                    {move || worst_day.clone().map(|(end, pct)| format!("worst day: {} to {}", pct_text(&pct), zoned_short(end, zone())))}
+                </span>
+            </li>
+            <li class="tile" data-testid="tile-call">
+                <span class="tile-label">"Stores to call"</span>
+                <span class="tile-value">{move || calls().map(|(n, _)| stores_word(n as u64)).unwrap_or_else(|| "…".into())}</span>
+                <span class="tile-sub">
+                    {move || calls().map(|(_, below)| format!("{} below {} % or down now", group_digits(below), hundredths_text(i64::from(answers.target.get())))) }
+                    " · " <a href="#call-list-title">"the list"</a>
+                </span>
+            </li>
+        </ul>
+    }
+}
+
+/// The target field, pass/fail counts and the error budget.
+#[component]
+fn TargetLine(view: Arc<FleetView>, target_doc: TargetDoc) -> impl IntoView {
+    let answers = answers_state();
+    let with_data = view.rows.iter().filter(|r| r.pct.is_some()).count() as u64;
+    let error = RwSignal::new(None::<String>);
+    let on_change = move |e: ev::Event| {
+        let text = event_target_value(&e);
+        match crate::engine::summary::Pct::parse(text.trim()) {
+            Some(p) => {
+                error.set(None);
+                if let Some(s) = storage() {
+                    let _ = s.set_item(TARGET_KEY, &p.0.to_string());
+                }
+                answers.target.set(p.0);
+            }
+            None => error.set(Some(format!(
+                "“{text}” is not a percentage: type a number from 0 to 100 with at most two decimals, e.g. 99 or 99.5."
+            ))),
+        }
+    };
+    let budget = move || {
+        target_doc.with(|t| {
+            let (_, d) = t.as_ref()?;
+            let target = d.target.as_ref()?;
+            let b = &target.error_budget;
+            let below = target.stores_below_count;
+            let pass = with_data.saturating_sub(below);
+            let remaining = parse_hundredths(&b.remaining_minutes).unwrap_or(0);
+            Some(format!(
+                "{} of {} stores with data meet the target, {} below. Error budget: {} used of {} allowed (h:mm{}), {}.",
+                group_digits(pass),
+                group_digits(with_data),
+                group_digits(below),
+                minutes_hm(&b.used_minutes),
+                minutes_hm(&b.allowed_minutes),
+                b.used_pct.as_ref().map(|p| format!(", {p} %")).unwrap_or_default(),
+                if remaining >= 0 {
+                    format!("{} left", minutes_hm(&b.remaining_minutes))
+                } else {
+                    format!("overspent by {}", minutes_hm(&b.remaining_minutes.replacen('-', "", 1)))
+                }
+            ))
+        })
+    };
+    view! {
+        <div class="target-line" data-testid="target">
+            <label>
+                "Uptime target "
+                <input
+                    type="text"
+                    inputmode="decimal"
+                    size="6"
+                    data-testid="uptime-target"
+                    aria-describedby="target-budget"
+                    prop:value=move || hundredths_text(i64::from(answers.target.get())).trim_end_matches(".00").to_string()
+                    on:change=on_change
+                />
+                " %"
+            </label>
+            <p id="target-budget" data-testid="error-budget">{move || budget().unwrap_or_else(|| "Computing…".into())}</p>
+            <p class="reason" role="alert" hidden=move || error.with(Option::is_none)>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// The ongoing outage of a row, if any (the outage list is by row, then start).
+fn ongoing_of(view: &FleetView, row: usize) -> Option<&OutageCell> {
+    let at = view.outages.partition_point(|o| (o.row as usize) < row);
+    view.outages[at..]
+        .iter()
+        .take_while(|o| o.row as usize == row)
+        .find(|o| o.flags & ONGOING != 0)
+}
+
+/// A store's time (UTC seconds) on its own wall clock, `Fri 17:02`, with the UTC text.
+fn store_time(view: &FleetView, row: usize, seconds: i64) -> (String, String) {
+    let zone = view
+        .rows
+        .get(row)
+        .and_then(|r| view.zones.get(usize::from(r.zone)))
+        .and_then(|z| Tz::from_str(z).ok())
+        .unwrap_or(Tz::UTC);
+    let at = seconds * MICROS_PER_SECOND;
+    (
+        zoned_short(at, zone),
+        crate::engine::format_utc_seconds(at) + " UTC",
+    )
+}
+
+#[component]
+fn StoreButton(id: String) -> impl IntoView {
+    let shown = id.clone();
+    view! {
+        <button type="button" class="button link store-link" title=id.clone() on:click=move |_| open_store(id.clone())>
+            <code>{shown}</code>
+        </button>
+    }
+}
+
+#[component]
+fn DownNow(
+    view: Arc<FleetView>,
+    doc: Arc<SummaryDoc>,
+    ids: Arc<HashMap<String, usize>>,
+    now: i64,
+) -> impl IntoView {
+    let now_s = now.div_euclid(MICROS_PER_SECOND);
+    let rows: Vec<_> = doc
+        .down_now
+        .iter()
+        .filter_map(|d| {
+            let row = *ids.get(&d.store_id)?;
+            let r = &view.rows[row];
+            let since = ongoing_of(&view, row).map(|o| {
+                (
+                    short_local(o.start, o.start_offset),
+                    crate::engine::format_utc_seconds(o.start * MICROS_PER_SECOND) + " UTC",
+                )
+            });
+            let last = r.last_poll.map(|t| store_time(&view, row, t));
+            let stale = r.last_poll.is_none_or(|t| now_s - t > STALE_POLL_SECONDS);
+            Some((
+                d.store_id.clone(),
+                view.zones.get(usize::from(r.zone)).cloned().unwrap_or_default(),
+                since,
+                d.down_minutes.as_deref().map(minutes_hm),
+                last,
+                stale,
+            ))
+        })
+        .collect();
+    let count = rows.len();
+    view! {
+        <section class="answer down-now" aria-labelledby="down-now-title" data-testid="down-now">
+            <h3 id="down-now-title">"Down now: " {stores_word(count as u64)}</h3>
+            {(count == 0).then(|| view! { <p class="hint">"Every store open now is up (or closed, or without data)."</p> })}
+            {(count > 0).then(|| view! {
+                <div class="table-wrap">
+                <table class="answers-table">
+                    <caption class="visually-hidden">"Stores down now, the longest down first"</caption>
+                    <thead><tr>
+                        <th scope="col">"Store"</th>
+                        <th scope="col">"Down since (store's time)"</th>
+                        <th scope="col" class="num">"For (h:mm)"</th>
+                        <th scope="col">"Last poll"</th>
+                    </tr></thead>
+                    <tbody>
+                        {rows.into_iter().take(LIST_MAX).map(|(id, zone, since, for_, last, stale)| view! {
+                            <tr data-testid="down-now-row" data-store=id.clone()>
+                                <td data-label="Store"><StoreButton id=id.clone() /></td>
+                                <td data-label="Down since">{since.map(|(l, u)| view! { <span title=u>{l}</span> })} <small class="zone">{zone}</small></td>
+                                <td data-label="For" class="num">{for_}</td>
+                                <td data-label="Last poll">
+                                    {last.map(|(l, u)| view! { <span title=u>{l}</span> })}
+                                    {stale.then(|| view! { <span class="badge warn" data-testid="no-recent-poll" title="The last poll is more than two hours old: this status is only the last one the store sent.">"no recent poll"</span> })}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// The 672 quarter hours: the share of open stores' time down, on a fixed 0–100 % scale.
+#[component]
+fn FleetTimeline(
+    job: String,
+    view: Arc<FleetView>,
+    doc: Arc<SummaryDoc>,
+    zone: Memo<Tz>,
+) -> impl IntoView {
+    let answers = answers_state();
+    let slots: Arc<Vec<(i64, u64, Option<i64>)>> = Arc::new(
+        doc.timeline
+            .iter()
+            .map(|s| {
+                (
+                    utc_micros(&s.start_utc).unwrap_or(0),
+                    s.open,
+                    s.down_share.as_deref().and_then(parse_hundredths),
+                )
+            })
+            .collect(),
+    );
+    let n = slots.len().max(1);
+    let (w, h) = (n as f64, 100.0);
+    let describe = {
+        let slots = slots.clone();
+        move |k: usize| -> String {
+            let Some(&(start, open, share)) = slots.get(k) else {
+                return String::new();
+            };
+            let z = zone.get();
+            let end = start + 15 * MICROS_PER_MINUTE;
+            let when = format!("{}–{}", zoned_short(start, z), &zoned_short(end, z)[4..]);
+            match share {
+                Some(s) => format!(
+                    "{when}: {} % of open time down, {} open",
+                    hundredths_text(s),
+                    stores_word(open)
+                ),
+                None => format!("{when}: no store open"),
+            }
+        }
+    };
+    let select = {
+        let job = job.clone();
+        move |k: usize, ask: bool| {
+            let k = k.min(n - 1) as u16;
+            answers.slot.set(Some(k));
+            if !ask {
+                return;
+            }
+            worker_link::send(
+                &ToWorker::SlotStores {
+                    job: job.clone(),
+                    slot: k,
+                },
+                &[],
+            );
+        }
+    };
+    let hovered = RwSignal::new(None::<usize>);
+    let on_key = {
+        let select = select.clone();
+        move |e: ev::KeyboardEvent| {
+            let current = answers.slot.get_untracked().map(usize::from);
+            let step: i64 = match e.key().as_str() {
+                "ArrowRight" => 1,
+                "ArrowLeft" => -1,
+                "PageDown" => 96,
+                "PageUp" => -96,
+                "Home" => i64::MIN / 2,
+                "End" => i64::MAX / 2,
+                "Enter" | " " => 0,
+                _ => return,
+            };
+            e.prevent_default();
+            let from = current.unwrap_or(0) as i64;
+            let next = from.saturating_add(step).clamp(0, n as i64 - 1) as usize;
+            // Moving only points; Enter asks for the stores (a scan of every store).
+            select(next, step == 0);
+        }
+    };
+    let on_pointer = move |e: ev::MouseEvent| {
+        let target: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(
+            e.current_target().expect("a listener has a target"),
+        );
+        let width = f64::from(target.client_width().max(1));
+        let k = (f64::from(e.offset_x()) / width * n as f64).floor().max(0.0) as usize;
+        hovered.set(Some(k.min(n - 1)));
+    };
+    let on_click = {
+        let select = select.clone();
+        move |_: ev::MouseEvent| {
+            if let Some(k) = hovered.get_untracked() {
+                select(k, true);
+            }
+        }
+    };
+    // Day marks where the shown zone's clock passes midnight.
+    let marks = {
+        let slots = slots.clone();
+        move || {
+            let z = zone.get();
+            slots
+                .iter()
+                .enumerate()
+                .filter_map(|(k, &(start, _, _))| {
+                    let local = start + utc_offset(z, start);
+                    (local.rem_euclid(MICROS_PER_DAY) < 15 * MICROS_PER_MINUTE).then(|| {
+                        let day = local.div_euclid(MICROS_PER_DAY);
+                        let name = WEEKDAYS
+                            [usize::from(crate::engine::time::weekday_of_days(day))];
+                        (k, name)
+                    })
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let readout = {
+        let describe = describe.clone();
+        move || {
+            hovered
+                .get()
+                .or(answers.slot.get().map(usize::from))
+                .map(&describe)
+                .unwrap_or_else(|| {
+                    "Point at the timeline, or focus it and use the arrow keys; Enter lists the stores down.".into()
+                })
+        }
+    };
+    let bars = slots
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &(_, _, share))| {
+            let s = share? as f64 / 100.0;
+            (s > 0.0).then(|| view! { <rect class="tl-bar" x=k as f64 y=h - s width="1" height=s></rect> })
+        })
+        .collect_view();
+    let closed = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.2.is_none())
+        .map(|(k, _)| view! { <rect class="tl-closed" x=k as f64 y=h - 1.0 width="1" height="1"></rect> })
+        .collect_view();
+    let table_rows = {
+        let describe = describe.clone();
+        let slots = slots.clone();
+        move || {
+            slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.2.is_some_and(|d| d > 0))
+                .map(|(k, _)| view! { <li>{describe(k)}</li> })
+                .collect_view()
+        }
+    };
+    let job_for_list = job.clone();
+    let view_for_list = view.clone();
+    view! {
+        <figure class="answer chart fleet-timeline" data-testid="fleet-timeline" aria-labelledby="timeline-title">
+            <h3 id="timeline-title">"Fleet timeline: share of open stores' time down, by quarter hour"</h3>
+            <div
+                class="tl-frame"
+                tabindex="0"
+                role="slider"
+                aria-label="Fleet timeline, one quarter hour per step"
+                aria-valuemin="0"
+                aria-valuemax=(n - 1).to_string()
+                aria-valuenow=move || answers.slot.get().unwrap_or(0).to_string()
+                aria-valuetext=move || answers.slot.get().map(|k| describe(usize::from(k))).unwrap_or_else(|| "no quarter hour picked".into())
+                data-testid="timeline-strip"
+                on:keydown=on_key
+            >
+                <svg viewBox=format!("0 0 {w} {h}") preserveAspectRatio="none" aria-hidden="true"
+                    on:mousemove=on_pointer on:mouseleave=move |_| hovered.set(None) on:click=on_click>
+                    <rect class="tl-bg" x="0" y="0" width=w height=h></rect>
+                    <line class="tl-grid" x1="0" x2=w y1="50" y2="50"></line>
+                    {closed}
+                    {bars}
+                    {move || answers.slot.get().map(|k| view! { <rect class="tl-pick" x=f64::from(k) y="0" width="1" height=h></rect> })}
+                </svg>
+                <div class="tl-days" aria-hidden="true">
+                    {move || marks().into_iter().map(|(k, name)| view! {
+                        <span class="tl-day" data-slot=k.to_string() style:left=format!("{:.3}%", k as f64 * 100.0 / n as f64)>{name}</span>
+                    }).collect_view()}
+                </div>
+            </div>
+            <p class="tl-scale" aria-hidden="true">"Bar height: 0–100 % of open time down. Grey ticks: no store open."</p>
+            <p class="tl-readout" data-testid="timeline-readout" aria-live="polite">{readout}</p>
+            {move || {
+                let stores = answers.slot_stores.with(|s| s.as_ref().filter(|(j, s)| *j == job_for_list && Some(s.slot) == answers.slot.get()).map(|(_, s)| s.clone()))?;
+                let shown = stores.stores.len();
+                let view = view_for_list.clone();
+                Some(view! {
+                    <div class="slot-stores" data-testid="slot-stores">
+                        <p><strong>{stores_word(u64::from(stores.total))}</strong> " down in this quarter hour" {(stores.total as usize > shown).then(|| format!(" (the {shown} with the most down time shown)"))} ":"</p>
+                        <ul class="ids">
+                            {stores.stores.iter().map(|&(row, minutes)| {
+                                let id = view.rows.get(row as usize).map(|r| r.id.clone()).unwrap_or_default();
+                                view! { <li data-testid="slot-store"><StoreButton id=id /> " " {format!("{} min", hundredths_text(minutes))}</li> }
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                })
+            }}
+            <details class="table-twin">
+                <summary>"The timeline as a list (quarter hours with down time)"</summary>
+                <ul>{table_rows}</ul>
+            </details>
+        </figure>
+    }
+}
+
+/// The week by day: the fleet's uptime in each 24-hour period, labelled by its end.
+#[component]
+fn Trend(doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
+    let days = doc.days.clone();
+    view! {
+        <figure class="answer trend" data-testid="trend" aria-labelledby="trend-title">
+            <h3 id="trend-title">"The week by day: fleet uptime"</h3>
+            <table class="answers-table trend-table">
+                <caption class="visually-hidden">"Fleet uptime in each 24-hour period of the week, oldest first"</caption>
+                <thead><tr>
+                    <th scope="col">"24 hours to"</th>
+                    <th scope="col" class="num">"Uptime"</th>
+                    <th scope="col"><span class="visually-hidden">"Bar"</span></th>
+                </tr></thead>
+                <tbody>
+                    {move || {
+                        let z = zone.get();
+                        days.iter().map(|d| {
+                            let end = utc_micros(&d.to_utc).unwrap_or(0);
+                            let pct = d.uptime_pct.as_deref().and_then(parse_hundredths);
+                            view! {
+                                <tr data-testid="trend-day" data-period=d.period.to_string()>
+                                    <th scope="row" title=format!("{} to {} UTC", d.from_utc, d.to_utc)>{zoned_short(end, z)}</th>
+                                    <td class="num" data-testid="trend-pct">{pct_text(&d.uptime_pct)}</td>
+                                    <td class="bar-cell">
+                                        <svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                                            <rect class="trend-track" x="0" y="0" width="100" height="10"></rect>
+                                            {pct.map(|p| view! { <rect class="trend-bar" x="0" y="0" width=p as f64 / 100.0 height="10"></rect> })}
+                                        </svg>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()
+                    }}
+                </tbody>
+            </table>
+        </figure>
+    }
+}
+
+fn download(job: &str, file: DownloadFile) {
+    answers_state().download_error.set(None);
+    worker_link::send(
+        &ToWorker::Download {
+            job: job.to_string(),
+            file,
+        },
+        &[],
+    );
+}
+
+#[component]
+fn SortHeader(label: &'static str, key: OutageSort, numeric: bool) -> impl IntoView {
+    let answers = answers_state();
+    let sort = move || answers.outage_sort.get();
+    let aria = move || match sort() {
+        (k, true) if k == key => "ascending",
+        (k, false) if k == key => "descending",
+        _ => "none",
+    };
+    view! {
+        <th scope="col" class:num=numeric aria-sort=aria>
+            <button type="button" class="sort" data-testid=format!("sort-{}", label.to_lowercase().replace(' ', "-")) on:click=move |_| {
+                answers.outage_sort.update(|(k, asc)| {
+                    if *k == key { *asc = !*asc } else { *k = key; *asc = key != OutageSort::Duration }
+                })
+            }>
+                {label}
+                <span aria-hidden="true">{move || match sort() { (k, true) if k == key => " ▲", (k, false) if k == key => " ▼", _ => "" }}</span>
+            </button>
+        </th>
+    }
+}
+
+#[component]
+fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl IntoView {
+    let answers = answers_state();
+    let total = view.outages.len();
+    let longest = doc.outages.longest.as_ref().map(|o| minutes_hm(&o.down_minutes));
+    let rows = {
+        let view = view.clone();
+        move || {
+            let (key, asc) = answers.outage_sort.get();
+            let mut order: Vec<usize> = (0..view.outages.len()).collect();
+            let id = |i: usize| view.rows[view.outages[i].row as usize].id.as_str();
+            order.sort_by(|&a, &b| {
+                let (x, y) = (&view.outages[a], &view.outages[b]);
+                let primary = match key {
+                    OutageSort::Store => id(a).cmp(id(b)),
+                    OutageSort::Start => x.start.cmp(&y.start),
+                    OutageSort::Duration => x.down.cmp(&y.down),
+                };
+                let primary = if asc { primary } else { primary.reverse() };
+                primary.then(x.start.cmp(&y.start)).then(a.cmp(&b))
+            });
+            let limit = if answers.all_outages.get() { LIST_MAX } else { LIST_SHOWN };
+            order
+                .into_iter()
+                .take(limit)
+                .map(|i| {
+                    let o = view.outages[i];
+                    let store = view.rows[o.row as usize].id.clone();
+                    let (start_full, end_full) = o.local_times();
+                    let start = short_local(o.start, o.start_offset);
+                    let end = short_local(o.end, o.end_offset);
+                    view! {
+                        <tr data-testid="outage-row" data-store=store.clone()>
+                            <td data-label="Store"><StoreButton id=store.clone() /></td>
+                            <td data-label="When (store's time)"><span title=format!("{start_full} – {end_full}")>{start} " – " {end}</span></td>
+                            <td data-label="Down (h:mm)" class="num" data-testid="outage-duration">{hours_minutes(o.down)}</td>
+                            <td data-label="State">
+                                {(o.flags & ONGOING != 0).then(|| view! { <span class="badge alert">"● ongoing"</span> })}
+                                {(o.flags & FROM_WEEK_START != 0).then(|| view! { <span class="badge">"already down at the week's start"</span> })}
+                            </td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    let download_job = job.clone();
+    view! {
+        <section class="answer outages" aria-labelledby="outages-title" data-testid="outages-table">
+            <h3 id="outages-title">"Outages this week"</h3>
+            <p data-testid="outages-totals">
+                {format!("{} outages, {} down in all (h:mm)", group_digits(doc.outages.count), minutes_hm(&doc.outages.total_minutes))}
+                {longest.map(|l| format!(", the longest {l}"))}
+                {doc.outages.longest.as_ref().map(|o| format!(" ({})", o.store_id))}
+                "."
+            </p>
+            <p class="actions">
+                <button class="button" type="button" data-testid="download-outages" disabled=total == 0
+                    on:click=move |_| download(&download_job, DownloadFile::Outages)>
+                    "Download outages (CSV)"
+                </button>
+                <span class="hint">{DownloadFile::Outages.file_name(&job)}</span>
+            </p>
+            {(total > 0).then(|| view! {
+                <div class="table-wrap">
+                <table class="answers-table outage-list">
+                    <caption class="visually-hidden">"Outages this week; the column buttons sort"</caption>
+                    <thead><tr>
+                        <SortHeader label="Store" key=OutageSort::Store numeric=false />
+                        <SortHeader label="When" key=OutageSort::Start numeric=false />
+                        <SortHeader label="Down" key=OutageSort::Duration numeric=true />
+                        <th scope="col">"State"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                </div>
+                {(total > LIST_SHOWN).then(|| view! {
+                    <button class="button small" type="button" data-testid="outages-show-all"
+                        on:click=move |_| answers.all_outages.update(|a| *a = !*a)>
+                        {move || if answers.all_outages.get() {
+                            "Show fewer".to_string()
+                        } else if total > LIST_MAX {
+                            format!("Show {} of {} (all in the download)", group_digits(LIST_MAX as u64), group_digits(total as u64))
+                        } else {
+                            format!("Show all {}", group_digits(total as u64))
+                        }}
+                    </button>
+                })}
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CallList(
+    job: String,
+    view: Arc<FleetView>,
+    ids: Arc<HashMap<String, usize>>,
+    target_doc: TargetDoc,
+) -> impl IntoView {
+    let answers = answers_state();
+    let _ = ids;
+    let body = {
+        let view = view.clone();
+        move || {
+            let (target, _) = target_doc.get()?;
+            let limit = if answers.all_calls.get() { LIST_MAX } else { LIST_SHOWN };
+            let total = target.calls.len();
+            let mut last_reason = None;
+            let rows = target
+                .calls
+                .iter()
+                .take(limit)
+                .map(|&[row, reason]| {
+                    let row = row as usize;
+                    let reason = CallReason::ALL[(reason as usize).min(2)];
+                    let r = &view.rows[row];
+                    let heading = (last_reason != Some(reason)).then(|| {
+                        let title = match reason {
+                            CallReason::DownNow => "Down now",
+                            CallReason::BelowTarget => "Below the target this week",
+                            CallReason::NoData => "No data: no poll in business hours",
+                        };
+                        view! { <tr class="group"><th scope="rowgroup" colspan="5">{title}</th></tr> }
+                    });
+                    last_reason = Some(reason);
+                    let since = ongoing_of(&view, row).map(|o| short_local(o.start, o.start_offset));
+                    let status = StatusNow::ALL[usize::from(r.status_now).min(3)].name();
+                    view! {
+                        {heading}
+                        <tr data-testid="call-row" data-store=r.id.clone() data-reason=reason.name()>
+                            <td data-label="Store"><StoreButton id=r.id.clone() /></td>
+                            <td data-label="Why">{reason.name()}</td>
+                            <td data-label="Uptime" class="num">{r.pct.map(|p| format!("{} %", hundredths_text(p))).unwrap_or_else(|| "—".into())}</td>
+                            <td data-label="Down this week (h:mm)" class="num">{hours_hm(r.down[2])}</td>
+                            <td data-label="Now">{status} {since.map(|s| format!(" since {s}"))}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            Some(view! {
+                <div class="table-wrap">
+                <table class="answers-table call-table">
+                    <caption class="visually-hidden">"Stores to call: down now first, then below the target, then without data"</caption>
+                    <thead><tr>
+                        <th scope="col">"Store"</th>
+                        <th scope="col">"Why"</th>
+                        <th scope="col" class="num">"Uptime this week"</th>
+                        <th scope="col" class="num">"Down (h:mm)"</th>
+                        <th scope="col">"Now"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                </div>
+                {(total > LIST_SHOWN).then(|| view! {
+                    <button class="button small" type="button" data-testid="calls-show-all"
+                        on:click=move |_| answers.all_calls.update(|a| *a = !*a)>
+                        {move || if answers.all_calls.get() { "Show fewer".to_string() } else { format!("Show all {}", group_digits(total as u64)) }}
+                    </button>
+                })}
+            }.into_any())
+        }
+    };
+    let download_job = job.clone();
+    view! {
+        <section class="answer call-list" aria-labelledby="call-list-title" data-testid="call-list">
+            <h3 id="call-list-title">"Stores to call"</h3>
+            <p class="hint">"Every store down now, then every store below the target this week (the worst first), then stores without data."</p>
+            <p class="actions">
+                <button class="button primary" type="button" data-testid="download-call-list"
+                    on:click=move |_| download(&download_job, DownloadFile::Calls { target: answers.target.get_untracked() })>
+                    "Download the list (CSV)"
+                </button>
+                <span class="hint">{DownloadFile::Calls { target: 0 }.file_name(&job)}</span>
+            </p>
+            {move || body().unwrap_or_else(|| view! { <p class="hint">"Computing…"</p> }.into_any())}
+        </section>
+    }
+}

@@ -1,0 +1,176 @@
+// The answer-first report: after Generate the headline takes focus and the inputs fold;
+// down now, the week by day, the fleet timeline, the outage totals, the error budget and
+// the stores to call are held to `store-uptime summary --json --target` on the same files,
+// and both downloads to `store-uptime outages` / `calls` byte for byte. Screenshots of the
+// first screen at 1440 and 390 px, light and dark, go to SCREENSHOT_DIR.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  CLI,
+  FILES,
+  chooseFiles,
+  dataSet,
+  download,
+  launch,
+  openPage,
+  waitForEnd,
+  waitForFileKinds,
+} from "./helpers.mjs";
+
+const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(() => browser?.close());
+
+/** 120 stores over 8 days, with random outages, some of them still going at the end. */
+function answerSet() {
+  return dataSet("answers-s5", ["--stores", "120", "--days", "8", "--seed", "5"]);
+}
+
+const cli = (args) => execFileSync(CLI, args, { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+const summaryJson = (paths, target) => JSON.parse(cli(["summary", "--json", "--target", target, ...paths]).toString());
+const digits = (text) => text.replace(/\D/g, "");
+/** The page's h:mm for the summary's two-decimal minutes. */
+const hm = (minutes) => {
+  const m = Math.floor((Math.round(Number(minutes) * 100) + 50) / 100);
+  return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, "0")}`;
+};
+
+async function generate(page, paths) {
+  await chooseFiles(page, paths);
+  await waitForFileKinds(page, 3);
+  await page.getByTestId("generate").click();
+  assert.equal(await waitForEnd(page), "Complete");
+  await page.getByTestId("headline").waitFor({ timeout: 30_000 });
+}
+
+test("the first screen: focus, down now, the week by day, the timeline, target and call list, from the engine", async () => {
+  const { page, context } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const paths = FILES.map((f) => join(answerSet(), f));
+  const json = summaryJson(paths, "99");
+  await generate(page, paths);
+  const id = (await page.getByTestId("headline-id").innerText()).trim();
+
+  // Results first: the headline has focus and is on screen; files and options are one line.
+  await page.waitForFunction(() => document.activeElement?.id === "answers-title");
+  const top = await page.getByTestId("headline").evaluate((e) => e.getBoundingClientRect().top);
+  assert.ok(top >= 0 && top < 900, `headline at ${top}`);
+  assert.ok(await page.getByTestId("inputs-folded").isVisible());
+  assert.match(await page.getByTestId("headline").innerText(), /^Week to \w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d/);
+
+  // Down now: the summary's stores, in its order (longest down first).
+  assert.ok(json.down_now.length > 0, "the set has stores down now");
+  const downIds = await page.$$eval('[data-testid="down-now-row"]', (rows) => rows.map((r) => r.dataset.store));
+  assert.deepEqual(downIds, json.down_now.map((d) => d.store_id));
+  assert.equal(digits(await page.getByTestId("tile-down-now").locator(".tile-value").innerText()), String(json.status_now.down));
+
+  // The week by day, oldest first.
+  const trend = await page.$$eval('[data-testid="trend-pct"]', (cells) => cells.map((c) => c.textContent.trim()));
+  assert.deepEqual(trend, json.days.map((d) => (d.uptime_pct === null ? "—" : `${d.uptime_pct} %`)));
+
+  // Outages and the error budget.
+  assert.equal(digits(await page.getByTestId("tile-outages").locator(".tile-value").innerText()), String(json.outages.count));
+  const budget = await page.getByTestId("error-budget").innerText();
+  assert.ok(budget.includes(`${hm(json.target.error_budget.used_minutes)} used of ${hm(json.target.error_budget.allowed_minutes)}`), budget);
+  assert.ok(budget.includes(`${json.target.stores_below_count} below`), budget);
+
+  // The timeline: one tab stop; the keyboard walks the slots and Enter lists a slot's stores.
+  const shares = json.timeline.map((s) => (s.down_share === null ? -1 : Number(s.down_share)));
+  const worst = shares.indexOf(Math.max(...shares));
+  const strip = page.getByTestId("timeline-strip");
+  await strip.focus();
+  await page.keyboard.press("End");
+  await page.keyboard.press("Home");
+  for (let i = 0; i < Math.floor(worst / 96); i++) await page.keyboard.press("PageDown");
+  for (let i = 0; i < worst % 96; i++) await page.keyboard.press("ArrowRight");
+  assert.equal(await strip.getAttribute("aria-valuenow"), String(worst));
+  const readout = await page.getByTestId("timeline-readout").innerText();
+  assert.ok(readout.includes(`${json.timeline[worst].down_share} % of open time down`), readout);
+  assert.ok(readout.includes(`${json.timeline[worst].open} store`), readout);
+  await page.keyboard.press("Enter");
+  await page.getByTestId("slot-store").first().waitFor();
+  // Every store listed had an outage overlapping that quarter hour (the CLI's outage file).
+  const outages = cli(["outages", ...paths]).toString().trim().split("\n").slice(1).map((l) => l.split(","));
+  const slotStart = new Date(json.timeline[worst].start_utc.replace(" ", "T") + "Z").getTime();
+  const listed = await page.$$eval('[data-testid="slot-store"] code', (c) => c.map((e) => e.textContent));
+  for (const store of listed) {
+    const overlaps = outages.some(([s, from, to]) => {
+      const a = new Date(from.replace(" ", "T") + "Z").getTime();
+      const b = new Date(to.replace(" ", "T") + "Z").getTime() + 1000;
+      return s.replace(/^'/, "") === store && a < slotStart + 15 * 60_000 && b > slotStart;
+    });
+    assert.ok(overlaps, `${store} has no outage in slot ${worst}`);
+  }
+
+  // Downloads: the command line's bytes.
+  const outFile = await download(page, page.getByTestId("download-outages"));
+  assert.equal(outFile.name, `store-outages-${id}.csv`);
+  assert.ok(outFile.bytes.equals(cli(["outages", ...paths])));
+  const calls99 = await download(page, page.getByTestId("download-call-list"));
+  assert.equal(calls99.name, `stores-to-call-${id}.csv`);
+  assert.ok(calls99.bytes.equals(cli(["calls", "--target", "99", ...paths])));
+
+  // Another target: the list, the budget and the download follow; the page remembers it.
+  await page.getByTestId("uptime-target").fill("95");
+  await page.getByTestId("uptime-target").press("Enter");
+  await page.getByTestId("uptime-target").blur();
+  const json95 = summaryJson(paths, "95");
+  await page.waitForFunction(
+    (below) => document.querySelector('[data-testid="error-budget"]')?.textContent.includes(`${below} below`),
+    json95.target.stores_below_count,
+  );
+  const csv95 = cli(["calls", "--target", "95", ...paths]);
+  const calls95 = await download(page, page.getByTestId("download-call-list"));
+  assert.ok(calls95.bytes.equals(csv95));
+  const showAll = page.getByTestId("calls-show-all");
+  if (await showAll.count()) await showAll.click();
+  const reasons = await page.$$eval('[data-testid="call-row"]', (rows) => rows.map((r) => `${r.dataset.store},${r.dataset.reason}`));
+  const expected = csv95.toString().trim().split("\n").slice(1).map((l) => l.split(",").slice(0, 2).join(",").replace(/^'/, ""));
+  assert.deepEqual(reasons, expected);
+
+  await page.reload();
+  await page.getByTestId("headline").waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId("uptime-target").inputValue(), "95");
+  await context.close();
+});
+
+test("the first screen on a phone and a desktop, light and dark, with no sideways scrolling", async () => {
+  const paths = FILES.map((f) => join(answerSet(), f));
+  for (const [name, viewport] of [["desktop", { width: 1440, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+    const { page, context } = await openPage(browser, undefined, { viewport });
+    await generate(page, paths);
+    await page.waitForFunction(() => document.activeElement?.id === "answers-title");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px`);
+    for (const scheme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(SHOTS, `answers-${name}-${scheme}.png`) });
+    }
+    await context.close();
+  }
+});
+
+test("Show in the history brings that report's headline into view", async () => {
+  const { page, context } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 } });
+  const paths = FILES.map((f) => join(answerSet(), f));
+  await generate(page, paths);
+  const first = (await page.getByTestId("headline-id").innerText()).trim();
+  await page.getByTestId("change-inputs").click();
+  await page.getByTestId("generate").click();
+  assert.equal(await waitForEnd(page), "Complete");
+  await page.waitForFunction((first) => {
+    const id = document.querySelector('[data-testid="headline-id"]')?.textContent;
+    return id && id !== first;
+  }, first);
+  await page.locator(`[data-testid="history-item"][data-report-id="${first}"] button`, { hasText: "Show" }).click();
+  await page.waitForFunction((first) => document.querySelector('[data-testid="headline-id"]')?.textContent === first, first);
+  await page.waitForFunction(() => document.activeElement?.id === "answers-title");
+  await context.close();
+});
