@@ -600,6 +600,99 @@ pub fn parse_hundredths(text: &str) -> Option<i64> {
     Some(sign * (whole.parse::<i64>().ok()? * 100 + frac.parse::<i64>().ok()?))
 }
 
+/// What a later comparison needs of a report (kept in this browser's history): its `now`,
+/// the fleet's week uptime, and each store's week uptime % and downtime, as the report
+/// rounds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekRecord {
+    pub now_utc: String,
+    pub fleet_pct: Option<String>,
+    /// (id, uptime % last week in hundredths, downtime last week in hundredths of an hour).
+    pub stores: Vec<(String, Option<i64>, i64)>,
+}
+
+impl WeekRecord {
+    pub fn of(view: &FleetView) -> WeekRecord {
+        WeekRecord {
+            now_utc: view.now_utc.clone(),
+            fleet_pct: view.uptime_pct[2].clone(),
+            stores: view
+                .rows
+                .iter()
+                .map(|r| (r.id.clone(), r.pct, r.down[2]))
+                .collect(),
+        }
+    }
+}
+
+/// One store's change between two reports, in hundredths of a percentage point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreChange {
+    pub id: String,
+    pub before: i64,
+    pub after: i64,
+}
+
+impl StoreChange {
+    pub fn change(&self) -> i64 {
+        self.after - self.before
+    }
+}
+
+/// This report against an earlier (or any other) one: the difference of the two reports'
+/// rounded figures, so each side reads exactly as its own report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// The fleet's week uptime change (points, hundredths), when both have one.
+    pub fleet_change: Option<i64>,
+    /// Stores with an uptime % in both, the most worsened first (then by id).
+    pub stores: Vec<StoreChange>,
+    pub only_this: Vec<String>,
+    pub only_other: Vec<String>,
+}
+
+impl Comparison {
+    pub fn new(this: &WeekRecord, other: &WeekRecord) -> Comparison {
+        let parse = |p: &Option<String>| p.as_deref().and_then(parse_hundredths);
+        let before: std::collections::HashMap<&str, Option<i64>> = other
+            .stores
+            .iter()
+            .map(|(id, pct, _)| (id.as_str(), *pct))
+            .collect();
+        let mine: std::collections::HashSet<&str> =
+            this.stores.iter().map(|(id, _, _)| id.as_str()).collect();
+        let mut stores = Vec::new();
+        let mut only_this = Vec::new();
+        for (id, pct, _) in &this.stores {
+            match before.get(id.as_str()) {
+                None => only_this.push(id.clone()),
+                Some(b) => {
+                    if let (Some(before), Some(after)) = (*b, *pct) {
+                        stores.push(StoreChange {
+                            id: id.clone(),
+                            before,
+                            after,
+                        });
+                    }
+                }
+            }
+        }
+        stores.sort_by(|a, b| a.change().cmp(&b.change()).then(a.id.cmp(&b.id)));
+        let only_other = other
+            .stores
+            .iter()
+            .filter(|(id, _, _)| !mine.contains(id.as_str()))
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        Comparison {
+            fleet_change: parse(&this.fleet_pct).zip(parse(&other.fleet_pct)).map(|(a, b)| a - b),
+            stores,
+            only_this,
+            only_other,
+        }
+    }
+}
+
 /// Segment states on the wire.
 pub const UP: u8 = 0;
 pub const DOWN: u8 = 1;
@@ -965,6 +1058,29 @@ mod tests {
         assert_eq!(parse_hundredths("7.5"), None);
         assert_eq!(hours_minutes(55_450), "9:15");
         assert_eq!(short_local(0, 3600), "Thu 01:00");
+    }
+
+    #[test]
+    fn a_comparison_names_worse_stores_first_and_those_in_one_report_only() {
+        let week = |pct: &str, stores: &[(&str, Option<i64>)]| WeekRecord {
+            now_utc: String::new(),
+            fleet_pct: Some(pct.to_string()),
+            stores: stores
+                .iter()
+                .map(|(id, p)| (id.to_string(), *p, 0))
+                .collect(),
+        };
+        let before = week("95.50", &[("a", Some(9000)), ("b", Some(9900)), ("gone", Some(1))]);
+        let after = week(
+            "94.25",
+            &[("a", Some(9500)), ("b", Some(9000)), ("new", Some(5)), ("c", None)],
+        );
+        let c = Comparison::new(&after, &before);
+        assert_eq!(c.fleet_change, Some(-125));
+        let changes: Vec<(&str, i64)> = c.stores.iter().map(|s| (s.id.as_str(), s.change())).collect();
+        assert_eq!(changes, [("b", -900), ("a", 500)]);
+        assert_eq!(c.only_this, ["new", "c"]);
+        assert_eq!(c.only_other, ["gone"]);
     }
 
     #[test]

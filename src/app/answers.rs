@@ -15,7 +15,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::fleet::{fleet_state, open_store};
-use super::{browser, use_state, worker_link};
+use super::{browser, history_store, use_state, worker_link};
 use crate::engine::business::utc_offset;
 use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
 use crate::engine::outages::StatusNow;
@@ -23,9 +23,10 @@ use crate::engine::parse_timestamp;
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
     day_label, hours_minutes, hundredths_text, parse_hundredths, short_local, FleetView,
-    OutageCell, SlotStores, SummaryDoc, TargetView, FROM_WEEK_START, ONGOING, WEEKDAYS,
+    Comparison, OutageCell, SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START,
+    ONGOING, WEEKDAYS,
 };
-use crate::messages::{group_digits, DownloadFile, FromWorker, ToWorker};
+use crate::messages::{group_digits, DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
 /// A store whose last poll is older than this is "no recent poll": its status is only the
 /// last one it sent (seconds).
@@ -66,6 +67,10 @@ pub struct AnswersState {
     pub all_calls: RwSignal<bool>,
     /// Why the last download failed.
     pub download_error: RwSignal<Option<String>>,
+    /// The report compared with (`None`: the default, the latest earlier one; `Some("")`: none).
+    pub compare_with: RwSignal<Option<String>>,
+    /// The comparison for (this job, other job), or why there is none.
+    pub comparison: RwSignal<Option<(String, String, Result<Arc<Comparison>, String>)>>,
 }
 
 thread_local! {
@@ -99,6 +104,8 @@ pub fn answers_state() -> AnswersState {
             all_outages: RwSignal::new(false),
             all_calls: RwSignal::new(false),
             download_error: RwSignal::new(None),
+            compare_with: RwSignal::new(None),
+            comparison: RwSignal::new(None),
         };
         a.set(Some(state));
         state
@@ -121,6 +128,48 @@ pub fn on_worker(message: FromWorker) {
         }
         _ => {}
     }
+}
+
+/// Keeps what a later comparison needs of a report whose fleet view just arrived (once
+/// per report; a failure only means this report cannot be compared with later).
+pub fn keep_week(job: &str, view: &FleetView) {
+    let json = match serde_json::to_string(&WeekRecord::of(view)) {
+        Ok(json) => json,
+        Err(_) => return,
+    };
+    let job = job.to_string();
+    leptos::task::spawn_local(async move {
+        if matches!(history_store::week(&job).await, Ok(Some(_))) {
+            return;
+        }
+        let _ = history_store::put_week(&job, &json).await;
+    });
+}
+
+/// A record's `now` (its summary's), in microseconds.
+fn record_now(record: &ReportRecord) -> Option<i64> {
+    record
+        .summary
+        .as_ref()
+        .and_then(|s| parse_timestamp(s.now.as_bytes()).ok())
+}
+
+/// The report a comparison uses by default: the latest complete one whose `now` is earlier.
+fn default_other(history: &[ReportRecord], job: &str) -> Option<String> {
+    let now = record_now(history.iter().find(|r| r.id == job)?)?;
+    history
+        .iter()
+        .filter(|r| r.id != job && r.status == ReportStatus::Complete)
+        .filter_map(|r| Some((record_now(r)?, r)))
+        .filter(|(t, _)| *t < now)
+        .max_by_key(|(t, r)| (*t, r.created_ms))
+        .map(|(_, r)| r.id.clone())
+}
+
+/// `Week to Tue 7 Nov 2023 23:59` for a history record (UTC when the zone is unknown).
+pub fn record_week(record: &ReportRecord) -> Option<String> {
+    let zone = answers_state().zone.with_untracked(|z| shown_zone(z));
+    record_now(record).map(|now| format!("Week to {} {}", zoned_long(now, zone), zone_name(zone)))
 }
 
 /// The browser's time zone (IANA name), if it says one chrono-tz knows.
@@ -399,7 +448,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
                 </p>
                 <ZonePicker zones=view.zones.clone() />
             </div>
-            <AnswerTiles view=view.clone() doc=doc.clone() target_doc=target_doc />
+            <AnswerTiles job=job.clone() view=view.clone() doc=doc.clone() target_doc=target_doc />
             <TargetLine view=view.clone() target_doc=target_doc />
             <DownNow view=view.clone() doc=doc.clone() ids=ids.clone() now=now />
             <div class="answers-row">
@@ -408,6 +457,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
             </div>
             <OutagesTable job=job.clone() view=view.clone() doc=doc.clone() />
             <CallList job=job.clone() view=view.clone() ids=ids target_doc=target_doc />
+            <Compare job=job.clone() view=view.clone() />
             <p class="reason" role="alert" hidden=move || answers.download_error.with(Option::is_none)>
                 {move || answers.download_error.get().map(|e| format!("The download failed: {e}. Try again; if it keeps failing, use the command line (store-uptime outages / calls)."))}
             </p>
@@ -450,7 +500,12 @@ fn ZonePicker(zones: Vec<String>) -> impl IntoView {
 type TargetDoc = Memo<Option<(Arc<TargetView>, Arc<SummaryDoc>)>>;
 
 #[component]
-fn AnswerTiles(view: Arc<FleetView>, doc: Arc<SummaryDoc>, target_doc: TargetDoc) -> impl IntoView {
+fn AnswerTiles(
+    job: String,
+    view: Arc<FleetView>,
+    doc: Arc<SummaryDoc>,
+    target_doc: TargetDoc,
+) -> impl IntoView {
     let answers = answers_state();
     let longest_down = doc
         .down_now
@@ -480,6 +535,16 @@ fn AnswerTiles(view: Arc<FleetView>, doc: Arc<SummaryDoc>, target_doc: TargetDoc
     };
     let _ = view;
     let alert = doc.status_now.down > 0;
+    let trend = move || {
+        answers.comparison.with(|c| {
+            let (_, _, Ok(c)) = c.as_ref().filter(|(j, _, _)| *j == job)? else {
+                return None;
+            };
+            let h = c.fleet_change?;
+            let (arrow, word) = if h < 0 { ("▼", "worse") } else if h > 0 { ("▲", "better") } else { ("=", "the same") };
+            Some(format!("{arrow} {} points {word} than the report compared with", hundredths_text(h.abs())))
+        })
+    };
     view! {
         <ul class="answer-tiles" data-testid="answer-tiles">
             <li class="tile" class:alert=alert data-testid="tile-down-now">
@@ -502,6 +567,7 @@ fn AnswerTiles(view: Arc<FleetView>, doc: Arc<SummaryDoc>, target_doc: TargetDoc
                 <span class="tile-sub">
                     {move || worst_day.clone().map(|(end, pct)| format!("worst day: {} to {}", pct_text(&pct), zoned_short(end, zone())))}
                 </span>
+                <span class="tile-sub" data-testid="tile-trend">{trend}</span>
             </li>
             <li class="tile" data-testid="tile-call">
                 <span class="tile-label">"Stores to call"</span>
@@ -1144,6 +1210,151 @@ fn CallList(
                 <span class="hint">{DownloadFile::Calls { target: 0 }.file_name(&job)}</span>
             </p>
             {move || body().unwrap_or_else(|| view! { <p class="hint">"Computing…"</p> }.into_any())}
+        </section>
+    }
+}
+
+/// This report against another of this browser's history: the fleet's change in week
+/// uptime, the stores that got worse first, the stores in only one of the two.
+#[component]
+fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
+    let state = use_state();
+    let answers = answers_state();
+    let this_week = Arc::new(WeekRecord::of(&view));
+    let choices = {
+        let job = job.clone();
+        Memo::new(move |_| {
+            state.history.with(|h| {
+                h.iter()
+                    .filter(|r| r.id != job && r.status == ReportStatus::Complete)
+                    .map(|r| (r.id.clone(), record_week(r).unwrap_or_else(|| r.id.clone())))
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let other = {
+        let job = job.clone();
+        Memo::new(move |_| match answers.compare_with.get() {
+            Some(id) if id.is_empty() => None,
+            Some(id) => Some(id),
+            None => state.history.with(|h| default_other(h, &job)),
+        })
+    };
+    // Load the other report's week figures and compare.
+    {
+        let job = job.clone();
+        Effect::new(move |_| {
+            let Some(other_id) = other.get() else {
+                answers.comparison.set(None);
+                return;
+            };
+            if answers.comparison.with_untracked(|c| {
+                c.as_ref().is_some_and(|(j, o, _)| *j == job && *o == other_id)
+            }) {
+                return;
+            }
+            let (job, this_week) = (job.clone(), this_week.clone());
+            leptos::task::spawn_local(async move {
+                let result = match history_store::week(&other_id).await {
+                    Ok(Some(json)) => serde_json::from_str::<WeekRecord>(&json)
+                        .map(|w| Arc::new(Comparison::new(&this_week, &w)))
+                        .map_err(|e| e.to_string()),
+                    Ok(None) => Err("that report's store figures are not kept in this browser (made before comparisons were kept, or its storage failed)".into()),
+                    Err(e) => Err(e),
+                };
+                answers.comparison.set(Some((job, other_id, result)));
+            });
+        });
+    }
+    let options_differ = {
+        let job = job.clone();
+        Memo::new(move |_| {
+            let other = other.get()?;
+            state.history.with(|h| {
+                let a = h.iter().find(|r| r.id == job)?;
+                let b = h.iter().find(|r| r.id == other)?;
+                (a.options.fill != b.options.fill || a.options.missing_day != b.options.missing_day)
+                    .then(|| format!("The two reports used different options ({} / {}): part of the change may come from the options, not the stores.", a.options.describe(), b.options.describe()))
+            })
+        })
+    };
+    let result = {
+        let job = job.clone();
+        move || {
+            let other_id = other.get()?;
+            answers.comparison.with(|c| {
+                c.as_ref()
+                    .filter(|(j, o, _)| *j == job && *o == other_id)
+                    .map(|(_, _, r)| r.clone())
+            })
+        }
+    };
+    let other_name = move || {
+        let id = other.get()?;
+        choices.with(|c| c.iter().find(|(i, _)| *i == id).map(|(_, name)| name.clone()))
+    };
+    let points = |h: i64| {
+        let sign = if h > 0 { "+" } else if h < 0 { "−" } else { "±" };
+        format!("{sign}{} points", hundredths_text(h.abs()))
+    };
+    view! {
+        <section class="answer compare" aria-labelledby="compare-title" data-testid="compare">
+            <h3 id="compare-title">"Compared with another report"</h3>
+            <label>
+                "Compare with "
+                <select data-testid="compare-with" on:change=move |e: ev::Event| answers.compare_with.set(Some(event_target_value(&e)))
+                    prop:value=move || other.get().unwrap_or_default()>
+                    <option value="">"no comparison"</option>
+                    {move || choices.get().into_iter().map(|(id, name)| view! {
+                        <option value=id.clone()>{format!("{name} (report {id})")}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || choices.with(Vec::is_empty).then(|| view! { <p class="hint">"No other finished report in this browser yet: the next one you make can be compared with this one."</p> })}
+            <p class="notice" data-testid="compare-options" hidden=move || options_differ.with(Option::is_none)>{move || options_differ.get()}</p>
+            {move || result().map(|r| match r {
+                Err(e) => view! { <p class="hint" data-testid="compare-unavailable">{format!("No comparison: {e}.")}</p> }.into_any(),
+                Ok(c) => {
+                    let worse = c.stores.iter().filter(|s| s.change() < 0).count();
+                    let better = c.stores.iter().filter(|s| s.change() > 0).count();
+                    view! {
+                        <p data-testid="compare-fleet">
+                            {c.fleet_change.map(|h| format!("Fleet uptime this week: {} against {}.", points(h), other_name().unwrap_or_default()))}
+                            {format!(" {} stores got worse, {} better.", group_digits(worse as u64), group_digits(better as u64))}
+                            {(!c.only_this.is_empty()).then(|| format!(" {} only in this report.", stores_word(c.only_this.len() as u64)))}
+                            {(!c.only_other.is_empty()).then(|| format!(" {} only in the other.", stores_word(c.only_other.len() as u64)))}
+                        </p>
+                        <div class="table-wrap">
+                        <table class="answers-table compare-table">
+                            <caption class="visually-hidden">"Stores whose week uptime changed, the most worsened first"</caption>
+                            <thead><tr>
+                                <th scope="col">"Store"</th>
+                                <th scope="col" class="num">"Before"</th>
+                                <th scope="col" class="num">"Now"</th>
+                                <th scope="col" class="num">"Change"</th>
+                            </tr></thead>
+                            <tbody>
+                                {c.stores.iter().filter(|s| s.change() != 0).take(LIST_SHOWN).map(|s| view! {
+                                    <tr data-testid="compare-row" data-store=s.id.clone() data-change=s.change().to_string()>
+                                        <td data-label="Store"><StoreButton id=s.id.clone() /></td>
+                                        <td data-label="Before" class="num">{format!("{} %", hundredths_text(s.before))}</td>
+                                        <td data-label="Now" class="num">{format!("{} %", hundredths_text(s.after))}</td>
+                                        <td data-label="Change" class="num">{points(s.change())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                        {(!c.only_this.is_empty() || !c.only_other.is_empty()).then(|| view! {
+                            <details>
+                                <summary>"Stores in only one of the two"</summary>
+                                <p>"Only in this report: " {c.only_this.iter().take(LIST_MAX).cloned().collect::<Vec<_>>().join(", ")}</p>
+                                <p>"Only in the other: " {c.only_other.iter().take(LIST_MAX).cloned().collect::<Vec<_>>().join(", ")}</p>
+                            </details>
+                        })}
+                    }.into_any()
+                }
+            })}
         </section>
     }
 }

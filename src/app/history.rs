@@ -63,10 +63,23 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
     let (show_id, download_id, delete_id) = (id.clone(), id.clone(), id.clone());
     let complete = record.status == ReportStatus::Complete;
     let running = record.status == ReportStatus::Running;
+    // What the report covers: its week, its stores and the fleet's week uptime.
+    let covers = record.summary.as_ref().and_then(|s| {
+        let week = super::answers::record_week(&record)?;
+        Some(format!(
+            "{week} · {} stores · {}",
+            crate::messages::group_digits(s.stores),
+            s.fleet_uptime_pct_last_week
+                .as_ref()
+                .map(|p| format!("{p} % up"))
+                .unwrap_or_else(|| "no business time".into())
+        ))
+    });
     view! {
         <tr data-testid="history-item" data-report-id=id.clone() class:selected=selected>
             <td>
-                <code>{id.clone()}</code>
+                {covers.map(|c| view! { <strong data-testid="history-week">{c}</strong> <br /> })}
+                <small><code>{id.clone()}</code></small>
             </td>
             <td>{local_time(record.created_ms)}</td>
             <td>{record.inputs_line()} <br /> <small>{record.options.describe()}</small></td>

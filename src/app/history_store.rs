@@ -1,6 +1,7 @@
 //! The report history in IndexedDB (SPEC §8: finished reports stay available by id after a
-//! reload). Two object stores: `reports` (one JSON record per report, key `id`) and `csv`
-//! (the report file's text, by id), so the list loads without every CSV.
+//! reload). Three object stores: `reports` (one JSON record per report, key `id`), `csv`
+//! (the report file's text, by id), so the list loads without every CSV, and `weeks` (what
+//! a comparison needs: each store's week uptime and downtime, by id).
 //!
 //! Only storage: never decides a status or formats a message about the data.
 
@@ -18,9 +19,10 @@ use crate::messages::ReportRecord;
 use crate::worker::slices::js_error_text;
 
 const DB_NAME: &str = "store-uptime";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const REPORTS: &str = "reports";
 const CSV: &str = "csv";
+const WEEKS: &str = "weeks";
 
 thread_local! {
     static DB: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
@@ -76,6 +78,9 @@ async fn db() -> Result<IdbDatabase, String> {
         }
         if !names.contains(CSV) {
             let _ = db.create_object_store(CSV);
+        }
+        if !names.contains(WEEKS) {
+            let _ = db.create_object_store(WEEKS);
         }
     });
     open.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
@@ -172,12 +177,30 @@ pub async fn all_reports() -> Result<Vec<ReportRecord>, String> {
 
 /// A saved report's CSV, if there is one.
 pub async fn csv(id: &str) -> Result<Option<String>, String> {
+    text(CSV, id).await
+}
+
+/// A saved report's week figures (JSON), if there are.
+pub async fn week(id: &str) -> Result<Option<String>, String> {
+    text(WEEKS, id).await
+}
+
+/// Saves a report's week figures (JSON).
+pub async fn put_week(id: &str, json: &str) -> Result<(), String> {
+    let (key, text) = (JsValue::from_str(id), JsValue::from_str(json));
+    write(&[WEEKS], |tx| {
+        tx.object_store(WEEKS)?.put_with_key(&text, &key).map(|_| ())
+    })
+    .await
+}
+
+async fn text(store: &str, id: &str) -> Result<Option<String>, String> {
     let db = db().await?;
     let tx = db
-        .transaction_with_str(CSV)
+        .transaction_with_str(store)
         .map_err(|e| js_error_text(&e))?;
     let request = tx
-        .object_store(CSV)
+        .object_store(store)
         .and_then(|s| s.get(&JsValue::from_str(id)))
         .map_err(|e| js_error_text(&e))?;
     Ok(done(&request).await?.as_string())
@@ -186,9 +209,10 @@ pub async fn csv(id: &str) -> Result<Option<String>, String> {
 /// Deletes one report and its CSV.
 pub async fn delete(id: &str) -> Result<(), String> {
     let key = JsValue::from_str(id);
-    write(&[REPORTS, CSV], |tx| {
+    write(&[REPORTS, CSV, WEEKS], |tx| {
         tx.object_store(REPORTS)?.delete(&key)?;
         tx.object_store(CSV)?.delete(&key)?;
+        tx.object_store(WEEKS)?.delete(&key)?;
         Ok(())
     })
     .await
@@ -196,9 +220,10 @@ pub async fn delete(id: &str) -> Result<(), String> {
 
 /// Deletes every report.
 pub async fn clear() -> Result<(), String> {
-    write(&[REPORTS, CSV], |tx| {
+    write(&[REPORTS, CSV, WEEKS], |tx| {
         tx.object_store(REPORTS)?.clear()?;
         tx.object_store(CSV)?.clear()?;
+        tx.object_store(WEEKS)?.clear()?;
         Ok(())
     })
     .await

@@ -185,7 +185,7 @@ pub fn Inputs() -> impl IntoView {
                 </table>
                 </div>
                 <div class="file-actions">
-                    <button class="button small" type="button" on:click=move |_| state.clear_files()>
+                    <button class="button small" type="button" data-testid="clear-files" on:click=move |_| state.clear_files()>
                         "Remove all files"
                     </button>
                 </div>

@@ -174,3 +174,39 @@ test("Show in the history brings that report's headline into view", async () => 
   await page.waitForFunction(() => document.activeElement?.id === "answers-title");
   await context.close();
 });
+
+test("a later week with a fleet outage compares as worse, store by store, as the CLI's reports say", async () => {
+  const { page, context } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 } });
+  const before = FILES.map((f) => join(answerSet(), f));
+  const laterDir = dataSet("answers-s5-later-outage", [
+    "--stores", "120", "--days", "8", "--seed", "5",
+    "--end", "2024-10-15 23:55:18", "--fleet-outage", "2024-10-15 12:00,2024-10-15 18:00",
+  ]);
+  const later = FILES.map((f) => join(laterDir, f));
+  await generate(page, before);
+  await page.getByTestId("change-inputs").click();
+  await page.getByTestId("clear-files").click();
+  await generate(page, later);
+  const pct = (paths) => {
+    const [header, ...lines] = cli(["report", "--extended", ...paths]).toString().trim().split("\n");
+    const cols = header.split(",");
+    const at = cols.indexOf("uptime_pct_last_week");
+    return new Map(lines.map((l) => l.split(",")).map((c) => [c[0].replace(/^'/, ""), c[at]]));
+  };
+  const fleetBefore = summaryJson(before, "99").fleet.last_week.uptime_pct;
+  const fleetAfter = summaryJson(later, "99").fleet.last_week.uptime_pct;
+  const change = Math.round(Number(fleetAfter) * 100) - Math.round(Number(fleetBefore) * 100);
+  assert.ok(change < 0, `the outage week is worse: ${fleetBefore} → ${fleetAfter}`);
+  const text = await page.getByTestId("compare-fleet").innerText();
+  assert.ok(text.includes(`−${(Math.abs(change) / 100).toFixed(2)} points`), text);
+  const [pb, pa] = [pct(before), pct(later)];
+  const rows = await page.$$eval('[data-testid="compare-row"]', (r) => r.map((e) => [e.dataset.store, Number(e.dataset.change)]));
+  assert.ok(rows.length > 0);
+  assert.ok(rows[0][1] < 0, "the most worsened first");
+  for (const [store, delta] of rows) {
+    const expected = Math.round(Number(pa.get(store)) * 100) - Math.round(Number(pb.get(store)) * 100);
+    assert.equal(delta, expected, store);
+  }
+  assert.match(await page.getByTestId("tile-trend").innerText(), /▼ \d+\.\d\d points worse/);
+  await context.close();
+});

@@ -143,6 +143,7 @@ pub fn on_worker(message: FromWorker) {
             fleet.cell.set(None);
             // A detail of another job must not show under this one; it is asked again.
             fleet.detail.set(None);
+            super::answers::keep_week(&job, &view);
             fleet.view.set(Some((job, Arc::new(*view))));
         }
         FromWorker::FleetUnavailable { job, reason } => {
