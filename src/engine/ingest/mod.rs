@@ -33,7 +33,8 @@ pub use schema::FileKind;
 pub use store_ids::StoreIdx;
 
 use dataset::{group_hours, group_polls, GROUP_PROGRESS_EVERY};
-use reader::FileReader;
+use reader::{Step, Tokenizer};
+use rows::FileState;
 use store_ids::StoreTable;
 
 /// What was read from one file, for summaries.
@@ -57,6 +58,12 @@ pub struct FileSummary {
 /// Handle of an open file in an [`Ingest`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileId(pub(super) usize);
+
+/// One open file: its tokenizer, and what its records have settled.
+struct FileReader {
+    tokens: Tokenizer,
+    state: FileState,
+}
 
 /// Accumulates files into a [`Dataset`].
 #[derive(Default)]
@@ -94,7 +101,10 @@ impl Ingest {
             error: None,
             skipped: Vec::new(),
         });
-        self.readers.push(Some(FileReader::new()));
+        self.readers.push(Some(FileReader {
+            tokens: Tokenizer::new(self.csv_core_only),
+            state: FileState::default(),
+        }));
         FileId(self.files.len() - 1)
     }
 
@@ -112,9 +122,9 @@ impl Ingest {
         };
         let before = self.files[file.0].bytes;
         self.files[file.0].bytes += chunk.len() as u64;
-        if reader.layout.is_none() && !reader.failed && before >= HEADER_SEARCH_BYTES {
+        if reader.state.layout.is_none() && !reader.state.failed && before >= HEADER_SEARCH_BYTES {
             // Issue 13 §6: an endless source of blank lines is refused too.
-            let problem = self.fail(file, &mut reader, FileError::HeaderTooLong);
+            let problem = self.fail(file, &mut reader.state, FileError::HeaderTooLong);
             self.readers[file.0] = Some(reader);
             return Err(problem);
         }
@@ -127,8 +137,8 @@ impl Ingest {
     pub fn close_file(&mut self, file: FileId) -> Result<&FileSummary, FileProblem> {
         if let Some(mut reader) = self.readers[file.0].take() {
             self.push_bytes(file, &mut reader, &[], true)?;
-            if reader.layout.is_none() && !reader.failed {
-                return Err(self.fail(file, &mut reader, FileError::Empty));
+            if reader.state.layout.is_none() && !reader.state.failed {
+                return Err(self.fail(file, &mut reader.state, FileError::Empty));
             }
         }
         match &self.files[file.0].error {
@@ -176,18 +186,60 @@ impl Ingest {
 
     /// Rejects a file whose byte source failed (`why` says how); later chunks are ignored.
     pub fn reject(&mut self, file: FileId, why: String) -> FileProblem {
-        let mut reader = self.readers[file.0].take().unwrap_or_else(FileReader::new);
-        self.fail(file, &mut reader, FileError::Read(why))
+        let mut state = self.readers[file.0]
+            .take()
+            .map_or_else(FileState::default, |reader| reader.state);
+        self.fail(file, &mut state, FileError::Read(why))
     }
 
-    fn fail(&mut self, file: FileId, reader: &mut FileReader, error: FileError) -> FileProblem {
-        reader.failed = true;
+    fn fail(&mut self, file: FileId, state: &mut FileState, error: FileError) -> FileProblem {
+        state.failed = true;
         let summary = &mut self.files[file.0];
         summary.kind = None;
         summary.error = Some(error.clone());
         FileProblem {
             file: summary.name.clone(),
             error,
+        }
+    }
+
+    /// Reads pushed bytes: the tokenizer splits them into records and the rows module
+    /// decodes each, until the bytes are used up or the file is refused.
+    fn push_bytes(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        input: &[u8],
+        at_end: bool,
+    ) -> Result<(), FileProblem> {
+        if reader.state.failed {
+            return Ok(());
+        }
+        let header_read = reader.state.layout.is_some();
+        let mut feed = match reader.tokens.feed(input, at_end, header_read) {
+            Ok(Some(feed)) => feed,
+            Ok(None) => return Ok(()),
+            Err(error) => return Err(self.fail(file, &mut reader.state, error)),
+        };
+        loop {
+            let row_fields = reader.state.row_fields();
+            match reader.tokens.step(&mut feed, row_fields) {
+                Step::Record { line, fields } => {
+                    self.record(file, &mut reader.state, line, fields)?;
+                    if reader.state.failed {
+                        return Ok(());
+                    }
+                }
+                Step::TooLong { line } => self.row_too_long(file, line),
+                Step::Unclosed { line, snippet } => {
+                    self.broken_row(file, line, SkipReason::UnbalancedQuote, &snippet)
+                }
+                Step::Continuation { line, snippet } => {
+                    self.broken_row(file, line, SkipReason::QuoteContinuation, &snippet)
+                }
+                Step::Refused(error) => return Err(self.fail(file, &mut reader.state, error)),
+                Step::Done => return Ok(()),
+            }
         }
     }
 

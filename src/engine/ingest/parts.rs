@@ -1,11 +1,10 @@
 //! Parts of a status file read apart (on other threads) and merged back in file order, with
 //! the same result as reading the file in one go (SPEC §1: no row spans lines).
 
-use super::reader::FileReader;
 use super::rows::count_reason;
 use super::schema::FileKind;
 use super::store_ids::{IdKey, StoreIdx};
-use super::{FileId, Ingest};
+use super::{FileId, FileReader, Ingest};
 use crate::engine::error::FileProblem;
 
 /// Later lines of a status file, parsed apart from the [`Ingest`] reading it; see
@@ -23,7 +22,8 @@ impl FilePart {
             .readers
             .first()
             .and_then(Option::as_ref)
-            .map_or(0, FileReader::min_fields)
+            .and_then(|reader| reader.state.row_fields())
+            .unwrap_or(0)
     }
 
     /// Feeds the part's next bytes; chunks may split anywhere, as for [`Ingest::push`].
@@ -41,8 +41,8 @@ impl Ingest {
     /// is a broken row, see [`Ingest::push`]): each part starts a fresh row.
     pub fn split_part(&self, file: FileId) -> Option<FilePart> {
         let reader = self.readers.get(file.0)?.as_ref()?;
-        let layout = reader.layout.filter(|l| l.kind == FileKind::Status)?;
-        if !reader.started || reader.failed || reader.core_mid_record || reader.after_cr {
+        let layout = reader.state.layout.filter(|l| l.kind == FileKind::Status)?;
+        if reader.state.failed || !reader.tokens.at_row_start() {
             return None;
         }
         let mut part = Ingest {
@@ -52,8 +52,8 @@ impl Ingest {
         let id = part.open_file(&self.files[file.0].name);
         part.files[id.0].kind = Some(FileKind::Status);
         if let Some(part_reader) = part.readers[id.0].as_mut() {
-            part_reader.started = true;
-            part_reader.layout = Some(layout);
+            part_reader.tokens.start_mid_file();
+            part_reader.state.layout = Some(layout);
         }
         Some(FilePart { ingest: part })
     }
@@ -63,7 +63,7 @@ impl Ingest {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn confirm_line_end(&mut self, file: FileId) {
         if let Some(reader) = self.readers.get_mut(file.0).and_then(Option::as_mut) {
-            reader.after_cr = false;
+            reader.tokens.confirm_line_end();
         }
     }
 
@@ -87,7 +87,7 @@ impl Ingest {
     ) -> Result<(), FileProblem> {
         let part_file = FileId(0);
         if let Some(error) = part.ingest.files[part_file.0].error.take() {
-            return Err(self.fail(file, reader, error));
+            return Err(self.fail(file, &mut reader.state, error));
         }
         let Some(mut part_reader) = part.ingest.readers[part_file.0].take() else {
             return Ok(());
@@ -97,7 +97,7 @@ impl Ingest {
             .ingest
             .push_bytes(part_file, &mut part_reader, &[], true)
         {
-            return Err(self.fail(file, reader, problem.error));
+            return Err(self.fail(file, &mut reader.state, problem.error));
         }
         let part = part.ingest;
         // Stores in the part's first-seen order: interning them in that order gives the
@@ -117,11 +117,7 @@ impl Ingest {
         if let Some(t) = part.latest_poll {
             self.latest_poll = Some(self.latest_poll.map_or(t, |l| l.max(t)));
         }
-        let lines_before = reader.line - 1;
-        reader.line += part_reader.line - 1;
-        // The part ended at a line end the caller knows (no LF follows a CR of it).
-        reader.after_cr = false;
-        reader.after_unclosed = part_reader.after_unclosed;
+        let lines_before = reader.tokens.follow(&part_reader.tokens);
         self.skips.absorb(part.skips, lines_before);
 
         let theirs = &part.files[part_file.0];
@@ -136,7 +132,7 @@ impl Ingest {
             let range = &mut summary.time_range;
             *range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }
-        for (word_index, &word) in part_reader.seen.iter().enumerate() {
+        for (word_index, &word) in part_reader.state.seen.iter().enumerate() {
             let mut bits = word;
             while bits != 0 {
                 let theirs_index = word_index * 64 + bits.trailing_zeros() as usize;
@@ -144,7 +140,7 @@ impl Ingest {
                 let Some(&store) = to_mine.get(theirs_index) else {
                     continue;
                 };
-                summary.stores += u64::from(reader.mark_seen(store));
+                summary.stores += u64::from(reader.state.mark_seen(store));
             }
         }
         Ok(())

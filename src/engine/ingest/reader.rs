@@ -1,11 +1,13 @@
-//! The reader (SPEC §1): bytes in chunks of any size split into lines (LF, CRLF or a lone
-//! CR) and fields, quote-free lines on a fast path and quoted ones through csv-core, with a
-//! quote left open at a line end costing one row, not the rest of the file.
+//! The reader (SPEC §1): a file's bytes, pushed in chunks of any size, split into lines (LF,
+//! CRLF or a lone CR) and fields. Like csv-core's `Reader::read_record`, a [`Tokenizer`]
+//! owns its scanning loop and hands the caller one [`Step`] at a time: a record, a row too
+//! long or broken by a quote, a refusal, or the end of the bytes. Quote-free lines take a
+//! fast path; quoted ones go through csv-core; a quote left open at a line end costs one
+//! row, not the rest of the file (docs/semantics.md, "Reading the files").
 
-use super::schema::Layout;
-use super::store_ids::StoreIdx;
-use super::{FileId, Ingest};
-use crate::engine::error::{Column, FileError, FileProblem, SkipReason};
+use std::borrow::Cow;
+
+use crate::engine::error::FileError;
 
 /// Rows longer than this are skipped unread: no real export comes near it, and it bounds
 /// memory for a 50 MB single-line file.
@@ -14,68 +16,100 @@ pub(super) const MAX_FIELDS: usize = 1 << 12;
 /// The header must be read within this many bytes of the file's start (blank lines and all),
 /// so an endless or zero-filled source is refused after a bounded read (issue 13 §6).
 pub const HEADER_SEARCH_BYTES: u64 = 2 << 20;
-pub(super) const MAX_HEADER_FIELDS: usize = 1 << 16;
+const MAX_HEADER_FIELDS: usize = 1 << 16;
 pub(super) const SNIPPET_CHARS: usize = 60;
 
-/// The per-file push parser.
-pub(super) struct FileReader {
-    pub(super) core: Option<csv_core::Reader>,
-    /// Bytes of a possible byte-order mark seen so far (csv-core misses one split by chunks).
-    pub(super) start: Vec<u8>,
-    pub(super) started: bool,
-    pub(super) record: Vec<u8>,
-    pub(super) ends: Vec<usize>,
-    pub(super) record_len: usize,
-    pub(super) ends_len: usize,
-    /// The current row outgrew the limits: its bytes are being discarded.
-    pub(super) overflow: bool,
-    pub(super) scratch: Vec<u8>,
-    pub(super) scratch_ends: Vec<usize>,
-    /// The line the next byte is on (1-based), whichever path read the bytes before.
-    pub(super) line: u64,
-    /// csv-core has been given part of a line that has not ended yet (the line went on
-    /// past the end of a push): the rest of that line goes to csv-core too.
-    pub(super) core_mid_record: bool,
-    /// The bytes given to csv-core for the current line hold an odd number of quotes.
-    pub(super) line_odd_quotes: bool,
-    /// The first bytes of a line that went on past the end of a push, for messages.
-    pub(super) line_head: Vec<u8>,
-    /// Commas and quotes in the bytes given to csv-core for the current line, so a line
-    /// that went on past a push can still be told too short to be a row (SPEC §1).
-    pub(super) line_commas: usize,
-    pub(super) line_has_quote: bool,
-    /// The last push ended with a CR that ended a line: a LF first in the next push is the
-    /// rest of that CRLF, not a blank line (SPEC §1).
-    pub(super) after_cr: bool,
-    /// The line before was a broken row (a quote open at its end): a next line that closes
-    /// the quote is the rest of that row (SPEC §1).
-    pub(super) after_unclosed: bool,
-    pub(super) line_ends: Vec<usize>,
-    pub(super) layout: Option<Layout>,
-    /// Stores seen in this file, as a bitset over store indices.
-    pub(super) seen: Vec<u64>,
-    pub(super) failed: bool,
+/// What the tokenizer found; the caller acts on it, then asks for the next step.
+pub(super) enum Step<'a> {
+    /// A record within the limits, on line `line`: the header, or a row.
+    Record { line: u64, fields: Fields<'a> },
+    /// A row over [`MAX_ROW_BYTES`] or [`MAX_FIELDS`], skipped unread.
+    TooLong { line: u64 },
+    /// A row whose line ended inside a quoted field; `snippet` is that field.
+    Unclosed { line: u64, snippet: Vec<u8> },
+    /// A line that closes the quote left open at the end of the line before: the rest of
+    /// that broken row, never a row of its own; `snippet` is its start.
+    Continuation { line: u64, snippet: Vec<u8> },
+    /// The bytes cannot be a file of ours; nothing more is read from them.
+    Refused(FileError),
+    /// The pushed bytes are used up: the next push goes on from here.
+    Done,
 }
 
-impl FileReader {
-    /// The fields a row of this file needs (0 before the header is read).
-    pub(super) fn min_fields(&self) -> usize {
-        self.layout.as_ref().map_or(0, |l| l.min_fields)
-    }
+/// A step found, before it borrows the record it names: the scanning loop holds no borrow
+/// of the tokenizer, which hands out the record only as it returns.
+enum Found {
+    /// A quote-free line of the feed, its field ends in `line_ends`.
+    Line {
+        line: u64,
+        start: usize,
+        end: usize,
+    },
+    /// A record csv-core wrote into `record` and `ends`.
+    Core {
+        line: u64,
+        len: usize,
+        n_ends: usize,
+    },
+    Other(Step<'static>),
+}
 
-    /// Notes that `store` has a valid row in this file; `true` the first time.
-    pub(super) fn mark_seen(&mut self, store: StoreIdx) -> bool {
-        let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
-        if self.seen.len() <= word {
-            self.seen.resize(word + 1, 0);
-        }
-        let new = self.seen[word] & bit == 0;
-        self.seen[word] |= bit;
-        new
-    }
+/// One push's bytes as the tokenizer walks them, with where the next quote and the next
+/// lone CR are: each is searched for once, so reading stays linear whatever the line ends.
+pub(super) struct Feed<'i> {
+    input: Cow<'i, [u8]>,
+    at_end: bool,
+    pos: usize,
+    quote: usize,
+    lone_cr: usize,
+    /// The end of the run of whole quote-free lines the fast path is reading (0: none).
+    plain_end: usize,
+    /// At a line start where the fast path may take over (the start of the push, or the
+    /// end of a line the slow path read).
+    fresh: bool,
+}
 
-    pub(super) fn new() -> Self {
-        FileReader {
+/// The per-file push tokenizer: what it needs to carry from one push to the next.
+pub(super) struct Tokenizer {
+    core: Option<csv_core::Reader>,
+    /// Bytes of a possible byte-order mark seen so far (csv-core misses one split by chunks).
+    start: Vec<u8>,
+    started: bool,
+    record: Vec<u8>,
+    ends: Vec<usize>,
+    record_len: usize,
+    ends_len: usize,
+    /// The current row outgrew the limits: its bytes are being discarded.
+    overflow: bool,
+    scratch: Vec<u8>,
+    scratch_ends: Vec<usize>,
+    /// The line the next byte is on (1-based), whichever path read the bytes before.
+    line: u64,
+    /// csv-core has been given part of a line that has not ended yet (the line went on
+    /// past the end of a push): the rest of that line goes to csv-core too.
+    core_mid_record: bool,
+    /// The bytes given to csv-core for the current line hold an odd number of quotes.
+    line_odd_quotes: bool,
+    /// The first bytes of a line that went on past the end of a push, for messages.
+    line_head: Vec<u8>,
+    /// Commas and quotes in the bytes given to csv-core for the current line, so a line
+    /// that went on past a push can still be told too short to be a row (SPEC §1).
+    line_commas: usize,
+    line_has_quote: bool,
+    /// The last push ended with a CR that ended a line: a LF first in the next push is the
+    /// rest of that CRLF, not a blank line (SPEC §1).
+    after_cr: bool,
+    /// The line before was a broken row (a quote open at its end): a next line that closes
+    /// the quote is the rest of that row (SPEC §1).
+    after_unclosed: bool,
+    line_ends: Vec<usize>,
+    /// Tests turn the fast path off to compare it with csv-core alone.
+    csv_core_only: bool,
+}
+
+impl Tokenizer {
+    pub(super) fn new(csv_core_only: bool) -> Self {
+        Tokenizer {
             core: None,
             start: Vec::new(),
             started: false,
@@ -95,115 +129,185 @@ impl FileReader {
             after_cr: false,
             after_unclosed: false,
             line_ends: Vec::new(),
-            layout: None,
-            seen: Vec::new(),
-            failed: false,
+            csv_core_only,
         }
     }
-}
 
-impl Ingest {
-    pub(super) fn push_bytes(
+    /// Whether everything read so far ended at a line break, so the next byte starts a row.
+    pub(super) fn at_row_start(&self) -> bool {
+        self.started && !self.core_mid_record && !self.after_cr
+    }
+
+    /// Starts the tokenizer in the middle of a file (a part read apart): no byte-order mark.
+    pub(super) fn start_mid_file(&mut self) {
+        self.started = true;
+    }
+
+    /// The byte after the CR last read is not a LF: the line has ended there for sure.
+    #[cfg(not(target_arch = "wasm32"))] // for the native parallel reader
+    pub(super) fn confirm_line_end(&mut self) {
+        self.after_cr = false;
+    }
+
+    /// Goes on after `part`, read apart from the lines here, which it follows: its lines
+    /// count, and a broken field left open at its end stays open. Returns the lines before.
+    pub(super) fn follow(&mut self, part: &Tokenizer) -> u64 {
+        let lines_before = self.line - 1;
+        self.line += part.line - 1;
+        // The part ended at a line end the caller knows (no LF follows a CR of it).
+        self.after_cr = false;
+        self.after_unclosed = part.after_unclosed;
+        lines_before
+    }
+
+    /// Takes the next bytes of the file (`at_end`: the last ones); `None` while the first
+    /// bytes are held back to tell a byte-order mark. `header_read` is false until the
+    /// caller has had the header: bytes before it are checked for being text at all.
+    pub(super) fn feed<'i>(
         &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        input: &[u8],
+        input: &'i [u8],
         at_end: bool,
-    ) -> Result<(), FileProblem> {
-        if reader.failed {
-            return Ok(());
-        }
-        // Hold back the first bytes until we know whether they are a byte-order mark.
-        let joined;
-        let mut input: &[u8] = input;
-        if !reader.started {
-            if reader.start.len() + input.len() < 4 && !at_end {
-                reader.start.extend_from_slice(input);
-                return Ok(());
+        header_read: bool,
+    ) -> Result<Option<Feed<'i>>, FileError> {
+        let mut input = Cow::Borrowed(input);
+        if !self.started {
+            if self.start.len() + input.len() < 4 && !at_end {
+                self.start.extend_from_slice(&input);
+                return Ok(None);
             }
-            reader.started = true;
-            if !reader.start.is_empty() {
+            self.started = true;
+            if !self.start.is_empty() {
                 // Rare (a first chunk under 4 bytes): one small copy keeps the file whole.
-                let mut bytes = std::mem::take(&mut reader.start);
-                bytes.extend_from_slice(input);
-                joined = bytes;
-                input = &joined;
+                let mut bytes = std::mem::take(&mut self.start);
+                bytes.extend_from_slice(&input);
+                input = Cow::Owned(bytes);
             }
             if input.starts_with(&[0xFF, 0xFE]) || input.starts_with(&[0xFE, 0xFF]) {
-                let error = FileError::NotText {
+                return Err(FileError::NotText {
                     hint: "it is UTF-16; save it as CSV UTF-8",
-                };
-                return Err(self.fail(file, reader, error));
+                });
             }
             if input.starts_with(b"\xEF\xBB\xBF") {
-                input = &input[3..];
+                input = match input {
+                    Cow::Borrowed(bytes) => Cow::Borrowed(&bytes[3..]),
+                    Cow::Owned(mut bytes) => {
+                        bytes.drain(..3);
+                        Cow::Owned(bytes)
+                    }
+                };
             }
         }
-        self.parse(file, reader, input, at_end)
-    }
-
-    /// Splits the input into lines (SPEC §1: a line ends at LF, CRLF or a lone CR) and reads
-    /// them. Linear: each byte is looked at a bounded number of times, whatever the line
-    /// ends — the searches for the next quote and the next lone CR remember where they got.
-    fn parse(
-        &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        input: &[u8],
-        at_end: bool,
-    ) -> Result<(), FileProblem> {
         let mut pos = 0;
-        if reader.after_cr && !input.is_empty() {
+        if self.after_cr && !input.is_empty() {
             // SPEC §1: CRLF is one line end, also when a push ends between the two bytes.
-            reader.after_cr = false;
+            self.after_cr = false;
             pos = usize::from(input[0] == b'\n');
         }
-        if reader.layout.is_none() {
+        if !header_read {
             // Issue 13 §6: NUL bytes before the header is read mean binary data (or UTF-16),
             // whether or not a line end ever comes.
             let head = &input[pos..];
             let head = &head[..memchr::memchr2(b'\n', b'\r', head).unwrap_or(head.len())];
             scanned(2 * head.len());
             if memchr::memchr(0, head).is_some() {
-                let error = FileError::NotText {
+                return Err(FileError::NotText {
                     hint: "it contains NUL bytes: binary data or UTF-16; save it as CSV UTF-8",
-                };
-                return Err(self.fail(file, reader, error));
+                });
             }
         }
-        let mut quote = find_quote(input, pos);
-        let mut lone_cr = find_lone_cr(input, pos);
+        let quote = find_quote(&input, pos);
+        let lone_cr = find_lone_cr(&input, pos);
+        Ok(Some(Feed {
+            input,
+            at_end,
+            pos,
+            quote,
+            lone_cr,
+            plain_end: 0,
+            fresh: true,
+        }))
+    }
+
+    /// Reads on to the next step. `row_fields` is the fields a row needs, `None` until the
+    /// header has been read (the first record is the header). After [`Step::Done`] the feed
+    /// is used up; after [`Step::Refused`] the file is.
+    #[inline]
+    pub(super) fn step<'s>(
+        &'s mut self,
+        feed: &'s mut Feed<'_>,
+        row_fields: Option<usize>,
+    ) -> Step<'s> {
+        let found = self.scan(feed, row_fields);
+        match found {
+            Found::Line { line, start, end } => Step::Record {
+                line,
+                fields: Fields {
+                    bytes: &feed.input[start..end],
+                    ends: &self.line_ends,
+                    gap: 1,
+                },
+            },
+            Found::Core { line, len, n_ends } => Step::Record {
+                line,
+                fields: Fields {
+                    bytes: &self.record[..len],
+                    ends: &self.ends[..n_ends],
+                    gap: 0,
+                },
+            },
+            Found::Other(step) => step,
+        }
+    }
+
+    /// Splits the feed into lines (SPEC §1: a line ends at LF, CRLF or a lone CR) until one
+    /// gives a step. Linear: each byte is looked at a bounded number of times, whatever the
+    /// line ends — the searches for the next quote and the next lone CR remember where they
+    /// got.
+    fn scan(&mut self, feed: &mut Feed<'_>, row_fields: Option<usize>) -> Found {
         loop {
-            if reader.failed {
-                return Ok(());
-            }
-            if !reader.core_mid_record && !self.csv_core_only {
-                let stop = quote.min(lone_cr);
-                if stop > pos {
-                    pos += self.plain_lines(file, reader, &input[pos..stop])?;
-                    if reader.failed {
-                        return Ok(());
+            if feed.fresh {
+                feed.fresh = false;
+                if !self.core_mid_record && !self.csv_core_only {
+                    let stop = feed.quote.min(feed.lone_cr);
+                    if stop > feed.pos {
+                        scanned(stop - feed.pos);
+                        feed.plain_end = stop;
                     }
                 }
             }
-            if pos == input.len() {
-                if at_end && reader.core_mid_record {
-                    self.end_line(file, reader, &[])?; // the last line, without a line end
+            if feed.pos < feed.plain_end {
+                if let Some(found) = self.plain_line(feed, row_fields) {
+                    return found;
                 }
-                return Ok(());
+                continue;
+            }
+            let input: &[u8] = &feed.input;
+            let pos = feed.pos;
+            if pos == input.len() {
+                if feed.at_end && self.core_mid_record {
+                    // The last line, without a line end.
+                    if let Some(found) = self.end_line(input, pos, pos, row_fields) {
+                        return found;
+                    }
+                    continue;
+                }
+                return Found::Other(Step::Done);
             }
             // One line the fast path cannot take: quoted, ended by a lone CR, or begun in an
             // earlier push.
             let found = memchr::memchr2(b'\n', b'\r', &input[pos..]);
             scanned(found.map_or(input.len() - pos, |i| i + 1));
             let Some(i) = found else {
-                let rest = &input[pos..];
-                if at_end {
-                    self.end_line(file, reader, rest)?;
+                feed.pos = input.len();
+                let found = if feed.at_end {
+                    self.end_line(input, pos, input.len(), row_fields)
                 } else {
-                    self.line_goes_on(file, reader, rest)?;
+                    self.line_goes_on(&input[pos..], row_fields)
+                };
+                match found {
+                    Some(found) => return found,
+                    None => continue,
                 }
-                return Ok(());
             };
             let end = pos + i;
             let mut next = end + 1;
@@ -211,35 +315,36 @@ impl Ingest {
                 match input.get(next) {
                     Some(b'\n') => next += 1,
                     Some(_) => {}
-                    None => reader.after_cr = true,
+                    None => self.after_cr = true,
                 }
             }
-            self.end_line(file, reader, &input[pos..end])?;
-            pos = next;
-            if quote < pos {
-                quote = find_quote(input, pos);
+            feed.pos = next;
+            if feed.quote < next {
+                feed.quote = find_quote(input, next);
             }
-            if lone_cr < pos {
-                lone_cr = find_lone_cr(input, pos);
+            if feed.lone_cr < next {
+                feed.lone_cr = find_lone_cr(input, next);
+            }
+            feed.fresh = true;
+            if let Some(found) = self.end_line(input, pos, end, row_fields) {
+                return found;
             }
         }
     }
 
-    /// The fast path: whole lines without quotes, each ended by LF or CRLF, split on commas
-    /// directly — one SIMD search for commas and line ends, where csv-core reads byte by
-    /// byte. `input` holds no quote and no lone CR (the caller stops it before the next
-    /// one). Returns the bytes consumed: everything up to the last line end.
-    fn plain_lines(
-        &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        input: &[u8],
-    ) -> Result<usize, FileProblem> {
-        scanned(input.len());
-        let mut consumed = 0;
-        let mut ends = std::mem::take(&mut reader.line_ends);
+    /// The fast path: the next whole line of a run without quotes, each ended by LF or CRLF,
+    /// split on commas directly — one SIMD search for commas and line ends, where csv-core
+    /// reads byte by byte. The run holds no quote and no lone CR (it stops before the next
+    /// one). `None` once the run has no whole line left (its rest goes to the slow path).
+    #[inline]
+    fn plain_line(&mut self, feed: &mut Feed<'_>, row_fields: Option<usize>) -> Option<Found> {
+        let input = &feed.input[..feed.plain_end];
+        let base = feed.pos;
+        let mut consumed = base;
+        let ends = &mut self.line_ends;
         ends.clear();
-        for at in memchr::memchr2_iter(b',', b'\n', input) {
+        for at in memchr::memchr2_iter(b',', b'\n', &input[base..]) {
+            let at = base + at;
             if input[at] == b',' {
                 // Bounded: past the header limit the row is too long anyway.
                 if ends.len() <= MAX_HEADER_FIELDS {
@@ -247,136 +352,145 @@ impl Ingest {
                 }
                 continue;
             }
-            // A CR here is always the first half of a CRLF: `input` has no lone CR.
+            // A CR here is always the first half of a CRLF: the run has no lone CR.
             let end = if at > consumed && input[at - 1] == b'\r' {
                 at - 1
             } else {
                 at
             };
-            let number = reader.line;
-            reader.line += 1;
-            let line = &input[consumed..end];
+            let number = self.line;
+            self.line += 1;
+            let start = consumed;
             consumed = at + 1;
-            if line.is_empty() {
+            if end == start {
                 ends.clear();
                 continue; // a blank line, skipped
             }
+            feed.pos = consumed;
             // No quote on this line: it closes nothing. Too few fields to be a row, it may
             // be the middle of a field broken over several lines, so a line closing the
             // quote after it is still the rest of that broken row (SPEC §1).
-            reader.after_unclosed &= ends.len() + 1 < reader.min_fields();
-            ends.push(line.len());
-            let result = self.deliver(
-                file,
-                reader,
-                number,
-                Fields {
-                    bytes: line,
-                    ends: &ends,
-                    gap: 1,
-                },
+            self.after_unclosed &= ends.len() + 1 < row_fields.unwrap_or(0);
+            ends.push(end - start);
+            let fields = Fields {
+                bytes: &input[start..end],
+                ends,
+                gap: 1,
+            };
+            return Some(
+                over_limits(fields, number, row_fields).unwrap_or(Found::Line {
+                    line: number,
+                    start,
+                    end,
+                }),
             );
-            ends.clear();
-            if result.is_err() || reader.failed {
-                reader.line_ends = ends;
-                return result.map(|()| consumed);
-            }
         }
-        reader.line_ends = ends;
-        Ok(consumed)
+        feed.pos = consumed;
+        feed.plain_end = 0;
+        None
     }
 
     /// The start or middle of a line that goes on in the next push: csv-core keeps it.
-    fn line_goes_on(
-        &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        bytes: &[u8],
-    ) -> Result<(), FileProblem> {
-        reader.line_odd_quotes ^= odd_quotes(bytes);
-        reader.line_commas += memchr::memchr_iter(b',', bytes).count();
-        reader.line_has_quote |= memchr::memchr(b'"', bytes).is_some();
-        let room = (4 * SNIPPET_CHARS).saturating_sub(reader.line_head.len());
-        reader
-            .line_head
+    fn line_goes_on(&mut self, bytes: &[u8], row_fields: Option<usize>) -> Option<Found> {
+        self.line_odd_quotes ^= odd_quotes(bytes);
+        self.line_commas += memchr::memchr_iter(b',', bytes).count();
+        self.line_has_quote |= memchr::memchr(b'"', bytes).is_some();
+        let room = (4 * SNIPPET_CHARS).saturating_sub(self.line_head.len());
+        self.line_head
             .extend_from_slice(&bytes[..bytes.len().min(room)]);
-        reader.core_mid_record = true;
-        let line = reader.line;
-        self.core_feed(file, reader, line, bytes).map(|_| ())
+        self.core_mid_record = true;
+        self.core_feed(bytes, row_fields).err().map(refused)
     }
 
-    /// The end of a line (all of it, or the rest after [`Self::line_goes_on`]), without its
-    /// line end.
+    /// The end of a line, `input[start..end]` without its line end (all of the line, or the
+    /// rest after [`Self::line_goes_on`]).
     fn end_line(
         &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        bytes: &[u8],
-    ) -> Result<(), FileProblem> {
-        let number = reader.line;
-        reader.line += 1;
-        let after_unclosed = std::mem::take(&mut reader.after_unclosed);
-        if !reader.core_mid_record {
+        input: &[u8],
+        start: usize,
+        end: usize,
+        row_fields: Option<usize>,
+    ) -> Option<Found> {
+        let bytes = &input[start..end];
+        let number = self.line;
+        self.line += 1;
+        let after_unclosed = std::mem::take(&mut self.after_unclosed);
+        if !self.core_mid_record {
             if bytes.is_empty() {
-                reader.after_unclosed = after_unclosed;
-                return Ok(()); // a blank line, skipped
+                self.after_unclosed = after_unclosed;
+                return None; // a blank line, skipped
             }
             scanned(bytes.len());
             if memchr::memchr(b'"', bytes).is_none() {
-                // As in `plain_lines`: a quote-free line too short to be a row keeps a
+                // As in `plain_line`: a quote-free line too short to be a row keeps a
                 // broken field open for the line that closes it.
-                reader.after_unclosed = after_unclosed
-                    && memchr::memchr_iter(b',', bytes).count() + 1 < reader.min_fields();
-                return self.split_line(file, reader, number, bytes);
+                self.after_unclosed = after_unclosed
+                    && memchr::memchr_iter(b',', bytes).count() + 1 < row_fields.unwrap_or(0);
+                return Some(self.split_line(number, input, start, end, row_fields));
             }
         }
-        let odd = std::mem::take(&mut reader.line_odd_quotes) ^ odd_quotes(bytes);
-        let commas = std::mem::take(&mut reader.line_commas);
-        let has_quote = std::mem::take(&mut reader.line_has_quote);
-        if after_unclosed && odd && reader.layout.is_some() {
+        let odd = std::mem::take(&mut self.line_odd_quotes) ^ odd_quotes(bytes);
+        let commas = std::mem::take(&mut self.line_commas);
+        let has_quote = std::mem::take(&mut self.line_has_quote);
+        if after_unclosed && odd && row_fields.is_some() {
             // SPEC §1: this line closes the quote left open at the end of the line before,
             // so it is the rest of that broken row, never a row of its own.
-            let mut snippet = std::mem::take(&mut reader.line_head);
+            let mut snippet = std::mem::take(&mut self.line_head);
             snippet.extend_from_slice(&bytes[..bytes.len().min(4 * SNIPPET_CHARS)]);
             let snippet = snippet.trim_ascii().to_vec();
-            self.drop_core_record(reader);
-            self.files[file.0].rows += 1;
-            self.skip(
-                file,
-                number,
-                Column::Row,
-                SkipReason::QuoteContinuation,
-                &snippet,
-            );
-            return Ok(());
+            self.drop_core_record();
+            return Some(Found::Other(Step::Continuation {
+                line: number,
+                snippet,
+            }));
         }
-        reader.core_mid_record = true;
-        self.core_feed(file, reader, number, bytes)?;
-        if reader.failed {
-            return Ok(());
+        self.core_mid_record = true;
+        if let Err(error) = self.core_feed(bytes, row_fields) {
+            return Some(refused(error));
         }
         // The line end, as csv-core's record terminator: a quote still open swallows it.
-        if !self.core_feed(file, reader, number, b"\n")? && !reader.failed {
-            self.unbalanced_quote(file, reader, number)?;
-        } else if after_unclosed && !has_quote && memchr::memchr(b'"', bytes).is_none() {
-            // A quote-free line that went on past a push: as in `plain_lines`, too short to
-            // be a row, it keeps the broken field open for the line that closes it.
-            let fields = commas + memchr::memchr_iter(b',', bytes).count() + 1;
-            reader.after_unclosed = fields < reader.min_fields();
+        match self.core_feed(b"\n", row_fields) {
+            Err(error) => Some(refused(error)),
+            Ok(None) => Some(self.unbalanced_quote(number, row_fields)),
+            Ok(Some((len, n_ends, overflow))) => {
+                if after_unclosed && !has_quote && memchr::memchr(b'"', bytes).is_none() {
+                    // A quote-free line that went on past a push: as in `plain_line`, too
+                    // short to be a row, it keeps the broken field open for the line that
+                    // closes it.
+                    let fields = commas + memchr::memchr_iter(b',', bytes).count() + 1;
+                    self.after_unclosed = fields < row_fields.unwrap_or(0);
+                }
+                if overflow {
+                    return Some(too_long(number, row_fields));
+                }
+                let fields = Fields {
+                    bytes: &self.record[..len],
+                    ends: &self.ends[..n_ends],
+                    gap: 0,
+                };
+                Some(
+                    over_limits(fields, number, row_fields).unwrap_or(Found::Core {
+                        line: number,
+                        len,
+                        n_ends,
+                    }),
+                )
+            }
         }
-        Ok(())
     }
 
-    /// A whole line without quotes, split on commas.
+    /// A whole line `input[start..end]` without quotes, split on commas.
     fn split_line(
         &mut self,
-        file: FileId,
-        reader: &mut FileReader,
         number: u64,
-        line: &[u8],
-    ) -> Result<(), FileProblem> {
+        input: &[u8],
+        start: usize,
+        end: usize,
+        row_fields: Option<usize>,
+    ) -> Found {
+        let line = &input[start..end];
         scanned(line.len());
-        let mut ends = std::mem::take(&mut reader.line_ends);
+        let ends = &mut self.line_ends;
         ends.clear();
         for at in memchr::memchr_iter(b',', line) {
             if ends.len() > MAX_HEADER_FIELDS {
@@ -385,119 +499,97 @@ impl Ingest {
             ends.push(at);
         }
         ends.push(line.len());
-        let result = self.deliver(
-            file,
-            reader,
-            number,
-            Fields {
-                bytes: line,
-                ends: &ends,
-                gap: 1,
-            },
-        );
-        reader.line_ends = ends;
-        result
+        let fields = Fields {
+            bytes: line,
+            ends,
+            gap: 1,
+        };
+        over_limits(fields, number, row_fields).unwrap_or(Found::Line {
+            line: number,
+            start,
+            end,
+        })
     }
 
-    /// Gives csv-core bytes of line `number`; `true` when they completed a record (which is
-    /// then read). Only the terminator `\n` the caller adds can complete one.
+    /// Gives csv-core bytes of the current line; when they complete a record, its length,
+    /// its field count and whether it overflowed (the record itself is left in `record`
+    /// and `ends`). Only the terminator `\n` the caller adds can complete one.
     fn core_feed(
         &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        number: u64,
         mut input: &[u8],
-    ) -> Result<bool, FileProblem> {
+        row_fields: Option<usize>,
+    ) -> Result<Option<(usize, usize, bool)>, FileError> {
         use csv_core::ReadRecordResult as R;
         scanned(input.len());
         while !input.is_empty() {
             // Built on first use: building its DFA costs more than reading a short file, and
             // files without quotes never need it.
-            let core = reader.core.get_or_insert_with(csv_core::Reader::new);
-            let (res, nin, nout, nend) = if reader.overflow {
-                reader.scratch.resize(4096, 0);
-                reader.scratch_ends.resize(64, 0);
-                core.read_record(input, &mut reader.scratch, &mut reader.scratch_ends)
+            let core = self.core.get_or_insert_with(csv_core::Reader::new);
+            let (res, nin, nout, nend) = if self.overflow {
+                self.scratch.resize(4096, 0);
+                self.scratch_ends.resize(64, 0);
+                core.read_record(input, &mut self.scratch, &mut self.scratch_ends)
             } else {
                 core.read_record(
                     input,
-                    &mut reader.record[reader.record_len..],
-                    &mut reader.ends[reader.ends_len..],
+                    &mut self.record[self.record_len..],
+                    &mut self.ends[self.ends_len..],
                 )
             };
             input = &input[nin..];
-            if !reader.overflow {
-                reader.record_len += nout;
-                reader.ends_len += nend;
+            if !self.overflow {
+                self.record_len += nout;
+                self.ends_len += nend;
             }
             match res {
                 R::InputEmpty | R::End => {}
                 R::OutputFull => {
-                    grow_or_overflow(&mut reader.record, MAX_ROW_BYTES, &mut reader.overflow)
+                    grow_or_overflow(&mut self.record, MAX_ROW_BYTES, &mut self.overflow)
                 }
                 R::OutputEndsFull => {
-                    grow_or_overflow(&mut reader.ends, MAX_HEADER_FIELDS, &mut reader.overflow)
+                    grow_or_overflow(&mut self.ends, MAX_HEADER_FIELDS, &mut self.overflow)
                 }
                 R::Record => {
-                    reader.core_mid_record = false;
-                    reader.line_head.clear();
-                    let overflow = std::mem::take(&mut reader.overflow);
-                    let (len, n_ends) = (reader.record_len, reader.ends_len);
-                    reader.record_len = 0;
-                    reader.ends_len = 0;
-                    let record = std::mem::take(&mut reader.record);
-                    let ends = std::mem::take(&mut reader.ends);
-                    let fields = Fields {
-                        bytes: &record[..len],
-                        ends: &ends[..n_ends],
-                        gap: 0,
-                    };
-                    let result = if overflow {
-                        self.overflowed_row(file, reader, number)
-                    } else {
-                        self.deliver(file, reader, number, fields)
-                    };
-                    reader.record = record;
-                    reader.ends = ends;
-                    return result.map(|()| true);
+                    self.core_mid_record = false;
+                    self.line_head.clear();
+                    let overflow = std::mem::take(&mut self.overflow);
+                    let done = (self.record_len, self.ends_len, overflow);
+                    self.record_len = 0;
+                    self.ends_len = 0;
+                    return Ok(Some(done));
                 }
             }
-            if reader.overflow && reader.layout.is_none() {
+            if self.overflow && row_fields.is_none() {
                 // Issue 13 §6: no header within 1 MiB; stop reading now, not at a line end
                 // that may never come (`/dev/zero`).
-                return Err(self.fail(file, reader, FileError::HeaderTooLong));
+                return Err(FileError::HeaderTooLong);
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Forgets the record csv-core is in the middle of.
-    fn drop_core_record(&mut self, reader: &mut FileReader) {
-        if let Some(core) = reader.core.as_mut() {
+    fn drop_core_record(&mut self) {
+        if let Some(core) = self.core.as_mut() {
             core.reset();
         }
-        (reader.record_len, reader.ends_len) = (0, 0);
-        reader.overflow = false;
-        reader.core_mid_record = false;
-        reader.line_odd_quotes = false;
-        reader.line_head.clear();
-        reader.line_commas = 0;
-        reader.line_has_quote = false;
+        (self.record_len, self.ends_len) = (0, 0);
+        self.overflow = false;
+        self.core_mid_record = false;
+        self.line_odd_quotes = false;
+        self.line_head.clear();
+        self.line_commas = 0;
+        self.line_has_quote = false;
     }
 
     /// A line ended inside a quoted field: no field of ours spans lines, so the quote is
     /// unbalanced. The row is skipped and reading goes on with the next line.
-    fn unbalanced_quote(
-        &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        number: u64,
-    ) -> Result<(), FileProblem> {
-        let snippet = if reader.overflow {
+    fn unbalanced_quote(&mut self, number: u64, row_fields: Option<usize>) -> Found {
+        let snippet = if self.overflow {
             Vec::new()
         } else {
-            let field = &reader.record
-                [reader.ends[..reader.ends_len].last().map_or(0, |&e| e)..reader.record_len];
+            let field =
+                &self.record[self.ends[..self.ends_len].last().map_or(0, |&e| e)..self.record_len];
             // The terminator csv-core took into the field is not part of the value.
             field
                 .strip_suffix(b"\n")
@@ -505,66 +597,45 @@ impl Ingest {
                 .trim_ascii_end()
                 .to_vec()
         };
-        self.drop_core_record(reader);
-        if reader.layout.is_none() {
-            let error = FileError::NotText {
+        self.drop_core_record();
+        if row_fields.is_none() {
+            return refused(FileError::NotText {
                 hint: "its first row has an unclosed quote",
-            };
-            return Err(self.fail(file, reader, error));
+            });
         }
-        reader.after_unclosed = true;
-        self.files[file.0].rows += 1;
-        self.skip(
-            file,
-            number,
-            Column::Row,
-            SkipReason::UnbalancedQuote,
-            &snippet,
-        );
-        Ok(())
-    }
-
-    /// A complete record from either path: the limits, then the header or a row.
-    fn deliver(
-        &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        line: u64,
-        fields: Fields<'_>,
-    ) -> Result<(), FileProblem> {
-        let field_limit = if reader.layout.is_none() {
-            MAX_HEADER_FIELDS
-        } else {
-            MAX_FIELDS
-        };
-        if fields.data_len() >= MAX_ROW_BYTES || fields.len() > field_limit {
-            return self.overflowed_row(file, reader, line);
-        }
-        self.record(file, reader, line, fields)
-    }
-
-    fn overflowed_row(
-        &mut self,
-        file: FileId,
-        reader: &mut FileReader,
-        line: u64,
-    ) -> Result<(), FileProblem> {
-        if reader.layout.is_none() {
-            return Err(self.fail(file, reader, FileError::HeaderTooLong));
-        }
-        self.files[file.0].rows += 1;
-        let limit = format!("{} MiB or {} fields", MAX_ROW_BYTES >> 20, MAX_FIELDS);
-        self.skip(
-            file,
-            line,
-            Column::Row,
-            SkipReason::RowTooLong,
-            limit.as_bytes(),
-        );
-        Ok(())
+        self.after_unclosed = true;
+        Found::Other(Step::Unclosed {
+            line: number,
+            snippet,
+        })
     }
 }
 
+fn refused(error: FileError) -> Found {
+    Found::Other(Step::Refused(error))
+}
+
+/// A row over the limits is skipped; a header over them refuses the file.
+fn too_long(line: u64, row_fields: Option<usize>) -> Found {
+    match row_fields {
+        Some(_) => Found::Other(Step::TooLong { line }),
+        None => refused(FileError::HeaderTooLong),
+    }
+}
+
+/// The limits every record is held to, whichever path read it; `None` within them.
+#[inline]
+fn over_limits(fields: Fields<'_>, line: u64, row_fields: Option<usize>) -> Option<Found> {
+    let field_limit = if row_fields.is_none() {
+        MAX_HEADER_FIELDS
+    } else {
+        MAX_FIELDS
+    };
+    (fields.data_len() >= MAX_ROW_BYTES || fields.len() > field_limit)
+        .then(|| too_long(line, row_fields))
+}
+
+/// One record's fields. Field `i` ends at `ends[i]` and starts `gap` bytes after the end of
 /// field `i - 1`: csv-core packs fields (`gap` 0), a raw line has a comma between (`gap` 1).
 #[derive(Clone, Copy)]
 pub(super) struct Fields<'a> {
@@ -647,8 +718,9 @@ fn odd_quotes(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::error::SkipReason;
     use crate::engine::ingest::testing::{read_chunked, skipped_lines, STATUS};
-    use crate::engine::ingest::{dataset_from_bytes, Dataset, StoreIdx};
+    use crate::engine::ingest::{dataset_from_bytes, Dataset, Ingest, StoreIdx};
 
     #[test]
     fn spec_1_empty_and_binary_files_are_errors_naming_the_file() {
@@ -754,7 +826,7 @@ mod tests {
         ingest.push(file, STATUS.as_bytes()).unwrap();
         let mut reader = ingest.readers[file.0].take().unwrap();
         ingest.push_bytes(file, &mut reader, &[], true).unwrap();
-        assert!(reader.core.is_none());
+        assert!(reader.tokens.core.is_none());
         assert_eq!(ingest.files[file.0].valid_rows, 3);
     }
 

@@ -4,7 +4,8 @@
 use chrono_tz::Tz;
 
 use super::dataset::pack_poll;
-use super::reader::{Fields, FileReader, SNIPPET_CHARS};
+use super::reader::{Fields, MAX_FIELDS, MAX_ROW_BYTES, SNIPPET_CHARS};
+use super::schema::Layout;
 use super::schema::{classify, is_header_name, normalise_header, FileKind};
 use super::store_ids::{IdKey, StoreIdx};
 use super::{FileId, Ingest};
@@ -17,18 +18,59 @@ use crate::engine::time::{
     TimeProblem,
 };
 
+/// What one file's records have settled: its layout once the header is read, the stores it
+/// has valid rows for, and whether the file was refused.
+#[derive(Default)]
+pub(super) struct FileState {
+    pub(super) layout: Option<Layout>,
+    /// Stores seen in this file, as a bitset over store indices.
+    pub(super) seen: Vec<u64>,
+    pub(super) failed: bool,
+}
+
+impl FileState {
+    /// The fields a row of this file needs, `None` before the header is read.
+    pub(super) fn row_fields(&self) -> Option<usize> {
+        self.layout.map(|l| l.min_fields)
+    }
+
+    /// Notes that `store` has a valid row in this file; `true` the first time.
+    pub(super) fn mark_seen(&mut self, store: StoreIdx) -> bool {
+        let (word, bit) = (store as usize / 64, 1u64 << (store % 64));
+        if self.seen.len() <= word {
+            self.seen.resize(word + 1, 0);
+        }
+        let new = self.seen[word] & bit == 0;
+        self.seen[word] |= bit;
+        new
+    }
+}
+
 impl Ingest {
+    /// A row the reader could not split into fields (too long, or broken by a quote):
+    /// counted and skipped as a whole.
+    pub(super) fn broken_row(&mut self, file: FileId, line: u64, reason: SkipReason, value: &[u8]) {
+        self.files[file.0].rows += 1;
+        self.skip(file, line, Column::Row, reason, value);
+    }
+
+    /// A row over the reader's limits, skipped unread.
+    pub(super) fn row_too_long(&mut self, file: FileId, line: u64) {
+        let limit = format!("{} MiB or {} fields", MAX_ROW_BYTES >> 20, MAX_FIELDS);
+        self.broken_row(file, line, SkipReason::RowTooLong, limit.as_bytes());
+    }
+
     pub(super) fn record(
         &mut self,
         file: FileId,
-        reader: &mut FileReader,
+        state: &mut FileState,
         line: u64,
         fields: Fields<'_>,
     ) -> Result<(), FileProblem> {
         let field = |i: usize| fields.get(i);
         let ends = fields.ends;
-        let Some(layout) = reader.layout else {
-            return self.header(file, reader, fields);
+        let Some(layout) = state.layout else {
+            return self.header(file, state, fields);
         };
         self.files[file.0].rows += 1;
         if ends.len() < layout.min_fields {
@@ -61,7 +103,7 @@ impl Ingest {
         if let Some(store) = accepted {
             let summary = &mut self.files[file.0];
             summary.valid_rows += 1;
-            summary.stores += u64::from(reader.mark_seen(store));
+            summary.stores += u64::from(state.mark_seen(store));
         }
         Ok(())
     }
@@ -69,7 +111,7 @@ impl Ingest {
     fn header(
         &mut self,
         file: FileId,
-        reader: &mut FileReader,
+        state: &mut FileState,
         fields: Fields<'_>,
     ) -> Result<(), FileProblem> {
         let record = fields.bytes;
@@ -77,17 +119,17 @@ impl Ingest {
         if record.contains(&0) {
             return Err(self.fail(
                 file,
-                reader,
+                state,
                 not_text("it contains NUL bytes: binary data or UTF-16"),
             ));
         }
         let Ok(text) = std::str::from_utf8(record) else {
-            return Err(self.fail(file, reader, not_text("its first row is not UTF-8 text")));
+            return Err(self.fail(file, state, not_text("its first row is not UTF-8 text")));
         };
         if text.chars().any(|c| c.is_control() && c != '\t') {
             return Err(self.fail(
                 file,
-                reader,
+                state,
                 not_text("its first row has control characters: binary data"),
             ));
         }
@@ -95,13 +137,13 @@ impl Ingest {
         let normalised: Vec<String> = names.iter().map(|n| normalise_header(n)).collect();
         match classify(&normalised) {
             Ok(layout) => {
-                reader.layout = Some(layout);
+                state.layout = Some(layout);
                 self.files[file.0].kind = Some(layout.kind);
                 Ok(())
             }
             Err(closest) => {
                 let found = names.iter().map(|n| printable_bytes(n, 40)).collect();
-                Err(self.fail(file, reader, FileError::UnknownHeader { found, closest }))
+                Err(self.fail(file, state, FileError::UnknownHeader { found, closest }))
             }
         }
     }
