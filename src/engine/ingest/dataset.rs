@@ -1,5 +1,6 @@
-//! The dataset an ingest ends with (SPEC §1, §5): polls grouped by store and sorted by time,
-//! one observation per timestamp, hours and zones by store, and what each file gave.
+//! The dataset an ingest ends with (SPEC §1, §5; docs/semantics.md, "Status"): polls grouped
+//! by store and sorted by time, one observation per timestamp, hours and zones by store, and
+//! what each file gave.
 
 use chrono_tz::Tz;
 
@@ -167,7 +168,8 @@ impl Dataset {
     }
 
     /// Why each status file gave no valid poll: its skip reasons with counts, most first,
-    /// and the first examples of each (issue 13 §3: the error says why, not only that).
+    /// and the first examples of each: the error says why, not only that (docs/semantics.md,
+    /// "When no poll is valid, the error says why").
     pub fn unread_status_files(&self) -> Vec<UnreadFile> {
         self.files
             .iter()

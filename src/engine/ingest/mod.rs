@@ -1,12 +1,9 @@
-//! Streaming ingest (SPEC §1): bytes in, in chunks of any size, a compact [`Dataset`] out.
-//!
-//! The caller opens a file, pushes its bytes chunk by chunk (the CLI from `io::Read`, the
-//! worker from `Blob` slices), and closes it. Files are classified by their header, never
-//! their name. Bad rows are skipped and recorded; nothing here panics or does I/O.
-//!
-//! By job: `schema` (file kinds and classification), `reader` (bytes to records),
-//! `rows` (records to polls, hours and zones), `store_ids`, `parts` (a file read in parts)
-//! and `dataset` (the result). This file holds the [`Ingest`] type and its glue.
+//! Streaming ingest (SPEC §1; docs/semantics.md, "Reading the files"): bytes in, in chunks
+//! of any size, a compact [`Dataset`] out. The caller opens a file, pushes its bytes chunk by
+//! chunk (the CLI from `io::Read`, the worker from `Blob` slices), and closes it. Files are
+//! classified by their header, never their name. Bad rows are skipped and recorded; nothing
+//! here panics or does I/O. This file is the [`Ingest`] type and the glue between its jobs:
+//! `schema`, `reader`, `rows`, `store_ids`, `parts` and `dataset`.
 
 mod dataset;
 mod parts;
@@ -123,7 +120,8 @@ impl Ingest {
         let before = self.files[file.0].bytes;
         self.files[file.0].bytes += chunk.len() as u64;
         if reader.state.layout.is_none() && !reader.state.failed && before >= HEADER_SEARCH_BYTES {
-            // Issue 13 §6: an endless source of blank lines is refused too.
+            // An endless source of blank lines is refused too (docs/semantics.md, "The header
+            // must come early").
             let problem = self.fail(file, &mut reader.state, FileError::HeaderTooLong);
             self.readers[file.0] = Some(reader);
             return Err(problem);

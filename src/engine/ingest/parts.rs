@@ -1,5 +1,6 @@
-//! Parts of a status file read apart (on other threads) and merged back in file order, with
-//! the same result as reading the file in one go (SPEC §1: no row spans lines).
+//! A status file read in parts (docs/semantics.md, "Reading is linear"): later lines parsed
+//! apart, on other threads, and merged back in file order with the same result as one read
+//! in order, since no row spans lines (SPEC §1).
 
 use super::rows::count_reason;
 use super::schema::FileKind;

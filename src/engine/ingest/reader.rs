@@ -1,9 +1,9 @@
-//! The reader (SPEC §1): a file's bytes, pushed in chunks of any size, split into lines (LF,
-//! CRLF or a lone CR) and fields. Like csv-core's `Reader::read_record`, a [`Tokenizer`]
-//! owns its scanning loop and hands the caller one [`Step`] at a time: a record, a row too
-//! long or broken by a quote, a refusal, or the end of the bytes. Quote-free lines take a
-//! fast path; quoted ones go through csv-core; a quote left open at a line end costs one
-//! row, not the rest of the file (docs/semantics.md, "Reading the files").
+//! The reader (SPEC §1; docs/semantics.md, "Line ends", "A quote must close on its own
+//! line", "Reading is linear"): a file's bytes, pushed in chunks of any size, split into
+//! lines and fields. Like csv-core's `Reader::read_record`, a [`Tokenizer`] owns its scanning
+//! loop and hands the caller one [`Step`] at a time: a record, a row too long or broken by a
+//! quote, a refusal, or the end of the bytes. Quote-free lines take a fast path, quoted ones
+//! go through csv-core, and a quote left open at a line end costs one row, not the rest.
 
 use std::borrow::Cow;
 
@@ -14,7 +14,8 @@ use crate::engine::error::FileError;
 pub(super) const MAX_ROW_BYTES: usize = 1 << 20;
 pub(super) const MAX_FIELDS: usize = 1 << 12;
 /// The header must be read within this many bytes of the file's start (blank lines and all),
-/// so an endless or zero-filled source is refused after a bounded read (issue 13 §6).
+/// so an endless or zero-filled source is refused after a bounded read
+/// (docs/semantics.md, "The header must come early").
 pub const HEADER_SEARCH_BYTES: u64 = 2 << 20;
 const MAX_HEADER_FIELDS: usize = 1 << 16;
 pub(super) const SNIPPET_CHARS: usize = 60;
@@ -204,8 +205,8 @@ impl Tokenizer {
             pos = usize::from(input[0] == b'\n');
         }
         if !header_read {
-            // Issue 13 §6: NUL bytes before the header is read mean binary data (or UTF-16),
-            // whether or not a line end ever comes.
+            // NUL bytes before the header is read mean binary data (or UTF-16), whether or
+            // not a line end ever comes (docs/semantics.md, "The header must come early").
             let head = &input[pos..];
             let head = &head[..memchr::memchr2(b'\n', b'\r', head).unwrap_or(head.len())];
             scanned(2 * head.len());
@@ -560,8 +561,8 @@ impl Tokenizer {
                 }
             }
             if self.overflow && row_fields.is_none() {
-                // Issue 13 §6: no header within 1 MiB; stop reading now, not at a line end
-                // that may never come (`/dev/zero`).
+                // No header within 1 MiB: stop reading now, not at a line end that may never
+                // come (`/dev/zero`; docs/semantics.md, "The header must come early").
                 return Err(FileError::HeaderTooLong);
             }
         }
@@ -678,7 +679,8 @@ fn grow_or_overflow<T: Default + Clone>(buf: &mut Vec<T>, limit: usize, overflow
 
 #[cfg(test)]
 thread_local! {
-    /// Bytes the reader has looked at, in tests: reading must stay linear (issue 13 §2).
+    /// Bytes the reader has looked at, in tests: reading must stay linear
+    /// (docs/semantics.md, "Reading is linear").
     static SCANNED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
@@ -1098,8 +1100,9 @@ mod tests {
 
     #[test]
     fn zeros_or_endless_blank_lines_are_refused_before_a_header_is_read() {
-        // Issue 13 §6: NUL bytes in the head refuse the file at once; without a header in
-        // the first 2 MiB the file is refused too, without waiting for a line end.
+        // NUL bytes in the head refuse the file at once; without a header in the first 2 MiB
+        // the file is refused too, without waiting for a line end (docs/semantics.md, "The
+        // header must come early").
         let mut ingest = Ingest::new();
         let file = ingest.open_file("zeros");
         let err = ingest.push(file, &[0; 4096]).unwrap_err();

@@ -1,5 +1,6 @@
-//! Row decoding (SPEC §1): a record's fields become a poll, a business-hours rule or a
-//! zone, or the row is skipped with its reason, line and column.
+//! Row decoding (SPEC §1; docs/semantics.md, "Reading the files"): the first record is the
+//! header; each later one becomes a status poll, a business-hours rule or a timezone, or is
+//! skipped with its reason, line and column.
 
 use chrono_tz::Tz;
 
@@ -161,8 +162,8 @@ impl Ingest {
             // Only free-text ids can hold these; numbers and UUIDs skip the checks.
             Some(IdKey::Text(text)) => {
                 if is_header_name(text, "storeid") {
-                    // Issue 13 §8: files joined with `cat` repeat their header (maybe with
-                    // the second file's byte-order mark).
+                    // Files joined with `cat` repeat their header (maybe with the second
+                    // file's byte-order mark).
                     self.skip(file, line, Column::StoreId, SkipReason::RepeatedHeader, raw);
                     return None;
                 }
@@ -199,7 +200,7 @@ impl Ingest {
             Err(problem) => {
                 let reason = match problem {
                     TimeProblem::OutOfRange => SkipReason::TimestampOutOfRange,
-                    // Issue 13 §3: said as such, never read (D/M or M/D cannot be told).
+                    // Said as such, never read (D/M or M/D cannot be told).
                     _ if spreadsheet_form(timestamp).is_some() => SkipReason::SpreadsheetTimestamp,
                     _ => SkipReason::BadTimestamp,
                 };

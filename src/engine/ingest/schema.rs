@@ -1,6 +1,7 @@
-//! The input schema (SPEC §1): the three file kinds, the columns each needs, and telling a
-//! file's kind from its header, never its name. Knows nothing of reading bytes, so the
-//! error messages can name a kind without depending on the reader.
+//! The input schema (SPEC §1; docs/semantics.md, "Reading the files"): the three file kinds,
+//! the columns each needs, and telling a file's kind from its header, never its name. It
+//! depends on nothing else in the engine, so the error messages can name a kind without
+//! depending on the reader.
 
 /// The three input layouts (SPEC §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,5 +1,6 @@
-//! Store ids, interned once into dense indices (SPEC §1: a store is its id, exactly as
-//! written, trimmed). Numeric forms make the one look-up per status row cheap.
+//! Store ids (SPEC §1), interned once into dense indices in first-seen order. An id is its
+//! trimmed text, so `42` and `0042` are two stores; the numeric forms only make the one
+//! look-up per status row cheap.
 
 use rustc_hash::FxHashMap;
 
