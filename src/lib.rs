@@ -16,3 +16,8 @@ pub mod warm_up;
 pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
+
+// The page's words and number formats are pure: compiled natively too, for their tests.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "app/text.rs"]
+mod page_text;

@@ -17,8 +17,8 @@ use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::fleet_view::{CellStores, DetailView, FleetView};
 use crate::messages::{
-    inspect_header, FileFacts, FromWorker, JobOptions, JobProgress, Outcome, ToWorker,
-    WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
+    inspect_header, DetailAnswer, FileFacts, FromWorker, InputKind, Inspection, JobOptions,
+    JobProgress, Outcome, ToWorker, WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use slices::{
     read_ahead, read_head, start_spare_reader, stop_reading_ahead, take_read_ahead, BlobSlices,
@@ -128,12 +128,12 @@ fn handle(data: JsValue) {
             let blob = blobs.into_iter().next();
             wasm_bindgen_futures::spawn_local(async move {
                 INSPECTING.with(|n| n.set(n.get() + 1));
-                let (kind, error) = match &blob {
+                let inspection = match &blob {
                     Some(blob) => inspect(&name, blob).await,
-                    None => (None, None),
+                    None => Inspection::Undecided,
                 };
-                let status = kind == Some(crate::messages::InputKind::Status);
-                post(&FromWorker::Inspected { token, kind, error });
+                let status = inspection == Inspection::Recognised(InputKind::Status);
+                post(&FromWorker::Inspected { token, inspection });
                 if let Some(blob) = blob.filter(|b| status && b.size() > f64::from(HEAD_BYTES)) {
                     AHEAD_NEXT.with(|next| next.replace(Some((token, blob))));
                 }
@@ -201,7 +201,7 @@ fn handle(data: JsValue) {
 }
 
 /// The kind of a file from its header, or the engine's reason to reject it.
-async fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>, Option<String>) {
+async fn inspect(name: &str, blob: &Blob) -> Inspection {
     let read = read_head(blob, HEAD_BYTES).await.map_err(|why| {
         FileProblem {
             file: name.to_string(),
@@ -215,8 +215,9 @@ async fn inspect(name: &str, blob: &Blob) -> (Option<crate::messages::InputKind>
         // The first row is longer than the head: read on, or a header of a million columns
         // would be accepted now and fail the whole report later (issue 6).
         Ok((None, false)) => decide_by_reading(name, blob),
-        Ok((kind, _)) => (kind, None),
-        Err(reason) => (None, Some(reason)),
+        Ok((Some(kind), _)) => Inspection::Recognised(kind),
+        Ok((None, true)) => Inspection::Undecided,
+        Err(reason) => Inspection::Rejected(reason),
     }
 }
 
@@ -226,36 +227,35 @@ const DECIDE_WITHIN_BYTES: u64 = 64 << 20;
 
 /// Feeds the file to a throw-away `Ingest`, slice by slice, until the engine knows its kind
 /// or refuses it. Memory stays one slice: an over-long row is skipped unread.
-fn decide_by_reading(
-    name: &str,
-    blob: &Blob,
-) -> (Option<crate::messages::InputKind>, Option<String>) {
+fn decide_by_reading(name: &str, blob: &Blob) -> Inspection {
     let mut ingest = Ingest::new();
     let file = ingest.open_file(name);
     let mut slices = match BlobSlices::new(blob, SLICE_BYTES) {
         Ok(s) => s,
-        Err(why) => return (None, Some(read_problem(name, why))),
+        Err(why) => return Inspection::Rejected(read_problem(name, why)),
     };
     let mut buf = Vec::new();
     loop {
         match slices.next_into(&mut buf) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(why) => return (None, Some(read_problem(name, why))),
+            Err(why) => return Inspection::Rejected(read_problem(name, why)),
         }
         if let Err(problem) = ingest.push(file, &buf) {
-            return (None, Some(problem.to_string()));
+            return Inspection::Rejected(problem.to_string());
         }
         if let Some(kind) = ingest.kind(file) {
-            return (Some(kind.into()), None);
+            return Inspection::Recognised(kind.into());
         }
         if slices.offset() >= DECIDE_WITHIN_BYTES {
-            return (None, None);
+            return Inspection::Undecided;
         }
     }
     match ingest.close_file(file) {
-        Ok(summary) => (summary.kind.map(Into::into), None),
-        Err(problem) => (None, Some(problem.to_string())),
+        Ok(summary) => summary.kind.map_or(Inspection::Undecided, |kind| {
+            Inspection::Recognised(kind.into())
+        }),
+        Err(problem) => Inspection::Rejected(problem.to_string()),
     }
 }
 
@@ -608,16 +608,13 @@ async fn reopen(job: &str, options: &JobOptions, files: &[(String, Blob)]) -> Fr
 fn detail(job: &str, store: &str) -> FromWorker {
     LOADED.with(|l| {
         let loaded = l.borrow();
-        let answer =
-            |detail: Option<DetailView>, error: Option<String>, loaded: bool| FromWorker::Detail {
-                job: job.to_string(),
-                store: store.to_string(),
-                detail: detail.map(Box::new),
-                error,
-                loaded,
-            };
+        let answer = |answer: DetailAnswer| FromWorker::Detail {
+            job: job.to_string(),
+            store: store.to_string(),
+            answer,
+        };
         let Some(l) = loaded.as_ref().filter(|l| l.job == job) else {
-            return answer(None, Some("this report is not loaded".into()), false);
+            return answer(DetailAnswer::NotLoaded);
         };
         let found = l.data.find_store(store).and_then(|idx| {
             let mut analyser = engine::Analyser::new(&l.data, l.options).ok()?;
@@ -631,12 +628,10 @@ fn detail(job: &str, store: &str) -> FromWorker {
             Some(DetailView::new(&detail, &l.data, zone))
         });
         match found {
-            Some(view) => answer(Some(view), None, true),
-            None => answer(
-                None,
-                Some(format!("store {store} is not in this report")),
-                true,
-            ),
+            Some(view) => answer(DetailAnswer::Found(Box::new(view))),
+            None => answer(DetailAnswer::Missing(format!(
+                "store {store} is not in this report"
+            ))),
         }
     })
 }
