@@ -15,6 +15,7 @@ pub mod warm_up;
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod worker;
 
 // The page's words and number formats are pure: compiled natively too, for their tests.
