@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::browser::local_time;
 use super::report_view::status_icon;
+use super::text::{inputs_line, options_line, status_label};
 use super::use_state;
 use crate::messages::{ReportRecord, ReportStatus};
 
@@ -69,10 +70,10 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
                 <code>{id.clone()}</code>
             </td>
             <td>{local_time(record.created_ms)}</td>
-            <td>{record.inputs_line()} <br /> <small>{record.options.describe()}</small></td>
+            <td>{inputs_line(&record)} <br /> <small>{options_line(&record.options)}</small></td>
             <td data-testid="history-status">
                 <span aria-hidden="true">{status_icon(record.status)} " "</span>
-                {record.status.label()}
+                {status_label(record.status)}
             </td>
             <td class="actions"><div>
                 <button
