@@ -693,11 +693,49 @@ impl Comparison {
     }
 }
 
-/// Segment states on the wire.
-pub const UP: u8 = 0;
-pub const DOWN: u8 = 1;
-pub const CLOSED: u8 = 2;
-pub const NO_DATA_STATE: u8 = 3;
+/// What a stretch of the detail timeline was. Sent as its number (0 up, 1 down, 2 closed,
+/// 3 no data), the shape the segments always had on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum SegmentState {
+    Up = 0,
+    Down = 1,
+    Closed = 2,
+    NoData = 3,
+}
+
+impl From<SegmentState> for u8 {
+    fn from(state: SegmentState) -> u8 {
+        state as u8
+    }
+}
+
+impl TryFrom<u8> for SegmentState {
+    type Error = String;
+
+    fn try_from(n: u8) -> Result<Self, String> {
+        [
+            SegmentState::Up,
+            SegmentState::Down,
+            SegmentState::Closed,
+            SegmentState::NoData,
+        ]
+        .get(usize::from(n))
+        .copied()
+        .ok_or_else(|| format!("no segment state {n}"))
+    }
+}
+
+impl From<State> for SegmentState {
+    fn from(state: State) -> Self {
+        match state {
+            State::Up => SegmentState::Up,
+            State::Down => SegmentState::Down,
+            State::Closed => SegmentState::Closed,
+            State::NoData => SegmentState::NoData,
+        }
+    }
+}
 
 /// A poll tick of the detail timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -722,7 +760,7 @@ pub struct DetailDay {
     pub down: i64,
     pub no_data: i64,
     /// (from, to, state) in seconds since local midnight.
-    pub segments: Vec<(u32, u32, u8)>,
+    pub segments: Vec<(u32, u32, SegmentState)>,
     pub polls: Vec<PollTick>,
     /// (seconds since local midnight, words) for each daylight-saving change.
     pub changes: Vec<(u32, String)>,
@@ -756,13 +794,11 @@ impl DetailDay {
                 .segments
                 .iter()
                 .map(|s| {
-                    let state = match s.state {
-                        State::Up => UP,
-                        State::Down => DOWN,
-                        State::Closed => CLOSED,
-                        State::NoData => NO_DATA_STATE,
-                    };
-                    (seconds_since(s.start, m), seconds_since(s.end, m), state)
+                    (
+                        seconds_since(s.start, m),
+                        seconds_since(s.end, m),
+                        s.state.into(),
+                    )
                 })
                 .collect(),
             polls: d
@@ -1097,5 +1133,22 @@ mod tests {
             local_label(18 * MICROS_PER_HOUR, -5 * MICROS_PER_HOUR),
             "Thu 1 Jan 1970 13:00:00 (UTC−05:00)"
         );
+    }
+
+    #[test]
+    fn segment_states_travel_as_their_numbers() {
+        let states = [
+            SegmentState::Up,
+            SegmentState::Down,
+            SegmentState::Closed,
+            SegmentState::NoData,
+        ];
+        let text = serde_json::to_string(&states).unwrap();
+        assert_eq!(text, "[0,1,2,3]");
+        assert_eq!(
+            serde_json::from_str::<Vec<SegmentState>>(&text).unwrap(),
+            states
+        );
+        assert!(serde_json::from_str::<SegmentState>("4").is_err());
     }
 }

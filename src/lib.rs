@@ -15,4 +15,10 @@ pub mod warm_up;
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod web;
 pub mod worker;
+
+// The page's words and number formats are pure: compiled natively too, for their tests.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "app/text.rs"]
+mod page_text;

@@ -9,9 +9,9 @@
 use js_sys::{Array, Uint8Array};
 use store_uptime::engine::Ingest;
 use store_uptime::messages::{inspect_header, run_in_memory, InputKind, JobOptions, Outcome};
+use store_uptime::worker::job::ReadAhead;
 use store_uptime::worker::slices::{
-    read_ahead, read_head, stop_reading_ahead, take_read_ahead, BlobSlices, PrefetchSlices,
-    ReaderSlices,
+    read_head, BlobSlices, PrefetchSlices, ReaderPool, ReaderSlices,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -102,8 +102,9 @@ async fn the_reader_worker_gives_back_exactly_the_bytes() {
     let url = script_url(include_str!("../public/reader.js"));
     let bytes = STATUS.as_bytes();
     let b = blob(bytes);
+    let mut pool = ReaderPool::default();
     for slice in [1, 3, 7, 64, 1 << 20] {
-        let mut slices = ReaderSlices::new(&b, slice, &url);
+        let mut slices = ReaderSlices::new(&b, slice, &url, &mut pool);
         assert_eq!(
             read_all_from(&mut slices, slice).await,
             bytes,
@@ -111,7 +112,7 @@ async fn the_reader_worker_gives_back_exactly_the_bytes() {
         );
         assert!(slices.uses_reader(), "slice {slice}: fell back");
     }
-    let mut empty = ReaderSlices::new(&blob(b""), 8, &url);
+    let mut empty = ReaderSlices::new(&blob(b""), 8, &url, &mut pool);
     let mut buf = vec![1, 2, 3];
     assert!(!empty.next_into(&mut buf).await.unwrap());
     assert!(buf.is_empty());
@@ -123,21 +124,26 @@ async fn the_reader_worker_gives_back_exactly_the_bytes() {
 async fn a_file_read_ahead_goes_only_to_its_own_job() {
     let url = script_url(include_str!("../public/reader.js"));
     let (first, second) = (STATUS.as_bytes(), HOURS.as_bytes());
-    read_ahead(1, &blob(first), 7, &url);
-    assert!(take_read_ahead(2).is_none(), "another file's token");
-    let mut slices = take_read_ahead(1).expect("its own token");
+    let mut pool = ReaderPool::default();
+    let mut ahead = ReadAhead::default();
+    let mut read_ahead = |ahead: &mut ReadAhead<ReaderSlices>, token, bytes| {
+        ahead.start(token, ReaderSlices::new(&blob(bytes), 7, &url, &mut pool));
+    };
+    read_ahead(&mut ahead, 1, first);
+    assert!(ahead.take(2).is_none(), "another file's token");
+    let mut slices = ahead.take(1).expect("its own token");
     assert_eq!(read_all_from(&mut slices, 7).await, first);
-    assert!(take_read_ahead(1).is_none(), "handed out once");
+    assert!(ahead.take(1).is_none(), "handed out once");
 
-    read_ahead(1, &blob(first), 7, &url);
-    read_ahead(2, &blob(second), 7, &url);
-    assert!(take_read_ahead(1).is_none(), "replaced by the later file");
-    let mut slices = take_read_ahead(2).expect("the later file");
+    read_ahead(&mut ahead, 1, first);
+    read_ahead(&mut ahead, 2, second);
+    assert!(ahead.take(1).is_none(), "replaced by the later file");
+    let mut slices = ahead.take(2).expect("the later file");
     assert_eq!(read_all_from(&mut slices, 7).await, second);
 
-    read_ahead(3, &blob(first), 7, &url);
-    stop_reading_ahead();
-    assert!(take_read_ahead(3).is_none(), "stopped");
+    read_ahead(&mut ahead, 3, first);
+    ahead.stop();
+    assert!(ahead.take(3).is_none(), "stopped");
 }
 
 /// A reader that cannot start, or fails after one slice, costs nothing but speed: reading
@@ -146,7 +152,8 @@ async fn a_file_read_ahead_goes_only_to_its_own_job() {
 async fn without_a_working_reader_the_bytes_are_the_same() {
     let bytes = STATUS.as_bytes();
     let b = blob(bytes);
-    let mut missing = ReaderSlices::new(&b, 7, "no-such-reader.js");
+    let mut pool = ReaderPool::default();
+    let mut missing = ReaderSlices::new(&b, 7, "no-such-reader.js", &mut pool);
     assert_eq!(read_all_from(&mut missing, 7).await, bytes);
     assert!(!missing.uses_reader());
 
@@ -159,17 +166,17 @@ async fn without_a_working_reader_the_bytes_are_the_same() {
            postMessage({ error: 'NotReadableError: gone' });
          };",
     );
-    let mut failing = ReaderSlices::new(&b, 7, &one_then_fail);
+    let mut failing = ReaderSlices::new(&b, 7, &one_then_fail, &mut pool);
     assert_eq!(read_all_from(&mut failing, 7).await, bytes);
     assert!(!failing.uses_reader());
 
     let throws = script_url("throw new Error('broken reader');");
-    let mut broken = ReaderSlices::new(&b, 5, &throws);
+    let mut broken = ReaderSlices::new(&b, 5, &throws, &mut pool);
     assert_eq!(read_all_from(&mut broken, 5).await, bytes);
 
     // The spare left behind is for the broken script: a good reader must still be used.
     let good = script_url(include_str!("../public/reader.js"));
-    let mut after = ReaderSlices::new(&b, 5, &good);
+    let mut after = ReaderSlices::new(&b, 5, &good, &mut pool);
     assert_eq!(read_all_from(&mut after, 5).await, bytes);
     assert!(
         after.uses_reader(),
@@ -235,7 +242,7 @@ fn slice_by_slice_ingest_gives_the_same_report_as_whole_files() {
 /// (`QuotaExceededError`) was lost when the `Error` branch came first (issue 6).
 #[wasm_bindgen_test]
 fn error_text_keeps_a_dom_exceptions_name() {
-    use store_uptime::worker::slices::js_error_text;
+    use store_uptime::web::js_error_text;
     let quota =
         web_sys::DomException::new_with_message_and_name("the disk is full", "QuotaExceededError")
             .unwrap();

@@ -26,7 +26,8 @@ use crate::fleet_view::{
     Comparison, OutageCell, SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START,
     ONGOING, WEEKDAYS,
 };
-use crate::messages::{group_digits, DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
+use super::text::{group_digits, options_line};
+use crate::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
 /// A store whose last poll is older than this is "no recent poll": its status is only the
 /// last one it sent (seconds).
@@ -317,7 +318,7 @@ pub fn InputsFold(children: Children) -> impl IntoView {
                 "{n} file{} · {} polls · {}",
                 if n == 1 { "" } else { "s" },
                 group_digits(polls),
-                r.options.describe()
+                options_line(&r.options)
             )
         })
     };
@@ -1274,7 +1275,7 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
                 let a = h.iter().find(|r| r.id == job)?;
                 let b = h.iter().find(|r| r.id == other)?;
                 (a.options.fill != b.options.fill || a.options.missing_day != b.options.missing_day)
-                    .then(|| format!("The two reports used different options ({} / {}): part of the change may come from the options, not the stores.", a.options.describe(), b.options.describe()))
+                    .then(|| format!("The two reports used different options ({} / {}): part of the change may come from the options, not the stores.", options_line(&a.options), options_line(&b.options)))
             })
         })
     };

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::browser::local_time;
 use super::report_view::status_icon;
+use super::text::{inputs_line, options_line, status_label};
 use super::use_state;
 use crate::messages::{ReportRecord, ReportStatus};
 
@@ -68,7 +69,7 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
         let week = super::answers::record_week(&record)?;
         Some(format!(
             "{week} · {} stores · {}",
-            crate::messages::group_digits(s.stores),
+            super::text::group_digits(s.stores),
             s.fleet_uptime_pct_last_week
                 .as_ref()
                 .map(|p| format!("{p} % up"))
@@ -82,10 +83,10 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
                 <small><code>{id.clone()}</code></small>
             </td>
             <td>{local_time(record.created_ms)}</td>
-            <td>{record.inputs_line()} <br /> <small>{record.options.describe()}</small></td>
+            <td>{inputs_line(&record)} <br /> <small>{options_line(&record.options)}</small></td>
             <td data-testid="history-status">
                 <span aria-hidden="true">{status_icon(record.status)} " "</span>
-                {record.status.label()}
+                {status_label(record.status)}
             </td>
             <td class="actions"><div>
                 <button

@@ -16,7 +16,7 @@ use web_sys::{
 };
 
 use crate::messages::ReportRecord;
-use crate::worker::slices::js_error_text;
+use crate::web::js_error_text;
 
 const DB_NAME: &str = "store-uptime";
 const DB_VERSION: u32 = 2;

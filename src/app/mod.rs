@@ -11,6 +11,7 @@ pub mod history;
 pub mod history_store;
 pub mod job;
 pub mod report_view;
+pub mod text;
 pub mod upload;
 pub mod worker_link;
 
@@ -21,7 +22,7 @@ use leptos::task::spawn_local;
 use web_sys::Blob;
 
 use crate::messages::{
-    parse_now, FileFacts, FromWorker, InputKind, JobOptions, JobProgress, ReportRecord,
+    parse_now, FileFacts, FromWorker, InputKind, Inspection, JobOptions, JobProgress, ReportRecord,
     ReportStatus, ToWorker,
 };
 
@@ -313,12 +314,12 @@ impl State {
                     }
                 }
             }
-            FromWorker::Inspected { token, kind, error } => self.files.update(|files| {
+            FromWorker::Inspected { token, inspection } => self.files.update(|files| {
                 if let Some(f) = files.iter_mut().find(|f| f.token == token) {
-                    f.state = match (kind, error) {
-                        (_, Some(reason)) => FileState::Rejected(reason),
-                        (Some(kind), None) => FileState::Recognised(kind),
-                        (None, None) => FileState::Undecided,
+                    f.state = match inspection {
+                        Inspection::Rejected(reason) => FileState::Rejected(reason),
+                        Inspection::Recognised(kind) => FileState::Recognised(kind),
+                        Inspection::Undecided => FileState::Undecided,
                     };
                 }
             }),
@@ -526,7 +527,7 @@ impl State {
                 None => history_store::csv(&id).await,
             };
             let result = match csv {
-                Ok(Some(csv)) => browser::save_text(&record.csv_name(), &csv, "text/csv"),
+                Ok(Some(csv)) => browser::save_text(&text::csv_name(&record), &csv, "text/csv"),
                 Ok(None) => {
                     Err("this report's CSV is no longer stored in this browser".to_string())
                 }

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
+use super::text::{csv_name, group_digits, human_bytes, inputs_line, options_line, status_label};
 use super::use_state;
 use crate::messages::{
-    group_digits, human_bytes, FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus,
-    ReportSummary,
+    FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus, ReportSummary,
 };
 
 fn status_class(status: ReportStatus) -> &'static str {
@@ -99,13 +99,13 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
                 "Report " <code data-testid="report-id">{id.clone()}</code>
             </h2>
             <p class="meta">
-                {super::browser::local_time(record.created_ms)} " · " {record.inputs_line()} " · "
-                {record.options.describe()}
+                {super::browser::local_time(record.created_ms)} " · " {inputs_line(&record)} " · "
+                {options_line(&record.options)}
             </p>
             <div class="status-box" aria-live="polite" aria-atomic="true">
                 <p class=status_class(status) data-testid="report-status">
                     <span aria-hidden="true">{status_icon(status)} " "</span>
-                    {status.label()}
+                    {status_label(status)}
                 </p>
                 {status_line.map(|reason| view! { <p class="reason" data-testid="report-reason">{reason}</p> })}
                 {retry.then(|| view! {
@@ -147,7 +147,7 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
                     >
                         "Download CSV"
                     </button>
-                    <span class="hint">{record.csv_name()}</span>
+                    <span class="hint">{csv_name(&record)}</span>
                 </p>
             })}
             {(status != ReportStatus::Running && record.inputs.iter().any(|f| f.rows > 0 || f.error.is_some()))

@@ -9,8 +9,9 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DragEvent, FileList, HtmlInputElement};
 
+use super::text::{group_digits, human_bytes};
 use super::{browser, use_state, FileState, InputFile, State};
-use crate::messages::{group_digits, human_bytes, missing_kinds, InputKind};
+use crate::messages::{missing_kinds, InputKind};
 
 fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
     let Some(list) = list else {

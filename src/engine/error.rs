@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::ingest::FileKind;
+use super::ingest::schema::FileKind;
 
 /// Why a row was skipped (or, for the last two kinds, a value ignored). The first
 /// [`SkipLog::EXAMPLES_PER_REASON`] rows of each reason are kept; the rest are counted.

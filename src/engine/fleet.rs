@@ -14,8 +14,9 @@ use rustc_hash::FxHashMap;
 use super::business::{utc_offset, ZoneClock};
 use super::error::RunError;
 use super::ingest::{unpack_poll, Dataset, StoreIdx};
-use super::outages::Figures;
-use super::report::{assemble, listed_stores, Analyser, Options, Report, StoreReport, Window};
+use super::outages::{outages, Figures, RowsAndFigures};
+use super::report::{Report, StoreReport, Window};
+use super::stores::{drive, Analyser, Options, StoreSink, StoreTimeline};
 use super::time::{weekday_of_days, Micros, MICROS_PER_DAY, MICROS_PER_HOUR};
 use super::timeline::{to_ticks, Segment, State, Tick, Timeline, Totals, TICKS_PER_MICRO};
 use super::Progress;
@@ -154,37 +155,36 @@ fn cell_of(local_hour: i64) -> usize {
     usize::from(weekday_of_days(day)) * 24 + local_hour.rem_euclid(24) as usize
 }
 
-/// The report and the fleet model in one pass over the stores: each store's timeline is
-/// built once and both the report row and the charts' sums are taken from it. `observe`
-/// may stop the work with `Break` (then `Err(Cancelled)`), as in [`super::analyse`].
-pub fn analyse_fleet(
-    data: &Dataset,
-    options: Options,
-    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-) -> Result<(Report, Fleet), RunError> {
-    let mut analyser = Analyser::new(data, options)?;
-    let listed = listed_stores(data);
-    let of = listed.len();
-    let mut fleet = Fleet {
-        heat: vec![CellTotals::default(); HOURS_OF_WEEK],
-        cell_stores: vec![Vec::new(); HOURS_OF_WEEK],
-        ..Fleet::default()
-    };
-    let mut zones: FxHashMap<Tz, u32> = FxHashMap::default();
-    let mut cells = [CellTotals::default(); HOURS_OF_WEEK];
-    for (row, &store) in listed.iter().enumerate() {
-        if row % 256 == 0 && observe(Progress::Computed { stores: row, of }).is_break() {
-            return Err(RunError::Cancelled);
+/// The driver's consumer for the page: the report rows and SPEC §9 figures, and per store
+/// its days, its heatmap cells and its histogram bin.
+struct FleetSink {
+    rows: RowsAndFigures,
+    fleet: Fleet,
+    zones: FxHashMap<Tz, u32>,
+    /// One store's cells, reused from store to store.
+    cells: [CellTotals; HOURS_OF_WEEK],
+}
+
+impl FleetSink {
+    fn with_capacity(stores: usize) -> FleetSink {
+        FleetSink {
+            rows: RowsAndFigures::with_capacity(stores),
+            fleet: Fleet {
+                stores: Vec::with_capacity(stores),
+                heat: vec![CellTotals::default(); HOURS_OF_WEEK],
+                cell_stores: vec![Vec::new(); HOURS_OF_WEEK],
+                ..Fleet::default()
+            },
+            zones: FxHashMap::default(),
+            cells: [CellTotals::default(); HOURS_OF_WEEK],
         }
-        let st = analyser.timeline(store);
-        let report = analyser.report_of(&st);
-        let figures = analyser.figures_of(&st);
-        fleet
-            .figures
-            .fleet
-            .add_store(&st.timeline, &figures.periods);
-        fleet.figures.stores.push(figures);
-        let clock = analyser.zone_clock(st.zone);
+    }
+}
+
+impl StoreSink for FleetSink {
+    fn store(&mut self, row: usize, st: &StoreTimeline, clock: &ZoneClock) {
+        let report = self.rows.push(st, clock);
+        let (fleet, cells) = (&mut self.fleet, &mut self.cells);
         let mut days = Vec::new();
         cells.fill(CellTotals::default());
         for_each_local_hour(&st.timeline, clock, |a, b, hour, state| {
@@ -206,21 +206,40 @@ pub fn analyse_fleet(
                 fleet.cell_stores[c].push((row as u32, cell.down));
             }
         }
-        if let Some(bin) = uptime_bin(&report) {
+        if let Some(bin) = uptime_bin(report) {
             fleet.histogram[bin] += 1;
         }
         fleet.down_last_day += u32::from(report.window(Window::Day).down > 0);
-        *zones.entry(report.zone).or_default() += 1;
-        fleet.stores.push(FleetStore { report, days });
+        *self.zones.entry(report.zone).or_default() += 1;
+        fleet.stores.push(FleetStore {
+            report: report.clone(),
+            days,
+        });
     }
-    let _ = observe(Progress::Computed { stores: of, of });
-    fleet.figures.fleet.finish();
+}
+
+/// The report and the fleet model in one pass over the stores: each store's timeline is
+/// built once and both the report row and the charts' sums are taken from it. `observe`
+/// may stop the work with `Break` (then `Err(Cancelled)`), as in [`super::analyse`].
+pub fn analyse_fleet(
+    data: &Dataset,
+    options: Options,
+    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
+) -> Result<(Report, Fleet), RunError> {
+    let (now, sink) = drive(data, options, FleetSink::with_capacity, observe)?;
+    let FleetSink {
+        rows,
+        mut fleet,
+        zones,
+        ..
+    } = sink;
+    let (report, figures) = rows.finish(data, now, options);
+    fleet.figures = figures;
     fleet.common_zone = zones
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.name().cmp(a.0.name())))
         .map(|(zone, _)| zone);
-    let reports = fleet.stores.iter().map(|s| s.report.clone()).collect();
-    Ok((assemble(data, analyser.now(), options, reports), fleet))
+    Ok((report, fleet))
 }
 
 /// A change of the store's UTC offset inside the week (daylight-saving time).
@@ -296,10 +315,9 @@ pub fn store_detail(
     if (store as usize) >= data.store_count() || data.poll_count(store) == 0 {
         return None;
     }
-    let st = analyser.timeline(store);
-    let report = analyser.report_of(&st);
     let now = analyser.now();
-    let clock = analyser.zone_clock(st.zone);
+    let (st, clock) = analyser.timeline_and_clock(store);
+    let report = StoreReport::of(&st, outages(&st.timeline));
     let mut days: Vec<DayDetail> = Vec::new();
     for_each_local_hour(&st.timeline, clock, |a, b, hour, state| {
         let day = hour.div_euclid(24);

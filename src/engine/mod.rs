@@ -3,8 +3,10 @@
 //! Pure: bytes in through [`Ingest`], a [`Report`] and per-store [`Timeline`]s out, CSV
 //! written to any `io::Write`. No web, no clock, no file system, and no panic on any input.
 //! Compiles natively and to `wasm32-unknown-unknown`; the CLI and the web worker are thin
-//! shells over it. Threads only natively: [`analyse_parallel`] shares out the same per-store
-//! function, and [`Ingest::read_file_parallel`] parses whole-line parts of a status file;
+//! shells over it. One driver, [`stores`], builds each store's timeline and runs the one
+//! loop over the stores; the report, the SPEC §9 figures and the page's fleet model consume
+//! its timelines. Threads only natively: [`analyse_parallel`] shares the stores out over the
+//! same loop, and [`Ingest::read_file_parallel`] parses whole-line parts of a status file;
 //! both join their parts in order, so results are the same bytes as on one thread.
 //!
 //! SPEC §9 (outages, status now, last poll, the week by day, the fleet's 15-minute slots)
@@ -22,6 +24,7 @@ pub mod outages;
 mod parallel_read;
 pub mod report;
 pub mod slot_stores;
+pub mod stores;
 pub mod summary;
 pub mod time;
 pub mod timeline;
@@ -39,9 +42,8 @@ pub use outages::{
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use report::analyse_parallel;
-pub use report::{
-    analyse, write_csv, Analyser, Options, Quality, Report, StoreReport, StoreTimeline, Window,
-};
+pub use report::{analyse, write_csv, Quality, Report, StoreReport, Window};
+pub use stores::{Analyser, Options, StoreTimeline};
 pub use summary::{Pct, Summary};
 pub use time::{format_timestamp, parse_timestamp, Micros};
 pub use timeline::{Interpolation, Observation, Segment, State, Tick, Timeline, Totals};

@@ -14,13 +14,13 @@ use std::ops::ControlFlow;
 
 use chrono_tz::Tz;
 
-use super::business::utc_offset;
+use super::business::{utc_offset, ZoneClock};
 use super::error::RunError;
-use super::ingest::{Dataset, StoreIdx};
-use super::report::{
-    assemble, formula_safe, listed_stores, write_field, Analyser, Hundredths, Options, Report,
-    StoreReport, StoreTimeline,
-};
+use super::ingest::Dataset;
+use super::report::{assemble, formula_safe, write_field, Hundredths, Report, StoreReport};
+#[cfg(not(target_arch = "wasm32"))]
+use super::stores::drive_parallel;
+use super::stores::{drive, Options, StoreSink, StoreTimeline};
 use super::time::{civil_from_days, Micros, MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use super::timeline::{to_ticks, State, Tick, Timeline, Totals};
 use super::Progress;
@@ -328,11 +328,10 @@ pub fn periods_of(timeline: &Timeline) -> [Totals; PERIODS] {
     periods
 }
 
-impl Analyser<'_> {
-    /// A store's figures from the timeline its report row came from.
-    pub fn figures_of(&mut self, st: &StoreTimeline) -> StoreFigures {
+impl StoreFigures {
+    /// A store's figures from its timeline and the zone clock it was built with.
+    pub fn of(st: &StoreTimeline, clock: &ZoneClock) -> StoreFigures {
         let outages: Vec<Outage> = outages(&st.timeline).collect();
-        let clock = self.zone_clock(st.zone);
         let offsets = outages
             .iter()
             .map(|o| {
@@ -350,29 +349,55 @@ impl Analyser<'_> {
     }
 }
 
-/// One part of the stores: report rows, figures and the part's fleet sums.
-type Part = (Vec<StoreReport>, Vec<StoreFigures>, FleetFigures);
+/// The driver's consumer for the report with its SPEC §9 figures: a store's outages are
+/// walked once, for its figures and its report row's outage columns.
+#[derive(Debug, Default)]
+pub(crate) struct RowsAndFigures {
+    pub rows: Vec<StoreReport>,
+    /// The fleet's sums are left unfinished until [`RowsAndFigures::finish`].
+    pub figures: Figures,
+}
 
-fn figures_part(
-    analyser: &mut Analyser<'_>,
-    stores: &[StoreIdx],
-    tick: &mut dyn FnMut(usize) -> ControlFlow<()>,
-) -> Result<Part, RunError> {
-    let mut reports = Vec::with_capacity(stores.len());
-    let mut figures = Vec::with_capacity(stores.len());
-    let mut fleet = FleetFigures::default();
-    for (done, &store) in stores.iter().enumerate() {
-        if done % 256 == 0 && tick(done).is_break() {
-            return Err(RunError::Cancelled);
+impl RowsAndFigures {
+    pub fn with_capacity(stores: usize) -> RowsAndFigures {
+        RowsAndFigures {
+            rows: Vec::with_capacity(stores),
+            figures: Figures {
+                stores: Vec::with_capacity(stores),
+                fleet: FleetFigures::default(),
+            },
         }
-        let st = analyser.timeline(store);
-        let report = analyser.report_of(&st);
-        let f = analyser.figures_of(&st);
-        fleet.add_store(&st.timeline, &f.periods);
-        reports.push(report);
-        figures.push(f);
     }
-    Ok((reports, figures, fleet))
+
+    /// Adds a later part of the stores (the parallel analysis joins its parts in order).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn append(&mut self, later: RowsAndFigures) {
+        self.rows.extend(later.rows);
+        self.figures.stores.extend(later.figures.stores);
+        self.figures.fleet.merge(&later.figures.fleet);
+    }
+
+    /// The report and the figures, the fleet's sums finished.
+    pub fn finish(mut self, data: &Dataset, now: Micros, options: Options) -> (Report, Figures) {
+        self.figures.fleet.finish();
+        (assemble(data, now, options, self.rows), self.figures)
+    }
+
+    /// Takes one store; its report row, for a consumer that builds on it (the fleet model).
+    pub fn push(&mut self, st: &StoreTimeline, clock: &ZoneClock) -> &StoreReport {
+        let f = StoreFigures::of(st, clock);
+        self.figures.fleet.add_store(&st.timeline, &f.periods);
+        self.rows
+            .push(StoreReport::of(st, f.outages.iter().copied()));
+        self.figures.stores.push(f);
+        &self.rows[self.rows.len() - 1]
+    }
+}
+
+impl StoreSink for RowsAndFigures {
+    fn store(&mut self, _row: usize, st: &StoreTimeline, clock: &ZoneClock) {
+        self.push(st, clock);
+    }
 }
 
 /// The report and every SPEC §9 figure in one pass over the stores: each store's timeline
@@ -382,19 +407,8 @@ pub fn analyse_figures(
     options: Options,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<(Report, Figures), RunError> {
-    let mut analyser = Analyser::new(data, options)?;
-    let listed = listed_stores(data);
-    let of = listed.len();
-    let (reports, stores, fleet) = figures_part(&mut analyser, &listed, &mut |done| {
-        observe(Progress::Computed { stores: done, of })
-    })?;
-    let _ = observe(Progress::Computed { stores: of, of });
-    let mut fleet = fleet;
-    fleet.finish();
-    Ok((
-        assemble(data, analyser.now(), options, reports),
-        Figures { stores, fleet },
-    ))
+    let (now, sink) = drive(data, options, RowsAndFigures::with_capacity, observe)?;
+    Ok(sink.finish(data, now, options))
 }
 
 /// [`analyse_figures`] over `threads` threads: the same report and figures (the parts are
@@ -406,16 +420,18 @@ pub fn analyse_figures_parallel(
     threads: usize,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<(Report, Figures), RunError> {
-    let (now, parts) = super::report::run_parallel(data, options, threads, observe, figures_part)?;
-    let mut reports = Vec::new();
-    let mut figures = Figures::default();
-    for (r, f, fleet) in parts {
-        reports.extend(r);
-        figures.stores.extend(f);
-        figures.fleet.merge(&fleet);
+    let (now, parts) = drive_parallel(
+        data,
+        options,
+        threads,
+        RowsAndFigures::with_capacity,
+        observe,
+    )?;
+    let mut all = RowsAndFigures::default();
+    for part in parts {
+        all.append(part);
     }
-    figures.fleet.finish();
-    Ok((assemble(data, now, options, reports), figures))
+    Ok(all.finish(data, now, options))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of a UTC instant, whole seconds rounded down (also before 1970).

@@ -1,33 +1,23 @@
-//! The report (SPEC §3, §6, §7): `now`, the three windows, per-store totals taken from
-//! each store's [`Timeline`], and the CSV file.
+//! The report (SPEC §3, §6, §7): the three windows, per-store totals taken from each
+//! store's [`Timeline`](super::Timeline) (built by the driver in `stores`), and the CSV file.
 
 use std::io::{self, Write};
 use std::ops::ControlFlow;
 
 use chrono_tz::Tz;
-use rustc_hash::FxHashMap;
 
-use super::business::{BusinessHours, MissingDay, ZoneClock};
+use super::business::ZoneClock;
 use super::error::RunError;
 use super::ingest::{unpack_poll, Dataset, StoreIdx};
-use super::outages::{format_utc_seconds, outages, StatusNow};
+use super::outages::{format_utc_seconds, outages, tick_micros, Outage, StatusNow};
+#[cfg(not(target_arch = "wasm32"))]
+use super::stores::drive_parallel;
+use super::stores::{drive, StoreSink, StoreTimeline};
+// Re-exported: a report carries its options, and the page names the default zone.
+pub use super::stores::{Options, DEFAULT_ZONE};
 use super::time::{Micros, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_WEEK};
-use super::timeline::{
-    to_ticks, Interpolation, Observation, Tick, Timeline, Totals, TICKS_PER_MICRO,
-};
+use super::timeline::{to_ticks, Tick, Totals, TICKS_PER_MICRO};
 use super::Progress;
-
-/// A store with no valid timezone is in this zone (SPEC §2).
-pub const DEFAULT_ZONE: Tz = chrono_tz::America::Chicago;
-
-/// The choices a user can make (SPEC §2, §3, §5).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Options {
-    /// Overrides `now`, which is otherwise the latest valid poll.
-    pub now: Option<Micros>,
-    pub interpolation: Interpolation,
-    pub missing_day: MissingDay,
-}
 
 /// The rolling windows of SPEC §3, each `[now - span, now)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,154 +119,25 @@ impl Report {
     }
 }
 
-/// Computes timelines for one dataset, `now` and options; caches zone clocks.
-pub struct Analyser<'a> {
-    data: &'a Dataset,
-    options: Options,
-    now: Micros,
-    week_start: Micros,
-    clocks: FxHashMap<Tz, ZoneClock>,
-}
-
-/// One store's timeline with what was needed to build it.
-#[derive(Debug, Clone)]
-pub struct StoreTimeline {
-    pub store: StoreIdx,
-    pub zone: Tz,
-    pub zone_defaulted: bool,
-    pub hours: BusinessHours,
-    /// The last week, `[now - 168 h, now)`.
-    pub timeline: Timeline,
-    /// Observations in `[now - 168 h, now]`, plus at most one before (it decides the
-    /// status at the start of the week).
-    pub observations: Vec<Observation>,
-    /// Whether the store has any observation at all, at any time up to `now`.
-    pub observations_ever: bool,
-    /// The latest valid poll at or before `now` (SPEC §9), in or out of business hours.
-    pub last_poll: Option<Micros>,
-}
-
-impl<'a> Analyser<'a> {
-    /// `Err(NoValidPolls)` when there is no `now`: no valid poll and none given.
-    pub fn new(data: &'a Dataset, options: Options) -> Result<Analyser<'a>, RunError> {
-        if !data.has_status_file() {
-            return Err(RunError::NoStatusFile);
-        }
-        let now = options
-            .now
-            .or(data.latest_poll)
-            .ok_or_else(|| RunError::NoValidPolls(data.unread_status_files()))?;
-        Ok(Analyser {
-            data,
-            options,
-            now,
-            week_start: now - MICROS_PER_WEEK,
-            clocks: FxHashMap::default(),
-        })
-    }
-
-    pub fn now(&self) -> Micros {
-        self.now
-    }
-
-    /// The store's status timeline over the last week: the one source of every number.
-    pub fn timeline(&mut self, store: StoreIdx) -> StoreTimeline {
-        let data = self.data;
-        let (zone, zone_defaulted) = match data.zone(store) {
-            Some(zone) => (zone, false),
-            None => (DEFAULT_ZONE, true),
-        };
-        let hours = BusinessHours::new(data.hours(store), self.options.missing_day);
-        // Local dates whose rows can reach [week_start, now]: offsets are within ±1 day and
-        // a row reaches at most into the next day.
-        let first_day = self.week_start.div_euclid(MICROS_PER_DAY) - 2;
-        let last_day = self.now.div_euclid(MICROS_PER_DAY) + 1;
-        let clock = self
-            .clocks
-            .entry(zone)
-            .or_insert_with(|| ZoneClock::covering(zone, first_day, last_day));
-        let business = hours.utc_intervals(clock, first_day, last_day);
-
-        let polls = data.polls(store);
-        let upto = polls.partition_point(|&p| unpack_poll(p).0 <= self.now);
-        let week = polls[..upto].partition_point(|&p| unpack_poll(p).0 < self.week_start);
-        let mut observations = Vec::new();
-        // The latest observation before the week, found by asking the wall clock directly.
-        if let Some(before) = polls[..week]
-            .iter()
-            .rev()
-            .map(|&p| unpack_poll(p))
-            .find(|&(t, _)| hours.is_open_at(zone, t))
-        {
-            observations.push(Observation {
-                at: before.0,
-                active: before.1,
-            });
-        }
-        let mut interval = 0;
-        for &p in &polls[week..upto] {
-            let (t, active) = unpack_poll(p);
-            while interval < business.len() && business[interval].1 <= t {
-                interval += 1;
-            }
-            if interval < business.len() && business[interval].0 <= t {
-                observations.push(Observation { at: t, active });
-            }
-        }
-        let timeline = Timeline::build(
-            self.week_start,
-            self.now,
-            &business,
-            &observations,
-            self.options.interpolation,
-        );
-        let observations_ever = !observations.is_empty();
-        let last_poll = upto.checked_sub(1).map(|i| unpack_poll(polls[i]).0);
-        StoreTimeline {
-            store,
-            zone,
-            zone_defaulted,
-            hours,
-            timeline,
-            observations,
-            observations_ever,
-            last_poll,
-        }
-    }
-
-    /// The zone clock the timelines of `zone` are built with (cached).
-    pub fn zone_clock(&mut self, zone: Tz) -> &ZoneClock {
-        let first_day = self.week_start.div_euclid(MICROS_PER_DAY) - 2;
-        let last_day = self.now.div_euclid(MICROS_PER_DAY) + 1;
-        self.clocks
-            .entry(zone)
-            .or_insert_with(|| ZoneClock::covering(zone, first_day, last_day))
-    }
-
-    /// The report line of one store: sums over its timeline.
-    pub fn store_report(&mut self, store: StoreIdx) -> StoreReport {
-        let st = self.timeline(store);
-        self.report_of(&st)
-    }
-
-    /// The report line of a timeline this analyser built (the fleet view reuses the
-    /// timeline for its charts, so both come from one computation).
-    pub fn report_of(&self, st: &StoreTimeline) -> StoreReport {
-        let store = st.store;
-        let now = to_ticks(self.now);
+impl StoreReport {
+    /// The report line of a store: sums over its timeline. `outages` are the timeline's
+    /// (counted, and the longest kept, for SPEC §9's columns): the caller passes the ones
+    /// it has already walked for the figures, or walks them here.
+    pub fn of(st: &StoreTimeline, outages: impl IntoIterator<Item = Outage>) -> StoreReport {
+        let (week_start, now) = (tick_micros(st.timeline.from), st.timeline.to);
         let totals = Window::ALL.map(|w| st.timeline.totals(now - to_ticks(w.span()), now));
         let observations_last_week = st
             .observations
             .iter()
-            .filter(|o| o.at >= self.week_start)
+            .filter(|o| o.at >= week_start)
             .count() as u32;
         let (mut outages_last_week, mut longest_outage) = (0, 0);
-        for o in outages(&st.timeline) {
+        for o in outages {
             outages_last_week += 1;
             longest_outage = longest_outage.max(o.down);
         }
         StoreReport {
-            store,
+            store: st.store,
             zone: st.zone,
             zone_defaulted: st.zone_defaulted,
             hours_defaulted: st.hours.defaulted,
@@ -291,6 +152,13 @@ impl<'a> Analyser<'a> {
     }
 }
 
+/// The report's own consumer of the driver: one row per store.
+impl StoreSink for Vec<StoreReport> {
+    fn store(&mut self, _row: usize, st: &StoreTimeline, _clock: &ZoneClock) {
+        self.push(StoreReport::of(st, outages(&st.timeline)));
+    }
+}
+
 /// Builds the whole report. `observe` sees progress every few hundred stores and may stop
 /// the work with `Break` (then `Err(Cancelled)`).
 pub fn analyse(
@@ -298,14 +166,8 @@ pub fn analyse(
     options: Options,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Report, RunError> {
-    let mut analyser = Analyser::new(data, options)?;
-    let listed = listed_stores(data);
-    let of = listed.len();
-    let reports = store_reports(&mut analyser, &listed, &mut |done| {
-        observe(Progress::Computed { stores: done, of })
-    })?;
-    let _ = observe(Progress::Computed { stores: of, of });
-    Ok(assemble(data, analyser.now, options, reports))
+    let (now, rows) = drive(data, options, Vec::with_capacity, observe)?;
+    Ok(assemble(data, now, options, rows))
 }
 
 /// [`analyse`] with the stores shared out over `threads` threads: the same report, byte for
@@ -318,109 +180,13 @@ pub fn analyse_parallel(
     threads: usize,
     observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Report, RunError> {
-    let (now, parts) = run_parallel(data, options, threads, observe, store_reports)?;
+    let (now, parts) = drive_parallel(data, options, threads, Vec::with_capacity, observe)?;
     Ok(assemble(
         data,
         now,
         options,
         parts.into_iter().flatten().collect(),
     ))
-}
-
-/// The work on one part of the stores: an analyser, the part, and a progress tick.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) type PartWork<T> = fn(
-    &mut Analyser<'_>,
-    &[StoreIdx],
-    &mut dyn FnMut(usize) -> ControlFlow<()>,
-) -> Result<T, RunError>;
-
-/// Shares the listed stores out over `threads` threads, runs `work` on each part with an
-/// analyser of its own, and returns `now` and the parts' results in store order.
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn run_parallel<T: Send>(
-    data: &Dataset,
-    options: Options,
-    threads: usize,
-    observe: &mut dyn FnMut(Progress) -> ControlFlow<()>,
-    work: PartWork<T>,
-) -> Result<(Micros, Vec<T>), RunError> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let mut analyser = Analyser::new(data, options)?;
-    let listed = listed_stores(data);
-    let of = listed.len();
-    let parts: Vec<&[StoreIdx]> = listed.chunks(of.div_ceil(threads.max(1)).max(1)).collect();
-    let Some((first, rest)) = parts.split_first() else {
-        return Ok((analyser.now, Vec::new()));
-    };
-    let stop = AtomicBool::new(false);
-    let results = std::thread::scope(|scope| {
-        let others: Vec<_> = rest
-            .iter()
-            .map(|part| {
-                let stop = &stop;
-                scope.spawn(move || {
-                    let mut analyser = Analyser::new(data, options)?;
-                    work(&mut analyser, part, &mut |_| {
-                        if stop.load(Ordering::Relaxed) {
-                            ControlFlow::Break(())
-                        } else {
-                            ControlFlow::Continue(())
-                        }
-                    })
-                })
-            })
-            .collect();
-        let mine = work(&mut analyser, first, &mut |done| {
-            let flow = observe(Progress::Computed {
-                stores: done * parts.len(),
-                of,
-            });
-            if flow.is_break() {
-                stop.store(true, Ordering::Relaxed);
-            }
-            flow
-        });
-        let mut all = mine.map(|m| vec![m]);
-        for handle in others {
-            let part = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            all = match (all, part) {
-                (Ok(mut all), Ok(part)) => {
-                    all.push(part);
-                    Ok(all)
-                }
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-        }
-        all
-    })?;
-    let _ = observe(Progress::Computed { stores: of, of });
-    Ok((analyser.now, results))
-}
-/// The stores the report lists (SPEC §2: at least one valid poll), sorted by id bytes.
-pub(crate) fn listed_stores(data: &Dataset) -> Vec<StoreIdx> {
-    let mut listed: Vec<StoreIdx> = (0..data.store_count() as StoreIdx)
-        .filter(|&s| data.poll_count(s) > 0)
-        .collect();
-    listed.sort_unstable_by(|&a, &b| data.store_id(a).as_bytes().cmp(data.store_id(b).as_bytes()));
-    listed
-}
-
-fn store_reports(
-    analyser: &mut Analyser<'_>,
-    stores: &[StoreIdx],
-    tick: &mut dyn FnMut(usize) -> ControlFlow<()>,
-) -> Result<Vec<StoreReport>, RunError> {
-    let mut reports = Vec::with_capacity(stores.len());
-    for (done, &store) in stores.iter().enumerate() {
-        if done % 256 == 0 && tick(done).is_break() {
-            return Err(RunError::Cancelled);
-        }
-        reports.push(analyser.store_report(store));
-    }
-    Ok(reports)
 }
 
 pub(crate) fn assemble(

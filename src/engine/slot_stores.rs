@@ -5,7 +5,8 @@
 use super::error::RunError;
 use super::ingest::Dataset;
 use super::outages::{SLOTS, SLOT_MICROS};
-use super::report::{Analyser, Options, Report};
+use super::report::Report;
+use super::stores::{Analyser, Options};
 use super::timeline::{to_ticks, State, Tick};
 
 /// Rows of `report` with down time in slot `slot` (0 = the week's first quarter hour), with

@@ -8,8 +8,9 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::{fleet_state, open_store, worker_link};
+use crate::app::text::group_digits;
 use crate::fleet_view::{hundredths_text, DayCell, FleetView, HeatCell, WEEKDAYS};
-use crate::messages::{group_digits, ToWorker};
+use crate::messages::ToWorker;
 
 #[component]
 pub fn Tiles(view: Arc<FleetView>) -> impl IntoView {

@@ -9,9 +9,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::fleet_state;
-use crate::fleet_view::{
-    hundredths_text, DetailDay, DetailView, FleetView, CLOSED, DOWN, NO_DATA_STATE, UP,
-};
+use crate::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
 
 /// The timeline's x scale: 25 hours, so a day with a repeated hour fits.
 const DAY_SECONDS: f64 = 25.0 * 3600.0;
@@ -24,22 +22,21 @@ fn x_of(seconds: u32) -> f64 {
     LEFT + f64::from(seconds) / DAY_SECONDS * W
 }
 
-fn state_class(state: u8) -> &'static str {
+fn state_class(state: SegmentState) -> &'static str {
     match state {
-        UP => "seg up",
-        DOWN => "seg down",
-        CLOSED => "seg closed",
-        NO_DATA_STATE => "seg nodata",
-        _ => "seg",
+        SegmentState::Up => "seg up",
+        SegmentState::Down => "seg down",
+        SegmentState::Closed => "seg closed",
+        SegmentState::NoData => "seg nodata",
     }
 }
 
-fn state_word(state: u8) -> &'static str {
+fn state_word(state: SegmentState) -> &'static str {
     match state {
-        UP => "up",
-        DOWN => "down",
-        CLOSED => "closed",
-        _ => "no data",
+        SegmentState::Up => "up",
+        SegmentState::Down => "down",
+        SegmentState::Closed => "closed",
+        SegmentState::NoData => "no data",
     }
 }
 
@@ -151,7 +148,7 @@ fn day_summary(d: &DetailDay) -> String {
     let downs: Vec<String> = d
         .segments
         .iter()
-        .filter(|s| s.2 == DOWN)
+        .filter(|s| s.2 == SegmentState::Down)
         .map(|s| format!("{}–{}", clock(s.0), clock(s.1)))
         .collect();
     format!(
@@ -202,12 +199,12 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                             </rect>
                             {d.segments.iter().map(|&(a, b, state)| {
                                 let text = format!("{}–{} {}", clock(a), clock(b), state_word(state));
-                                let (yy, hh) = if state == CLOSED { (y + 9.0, ROW - 22.0) } else { (y + 2.0, ROW - 8.0) };
+                                let (yy, hh) = if state == SegmentState::Closed { (y + 9.0, ROW - 22.0) } else { (y + 2.0, ROW - 8.0) };
                                 let w = (x_of(b) - x_of(a)).max(0.0);
                                 view! {
                                     <g>
                                         <rect class=state_class(state) x=x_of(a) y=yy width=w height=hh><title>{text}</title></rect>
-                                        {(state == DOWN).then(|| view! {
+                                        {(state == SegmentState::Down).then(|| view! {
                                             <rect class="seg-hatch" x=x_of(a) y=yy width=w height=hh fill="url(#hatch-down)"></rect>
                                         })}
                                     </g>

@@ -11,7 +11,7 @@ use web_sys::{Blob, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMod
 
 use crate::app::history_store::done;
 use crate::messages::JobOptions;
-use crate::worker::slices::js_error_text;
+use crate::web::js_error_text;
 
 const DB_NAME: &str = "store-uptime-inputs";
 const STORE: &str = "inputs";

@@ -20,7 +20,7 @@ use web_sys::Blob;
 
 use super::{use_state, worker_link, State};
 use crate::fleet_view::{CellStores, DetailView, FleetView};
-use crate::messages::{FromWorker, ReportStatus, ToWorker};
+use crate::messages::{DetailAnswer, FromWorker, ReportStatus, ToWorker};
 
 /// Sort columns of the store table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,26 +152,20 @@ pub fn on_worker(message: FromWorker) {
             }
             fleet.unavailable.set(Some((job, reason)));
         }
-        FromWorker::Detail {
-            job,
-            store,
-            detail,
-            error,
-            loaded,
-        } => {
-            if !loaded {
-                // The worker was restarted: load the job again, then ask again.
-                if fleet
-                    .view
-                    .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job))
-                {
-                    fleet.view.set(None);
+        FromWorker::Detail { job, store, answer } => {
+            let result = match answer {
+                DetailAnswer::Found(d) => Ok(Arc::new(*d)),
+                DetailAnswer::Missing(reason) => Err(reason),
+                DetailAnswer::NotLoaded => {
+                    // The worker was restarted: load the job again, then ask again.
+                    if fleet
+                        .view
+                        .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job))
+                    {
+                        fleet.view.set(None);
+                    }
+                    return;
                 }
-                return;
-            }
-            let result = match detail {
-                Some(d) => Ok(Arc::new(*d)),
-                None => Err(error.unwrap_or_else(|| "no detail".to_string())),
             };
             fleet.detail.set(Some((store, result)));
         }

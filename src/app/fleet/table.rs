@@ -10,8 +10,8 @@ use wasm_bindgen::JsCast;
 
 use super::charts::DayBar;
 use super::{fleet_state, open_store, Column};
+use crate::app::text::group_digits;
 use crate::fleet_view::{hundredths_text, FleetRow, FleetView, NO_DATA};
-use crate::messages::group_digits;
 
 /// Row height in CSS pixels (style/main.css `.store-table tbody tr` says the same).
 const ROW_H: f64 = 34.0;

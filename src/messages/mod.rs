@@ -1,150 +1,24 @@
-//! What the page and the web worker say to each other, and what the report history keeps.
-//!
-//! Plain data (serde, sent as JSON text) converted from engine types in one place, so the
-//! page never needs the engine's types and the worker never formats words of its own: every
-//! message about the data is the engine's `Display` (SPEC §1 errors, skipped rows). Compiled
-//! natively too, so the conversions are unit-tested without a browser. Must never do I/O.
+//! What the page and the worker exchange and what the report history keeps: plain serde
+//! data converted from engine types in one place, so the page never needs the engine's
+//! types and every message about the data is the engine's own words (SPEC §1). The
+//! messages themselves are in `wire`. Compiled natively, so it is unit-tested without a
+//! browser; never does I/O.
 
 use std::ops::ControlFlow;
 
 use serde::{Deserialize, Serialize};
 
+mod wire;
+
+pub use wire::{
+    DetailAnswer, DownloadFile, FromWorker, Inspection, ToWorker, WORKER_CSV_FIELD, WORKER_FILES_FIELD,
+    WORKER_JSON_FIELD,
+};
+
 use crate::engine::{
     self, format_timestamp, parse_timestamp, Dataset, FileKind, FileSummary, Interpolation, Micros,
     MissingDay, Options, Progress, Report, SkipReason, Window,
 };
-
-/// The page's messages to the worker. Files travel beside the JSON, in the same
-/// `postMessage` (see [`WORKER_FILES_FIELD`]), in the order of `names`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum ToWorker {
-    /// Read the header of the one attached file and say what kind it is.
-    Inspect { token: u32, name: String },
-    /// Run a report over the attached files, named `names` (same order); `tokens` are the
-    /// files' `Inspect` tokens, so a file the worker began reading ahead is not read twice.
-    Start {
-        job: String,
-        options: JobOptions,
-        names: Vec<String>,
-        #[serde(default)]
-        tokens: Vec<u32>,
-    },
-    /// Stop the job as soon as possible (between slices, or between batches of stores).
-    Cancel { job: String },
-    /// Send the fleet view of a finished job: from memory, or by reading the attached
-    /// files again (after a reload the worker holds nothing). Answered by `Fleet` or
-    /// `FleetUnavailable`.
-    Reopen {
-        job: String,
-        options: JobOptions,
-        names: Vec<String>,
-    },
-    /// One store's week for the detail panel (the job's data must be loaded).
-    Detail { job: String, store: String },
-    /// The stores down in one hour-of-week cell (0 = Monday 00:00).
-    CellStores { job: String, cell: u8 },
-    /// The answers for an uptime target (hundredths of a percent): answered by `Target`.
-    Target { job: String, target: u32 },
-    /// The stores down in one 15-minute slot of the fleet timeline: answered by `SlotStores`.
-    SlotStores { job: String, slot: u16 },
-    /// A file to download, written by the engine: answered by `Download`.
-    Download { job: String, file: DownloadFile },
-}
-
-/// The files the page downloads besides the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
-pub enum DownloadFile {
-    /// `store-uptime outages`'s file.
-    Outages,
-    /// `store-uptime calls --target`'s file (target in hundredths of a percent).
-    Calls { target: u32 },
-}
-
-impl DownloadFile {
-    /// The file's name for a report.
-    pub fn file_name(self, job: &str) -> String {
-        match self {
-            DownloadFile::Outages => format!("store-outages-{job}.csv"),
-            DownloadFile::Calls { .. } => format!("stores-to-call-{job}.csv"),
-        }
-    }
-}
-
-/// The worker's messages to the page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
-pub enum FromWorker {
-    /// The worker's wasm is loaded; messages sent before this may have been lost.
-    Ready,
-    Inspected {
-        token: u32,
-        kind: Option<InputKind>,
-        error: Option<String>,
-    },
-    Progress {
-        job: String,
-        progress: JobProgress,
-    },
-    Complete {
-        job: String,
-        outcome: Box<Outcome>,
-    },
-    Failed {
-        job: String,
-        reason: String,
-        files: Vec<FileFacts>,
-    },
-    Cancelled {
-        job: String,
-    },
-    /// The fleet view of a finished job (sent after `Complete`, or to answer `Reopen`).
-    Fleet {
-        job: String,
-        fleet: Box<crate::fleet_view::FleetView>,
-    },
-    /// The worker cannot show this job's fleet (no files kept, or they no longer read).
-    FleetUnavailable {
-        job: String,
-        reason: String,
-    },
-    Detail {
-        job: String,
-        store: String,
-        detail: Option<Box<crate::fleet_view::DetailView>>,
-        /// Why there is no detail; `loaded: false` means the job's data is not in memory.
-        error: Option<String>,
-        loaded: bool,
-    },
-    CellStores {
-        job: String,
-        stores: crate::fleet_view::CellStores,
-    },
-    Target {
-        job: String,
-        answers: Box<crate::fleet_view::TargetView>,
-    },
-    SlotStores {
-        job: String,
-        stores: crate::fleet_view::SlotStores,
-    },
-    /// A file's text, or why it could not be written.
-    Download {
-        job: String,
-        file: DownloadFile,
-        text: Result<String, String>,
-    },
-}
-
-/// The JS property of a worker message that holds the JSON text.
-pub const WORKER_JSON_FIELD: &str = "json";
-/// The JS property of a worker message that holds the attached `File`s / `Blob`s.
-pub const WORKER_FILES_FIELD: &str = "files";
-/// The JS property of the worker's `Complete` message that holds the report CSV as UTF-8
-/// bytes in a transferred `ArrayBuffer` (its `outcome.csv` in the JSON is then empty): a
-/// 10 MB CSV inside the JSON cost the page ~0.2 s to decode and parse.
-pub const WORKER_CSV_FIELD: &str = "csv";
 
 /// SPEC §1: the three layouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,29 +96,6 @@ impl JobOptions {
                 MissingWeekday::Open => MissingDay::Open,
             },
         })
-    }
-
-    /// One line for the history list, e.g. `nearest, missing days closed`.
-    pub fn describe(&self) -> String {
-        let mut parts = vec![
-            match self.fill {
-                FillRule::Nearest => "nearest",
-                FillRule::Previous => "previous",
-            }
-            .to_string(),
-            match self.missing_day {
-                MissingWeekday::Closed => "missing weekdays closed",
-                MissingWeekday::Open => "missing weekdays open",
-            }
-            .to_string(),
-        ];
-        if let Some(now) = self.now.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            parts.push(format!("now = {now}"));
-        }
-        if self.extended {
-            parts.push("extended columns".to_string());
-        }
-        parts.join(", ")
     }
 }
 
@@ -564,18 +415,6 @@ pub enum ReportStatus {
     Interrupted,
 }
 
-impl ReportStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            ReportStatus::Running => "Running",
-            ReportStatus::Complete => "Complete",
-            ReportStatus::Failed => "Failed",
-            ReportStatus::Cancelled => "Cancelled",
-            ReportStatus::Interrupted => "Interrupted",
-        }
-    }
-}
-
 /// One report of the history, as kept in IndexedDB (the CSV is kept apart, by id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReportRecord {
@@ -588,52 +427,6 @@ pub struct ReportRecord {
     pub reason: Option<String>,
     pub summary: Option<ReportSummary>,
     pub quality: Option<QualityFacts>,
-}
-
-impl ReportRecord {
-    /// One line about the inputs, e.g. `3 files, 1.2 MB`.
-    pub fn inputs_line(&self) -> String {
-        let bytes: u64 = self.inputs.iter().map(|f| f.bytes).sum();
-        let n = self.inputs.len();
-        format!(
-            "{n} file{}, {}",
-            if n == 1 { "" } else { "s" },
-            human_bytes(bytes)
-        )
-    }
-
-    /// The download's file name.
-    pub fn csv_name(&self) -> String {
-        format!("store-uptime-{}.csv", self.id)
-    }
-}
-
-/// `1.2 MB`, `340 KB`, `12 bytes`.
-pub fn human_bytes(bytes: u64) -> String {
-    const KB: f64 = 1000.0;
-    let b = bytes as f64;
-    if b >= KB * KB * KB {
-        format!("{:.1} GB", b / (KB * KB * KB))
-    } else if b >= KB * KB {
-        format!("{:.1} MB", b / (KB * KB))
-    } else if b >= KB {
-        format!("{:.0} KB", b / KB)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
-
-/// `1788290` as `1 788 290` (thin spaces), for counts on the page.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A report id (SPEC §8): 8 random bytes in hex, from `random`.
@@ -659,55 +452,6 @@ mod tests {
         1,active,2024-10-14 10:00:00 UTC\n\
         1,inactive,2024-10-14 12:00:00 UTC\n\
         2,up,2024-10-14 12:00:00 UTC\n";
-
-    #[test]
-    fn messages_round_trip_as_json() {
-        let messages = [
-            FromWorker::Ready,
-            FromWorker::Inspected {
-                token: 3,
-                kind: Some(InputKind::Hours),
-                error: None,
-            },
-            FromWorker::Progress {
-                job: "ab".into(),
-                progress: JobProgress::Reading {
-                    file: "s.csv".into(),
-                    bytes: 5,
-                    total: 9,
-                },
-            },
-            FromWorker::Progress {
-                job: "ab".into(),
-                progress: JobProgress::Writing { lines: 2, of: 3 },
-            },
-            FromWorker::Progress {
-                job: "ab".into(),
-                progress: JobProgress::Grouping { polls: 2, of: 4 },
-            },
-            FromWorker::Cancelled { job: "ab".into() },
-        ];
-        for m in messages {
-            let text = serde_json::to_string(&m).unwrap();
-            assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);
-        }
-        let start = ToWorker::Start {
-            job: "x".into(),
-            options: JobOptions::default(),
-            names: vec!["a.csv".into()],
-            tokens: vec![7],
-        };
-        let text = serde_json::to_string(&start).unwrap();
-        assert_eq!(serde_json::from_str::<ToWorker>(&text).unwrap(), start);
-        // A page from before `tokens` (its tab still open while the app updated) still
-        // starts jobs: the files are then simply read from the start.
-        let mut older: serde_json::Value = serde_json::to_value(&start).unwrap();
-        older.as_object_mut().unwrap().remove("tokens");
-        match serde_json::from_value::<ToWorker>(older) {
-            Ok(ToWorker::Start { tokens, .. }) => assert!(tokens.is_empty()),
-            other => panic!("{other:?}"),
-        }
-    }
 
     #[test]
     fn writing_progress_counts_csv_lines_up_to_the_whole_report() {
@@ -803,24 +547,9 @@ mod tests {
     }
 
     #[test]
-    fn report_ids_are_16_hex_digits_and_names_follow_them() {
+    fn report_ids_are_16_hex_digits() {
         let id = report_id([0xab; 8]);
         assert_eq!(id.len(), 16);
         assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
-        let record = ReportRecord {
-            id: id.clone(),
-            created_ms: 0,
-            inputs: vec![],
-            options: JobOptions::default(),
-            status: ReportStatus::Running,
-            reason: None,
-            summary: None,
-            quality: None,
-        };
-        assert_eq!(record.csv_name(), format!("store-uptime-{id}.csv"));
-        assert_eq!(human_bytes(1_234_567), "1.2 MB");
-        assert_eq!(human_bytes(12), "12 bytes");
-        assert_eq!(group_digits(1_788_290), "1\u{2009}788\u{2009}290");
-        assert_eq!(group_digits(300), "300");
     }
 }

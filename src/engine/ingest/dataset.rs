@@ -1,0 +1,271 @@
+//! The dataset an ingest ends with (SPEC §1, §5; docs/semantics.md, "Status"): polls grouped
+//! by store and sorted by time, one observation per timestamp, hours and zones by store, and
+//! what each file gave.
+
+use chrono_tz::Tz;
+
+use super::{FileKind, FileSummary, Ingest, StoreIdx};
+use crate::engine::business::HoursRule;
+use crate::engine::error::{FileProblem, SkipLog, UnreadFile};
+use crate::engine::time::Micros;
+use crate::engine::Progress;
+
+/// A poll packed in one integer: the timestamp shifted left, the low bit set when
+/// `inactive`. Sorting packed polls sorts by time, and inactive after active at one time.
+pub(crate) type PackedPoll = i64;
+
+pub(crate) fn pack_poll(t: Micros, active: bool) -> PackedPoll {
+    (t << 1) | PackedPoll::from(!active)
+}
+
+pub(crate) fn unpack_poll(p: PackedPoll) -> (Micros, bool) {
+    (p >> 1, p & 1 == 0)
+}
+
+fn prefix_sums(mut counts: Vec<u32>) -> Vec<u32> {
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    counts
+}
+
+/// Business-hours rules grouped by store (a counting sort, so each store's rules stay in
+/// the order given): the start of each store's rules, and the rules.
+pub(super) fn group_hours(
+    store_count: usize,
+    rules: &[(StoreIdx, HoursRule)],
+) -> (Vec<u32>, Vec<HoursRule>) {
+    let mut hours_count = vec![0u32; store_count + 1];
+    for (store, _) in rules {
+        hours_count[*store as usize + 1] += 1;
+    }
+    let hours_start = prefix_sums(hours_count);
+    let mut hours = vec![HoursRule::default(); rules.len()];
+    let mut cursor = hours_start.clone();
+    for (store, rule) in rules {
+        hours[cursor[*store as usize] as usize] = *rule;
+        cursor[*store as usize] += 1;
+    }
+    (hours_start, hours)
+}
+
+/// Polls moved between two progress reports while grouping.
+pub(super) const GROUP_PROGRESS_EVERY: usize = 1 << 20;
+
+/// Counting sort by store, then each store's polls by time with duplicates merged
+/// (SPEC §5: at one timestamp, any `inactive` makes the observation inactive). `observe`
+/// hears about every `every` polls scattered, then sorted: `of` is twice the number of polls.
+pub(super) fn group_polls(
+    store_count: usize,
+    times: &[PackedPoll],
+    stores: &[StoreIdx],
+    every: usize,
+    observe: &mut dyn FnMut(Progress),
+) -> (Vec<u32>, Vec<PackedPoll>) {
+    let of = 2 * times.len();
+    let mut counts = vec![0u32; store_count + 1];
+    for &s in stores {
+        counts[s as usize + 1] += 1;
+    }
+    let start = prefix_sums(counts);
+    let mut cursor = start.clone();
+    let mut grouped = vec![0; times.len()];
+    for (chunk, (times, stores)) in times.chunks(every).zip(stores.chunks(every)).enumerate() {
+        observe(Progress::Grouped {
+            polls: chunk * every,
+            of,
+        });
+        for (&t, &s) in times.iter().zip(stores) {
+            grouped[cursor[s as usize] as usize] = t;
+            cursor[s as usize] += 1;
+        }
+    }
+    let mut new_start = Vec::with_capacity(store_count + 1);
+    let mut write = 0usize;
+    let mut reported = 0usize;
+    for s in 0..store_count {
+        new_start.push(write as u32);
+        let (lo, hi) = (start[s] as usize, start[s + 1] as usize);
+        if lo - reported >= every {
+            reported = lo;
+            observe(Progress::Grouped {
+                polls: times.len() + lo,
+                of,
+            });
+        }
+        grouped[lo..hi].sort_unstable();
+        for i in lo..hi {
+            let p = grouped[i];
+            if write > new_start[s] as usize && grouped[write - 1] >> 1 == p >> 1 {
+                grouped[write - 1] = p; // same time: the later (inactive) one wins
+            } else {
+                grouped[write] = p;
+                write += 1;
+            }
+        }
+    }
+    new_start.push(write as u32);
+    grouped.truncate(write);
+    grouped.shrink_to_fit();
+    observe(Progress::Grouped { polls: of, of });
+    (new_start, grouped)
+}
+
+/// Everything read from the input files, compact and immutable.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub(super) store_ids: Vec<Box<str>>,
+    pub(super) poll_start: Vec<u32>,
+    pub(super) polls: Vec<PackedPoll>,
+    pub(super) hours_start: Vec<u32>,
+    pub(super) hours: Vec<HoursRule>,
+    pub(super) zones: Vec<Option<Tz>>,
+    pub files: Vec<FileSummary>,
+    pub skips: SkipLog,
+    /// The latest valid poll: the report's default `now` (SPEC §3).
+    pub latest_poll: Option<Micros>,
+}
+
+impl Dataset {
+    pub fn store_count(&self) -> usize {
+        self.store_ids.len()
+    }
+
+    pub fn store_id(&self, store: StoreIdx) -> &str {
+        &self.store_ids[store as usize]
+    }
+
+    pub fn find_store(&self, id: &str) -> Option<StoreIdx> {
+        self.store_ids
+            .iter()
+            .position(|s| &**s == id)
+            .map(|i| i as StoreIdx)
+    }
+
+    /// A store's observations-to-be: polls sorted by time, one per timestamp.
+    pub(crate) fn polls(&self, store: StoreIdx) -> &[PackedPoll] {
+        let s = store as usize;
+        &self.polls[self.poll_start[s] as usize..self.poll_start[s + 1] as usize]
+    }
+
+    pub fn poll_count(&self, store: StoreIdx) -> usize {
+        self.polls(store).len()
+    }
+
+    /// Distinct (store, timestamp) polls.
+    pub fn total_polls(&self) -> usize {
+        self.polls.len()
+    }
+
+    /// The store's valid business-hours rows, as given.
+    pub fn hours(&self, store: StoreIdx) -> &[HoursRule] {
+        let s = store as usize;
+        &self.hours[self.hours_start[s] as usize..self.hours_start[s + 1] as usize]
+    }
+
+    pub fn zone(&self, store: StoreIdx) -> Option<Tz> {
+        self.zones[store as usize]
+    }
+
+    /// Why each status file gave no valid poll: its skip reasons with counts, most first,
+    /// and the first examples of each: the error says why, not only that (docs/semantics.md,
+    /// "When no poll is valid, the error says why").
+    pub fn unread_status_files(&self) -> Vec<UnreadFile> {
+        self.files
+            .iter()
+            .filter(|f| f.kind == Some(FileKind::Status) && f.valid_rows == 0)
+            .map(|f| {
+                let mut reasons = f.skipped.clone();
+                reasons.sort_by_key(|&(reason, count)| (std::cmp::Reverse(count), reason));
+                let examples = reasons
+                    .iter()
+                    .flat_map(|&(reason, _)| {
+                        self.skips
+                            .get(reason)
+                            .examples
+                            .iter()
+                            .filter(|row| *row.file == *f.name)
+                            .take(UnreadFile::EXAMPLES)
+                    })
+                    .take(2 * UnreadFile::EXAMPLES)
+                    .cloned()
+                    .collect();
+                UnreadFile {
+                    name: f.name.clone(),
+                    rows: f.rows,
+                    reasons,
+                    examples,
+                }
+            })
+            .collect()
+    }
+
+    pub fn has_status_file(&self) -> bool {
+        self.files.iter().any(|f| f.kind == Some(FileKind::Status))
+    }
+}
+
+/// Reads `(name, bytes)` files whole: a convenience for tests and small inputs.
+pub fn dataset_from_bytes(files: &[(&str, &[u8])]) -> Result<Dataset, FileProblem> {
+    let mut ingest = Ingest::new();
+    for (name, bytes) in files {
+        let file = ingest.open_file(name);
+        ingest.push(file, bytes)?;
+        ingest.close_file(file)?;
+    }
+    Ok(ingest.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_5_same_timestamp_any_inactive_wins() {
+        let text = "store_id,status,timestamp_utc\n\
+            1,active,2023-01-22 12:00:00\n1,inactive,2023-01-22 12:00:00\n1,active,2023-01-22 12:00:00\n\
+            1,active,2023-01-22 13:00:00\n1,active,2023-01-22 13:00:00\n";
+        let data = dataset_from_bytes(&[("s", text.as_bytes())]).unwrap();
+        let polls: Vec<bool> = data.polls(0).iter().map(|&p| unpack_poll(p).1).collect();
+        assert_eq!(polls, [false, true]);
+    }
+
+    #[test]
+    fn grouping_reports_steady_progress_and_the_same_result_at_any_step() {
+        // 7 stores, polls dealt round-robin with repeats, so the sort and the merge of
+        // same-time polls both run.
+        let stores: Vec<StoreIdx> = (0..1000u32).map(|i| (i * 5) % 7).collect();
+        let times: Vec<PackedPoll> = (0..1000i64)
+            .map(|i| ((i * 37) % 300) << 1 | i64::from(i % 3 == 0))
+            .collect();
+        let (start, polls) = group_polls(7, &times, &stores, usize::MAX, &mut |_| {});
+        for every in [1, 3, 64, 999, 1000] {
+            let mut seen = Vec::new();
+            let got = group_polls(7, &times, &stores, every, &mut |p| match p {
+                Progress::Grouped { polls, of } => seen.push((polls, of)),
+                other => panic!("{other:?}"),
+            });
+            assert_eq!(got, (start.clone(), polls.clone()), "every {every}");
+            assert_eq!(seen.last(), Some(&(2000, 2000)));
+            assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+            // No step between two reports moves more than `every` polls, give or take one
+            // store's polls (a store is sorted at once).
+            let biggest_store = (0..7)
+                .map(|s| stores.iter().filter(|&&x| x == s).count())
+                .max();
+            let step = seen.windows(2).map(|w| w[1].0 - w[0].0).max().unwrap_or(0);
+            assert!(
+                step <= every.max(biggest_store.unwrap_or(0)) + every,
+                "every {every}: step {step}"
+            );
+        }
+    }
+    #[test]
+    fn polls_are_packed_losslessly() {
+        for t in [0, 1, -1, 253_402_300_799_999_999, -62_135_596_800_000_000] {
+            for active in [true, false] {
+                assert_eq!(unpack_poll(pack_poll(t, active)), (t, active));
+            }
+        }
+    }
+}

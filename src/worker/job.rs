@@ -1,0 +1,763 @@
+//! A report job's steps (read the files slice by slice into the engine, analyse, write the
+//! report, build the fleet model) over any [`SliceSource`] and any [`Host`] that posts the
+//! messages, so they run natively in tests with in-memory files and a fake clock; the web
+//! glue gives them the browser's slices, `postMessage` and event loop.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::rc::Rc;
+
+use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
+use crate::engine::summary::Pct;
+use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
+use crate::messages::{
+    DetailAnswer, DownloadFile, FileFacts, FromWorker, JobOptions, JobProgress, Outcome,
+};
+
+/// Progress is posted at most this often, in milliseconds.
+pub const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// Successive slices of one input file.
+pub trait SliceSource {
+    /// Puts the next slice into `buf` (replacing its contents); `Ok(false)` at the end. The
+    /// error is the browser's words for a failed read.
+    fn next_into(&mut self, buf: &mut Vec<u8>) -> impl Future<Output = Result<bool, String>>;
+    /// Bytes handed out so far.
+    fn offset(&self) -> u64;
+    /// The file's size in bytes.
+    fn size(&self) -> u64;
+}
+
+/// Where a job's messages go, and what it needs of its event loop.
+pub trait Host {
+    fn post(&self, message: &FromWorker);
+    /// Posts `Complete` (the web host sends its CSV beside the JSON, as bytes).
+    fn post_complete(&self, job: &str, outcome: Box<Outcome>);
+    /// Milliseconds on any steady clock, for throttling progress.
+    fn now_ms(&self) -> f64;
+    /// Lets the event loop run once, so a `Cancel` (and the next slices) can arrive.
+    fn pause(&self) -> impl Future<Output = ()>;
+    /// Starts timing a phase of the job (the web host's User Timing measures).
+    fn phase_start(&self) {}
+    /// Ends the phase `name`, from the last `phase_start` or `phase_end`.
+    fn phase_end(&self, _name: &str) {}
+}
+
+/// Why a job stopped without a report; put in words only when it is posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Cancelled,
+    /// A file could not be used (or the options not read): the engine's or the browser's
+    /// words, and the facts of the files read so far.
+    Failed {
+        reason: String,
+        files: Vec<FileFacts>,
+    },
+}
+
+impl Stop {
+    pub fn into_message(self, job: &str) -> FromWorker {
+        let job = job.to_string();
+        match self {
+            Stop::Cancelled => FromWorker::Cancelled { job },
+            Stop::Failed { reason, files } => FromWorker::Failed { job, reason, files },
+        }
+    }
+}
+
+/// The status file read ahead before its job starts (see `docs/app.md`): handed only to a
+/// job that names its token, once; one file at a time.
+pub struct ReadAhead<S> {
+    file: Option<(u32, S)>,
+}
+
+impl<S> Default for ReadAhead<S> {
+    fn default() -> Self {
+        ReadAhead { file: None }
+    }
+}
+
+impl<S> ReadAhead<S> {
+    /// Holds `slices` for the file of `token`; the one held before is dropped (and so ends).
+    pub fn start(&mut self, token: u32, slices: S) {
+        self.file = Some((token, slices));
+    }
+
+    /// The slices of `token`, if that was the last file read ahead.
+    pub fn take(&mut self, token: u32) -> Option<S> {
+        self.file
+            .take_if(|(held, _)| *held == token)
+            .map(|(_, slices)| slices)
+    }
+
+    /// Ends reading ahead: its slices would only take memory.
+    pub fn stop(&mut self) {
+        self.file = None;
+    }
+
+    /// For a job over files of `tokens`: the one read ahead as (its index, its slices).
+    /// Reading ahead ends either way, so nothing else is read while the job runs.
+    pub fn take_for_job(&mut self, tokens: &[u32]) -> Option<(usize, S)> {
+        let found = tokens
+            .iter()
+            .enumerate()
+            .find_map(|(index, &token)| self.take(token).map(|slices| (index, slices)));
+        self.stop();
+        found
+    }
+}
+
+/// One job under way: its id, its cancel flag and how it tells its progress.
+pub struct Run<'a, H> {
+    job: &'a str,
+    host: &'a H,
+    cancel: &'a Cell<bool>,
+    /// When progress was last posted; `None`: the job posts no progress (a reopen).
+    last_post: Option<f64>,
+}
+
+impl<'a, H: Host> Run<'a, H> {
+    pub fn new(job: &'a str, host: &'a H, cancel: &'a Cell<bool>) -> Self {
+        Run {
+            job,
+            host,
+            cancel,
+            last_post: Some(f64::NEG_INFINITY),
+        }
+    }
+
+    /// A run that posts no progress.
+    pub fn quiet(job: &'a str, host: &'a H, cancel: &'a Cell<bool>) -> Self {
+        Run {
+            last_post: None,
+            ..Run::new(job, host, cancel)
+        }
+    }
+
+    /// Posts `progress` unless one was posted less than [`PROGRESS_EVERY_MS`] ago.
+    fn progress(&mut self, progress: impl FnOnce() -> JobProgress) {
+        let Some(last) = self.last_post else {
+            return;
+        };
+        let now = self.host.now_ms();
+        if now - last >= PROGRESS_EVERY_MS {
+            self.last_post = Some(now);
+            self.host.post(&FromWorker::Progress {
+                job: self.job.to_string(),
+                progress: progress(),
+            });
+        }
+    }
+}
+
+/// The input files of a job: names and sizes, the one read ahead, and how to start reading
+/// any other (lazily: each source may start a reader of its own).
+pub struct Inputs<S, F> {
+    pub files: Vec<(String, u64)>,
+    pub ahead: Option<(usize, S)>,
+    pub open: F,
+}
+
+/// Reads the files into the engine slice by slice, checking for a cancel between slices.
+pub async fn read_inputs<H, S, F>(
+    run: &mut Run<'_, H>,
+    inputs: Inputs<S, F>,
+) -> Result<engine::Dataset, Stop>
+where
+    H: Host,
+    S: SliceSource,
+    F: FnMut(usize) -> S,
+{
+    let Inputs {
+        files,
+        mut ahead,
+        mut open,
+    } = inputs;
+    let host = run.host;
+    let failed = |reason: String, ingest: &Ingest| Stop::Failed {
+        reason,
+        files: ingest.files().iter().map(FileFacts::from).collect(),
+    };
+    let total: u64 = files.iter().map(|(_, size)| size).sum();
+    let mut ingest = Ingest::new();
+    let mut before = 0u64;
+    let mut buf = Vec::new();
+    for (index, (name, _)) in files.iter().enumerate() {
+        let file = ingest.open_file(name);
+        let mut slices = match ahead.take_if(|(i, _)| *i == index) {
+            Some((_, slices)) => slices,
+            None => open(index),
+        };
+        loop {
+            host.phase_start();
+            match slices.next_into(&mut buf).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(why) => return Err(failed(read_problem(name, why), &ingest)),
+            }
+            host.phase_end("store-uptime read wait");
+            if let Err(problem) = ingest.push(file, &buf) {
+                return Err(failed(problem.to_string(), &ingest));
+            }
+            host.phase_end("store-uptime ingest");
+            run.progress(|| {
+                let read = Progress::Read {
+                    file: name.clone(),
+                    bytes: slices.offset(),
+                };
+                JobProgress::from_engine(&read, before, total)
+            });
+            host.pause().await;
+            host.phase_end("store-uptime yield");
+            if run.cancel.get() {
+                return Err(Stop::Cancelled);
+            }
+        }
+        if let Err(problem) = ingest.close_file(file) {
+            return Err(failed(problem.to_string(), &ingest));
+        }
+        before += slices.size();
+    }
+    drop(buf);
+    host.phase_start();
+    let data = ingest.finish_observed(&mut |grouped| {
+        run.progress(|| JobProgress::from_engine(&grouped, 0, 0));
+    });
+    host.phase_end("store-uptime finish");
+    Ok(data)
+}
+
+/// How a job that made its report ended.
+pub enum Ended {
+    /// The fleet model too: keep it for the page's questions, and post its view.
+    Loaded(Box<Loaded>),
+    /// The report was posted, but the fleet model failed (the engine's words).
+    FleetUnavailable(String),
+}
+
+/// A whole report job: reads the files, posts progress and `Complete`, then builds the
+/// fleet model.
+pub async fn run_job<H, S, F>(
+    run: &mut Run<'_, H>,
+    options: &JobOptions,
+    inputs: Inputs<S, F>,
+) -> Result<Ended, Stop>
+where
+    H: Host,
+    S: SliceSource,
+    F: FnMut(usize) -> S,
+{
+    let engine_options = options.to_engine().map_err(|reason| Stop::Failed {
+        reason,
+        files: vec![],
+    })?;
+    let data = read_inputs(run, inputs).await?;
+    let (job, host, cancel) = (run.job, run.host, run.cancel);
+    // The report first, so `Complete` does not wait for the charts' fleet model (at 1× the
+    // model costs as much again). `analyse` is synchronous: the flag can only have been set
+    // before it starts; the page ends the worker if a cancel is not answered soon (see
+    // app::worker_link).
+    let result = engine::analyse(&data, engine_options, &mut |progress| {
+        if cancel.get() {
+            return ControlFlow::Break(());
+        }
+        run.progress(|| JobProgress::from_engine(&progress, 0, 0));
+        ControlFlow::Continue(())
+    });
+    host.phase_end("store-uptime analyse");
+    let report = match result {
+        Ok(report) => report,
+        Err(RunError::Cancelled) => return Err(Stop::Cancelled),
+        Err(e) => {
+            return Err(Stop::Failed {
+                reason: e.to_string(),
+                files: data.files.iter().map(FileFacts::from).collect(),
+            })
+        }
+    };
+    // The last count may have been throttled away; writing the report takes a while on big
+    // sets, so the page hears that computing is done first.
+    let of = report.stores.len() as u64;
+    host.post(&FromWorker::Progress {
+        job: job.to_string(),
+        progress: JobProgress::Computing { stores: of, of },
+    });
+    // One line per store plus the header (SPEC §7).
+    let lines = of + 1;
+    let outcome = Box::new(Outcome::new_observed(
+        &report,
+        &data,
+        options.extended,
+        &mut |written| {
+            run.progress(|| JobProgress::Writing {
+                lines: written.min(lines),
+                of: lines,
+            })
+        },
+    ));
+    host.phase_end("store-uptime report");
+    host.post_complete(job, outcome);
+    drop(report);
+    // Then the charts: the same per-store timelines again (the same functions, so the
+    // charts cannot disagree with the table), with the report they make.
+    let fleet = fleet::analyse_fleet(&data, engine_options, &mut |_| ControlFlow::Continue(()));
+    host.phase_end("store-uptime fleet");
+    Ok(match fleet {
+        Ok((report, model)) => Ended::Loaded(Box::new(Loaded::new(
+            job,
+            data,
+            engine_options,
+            &report,
+            model,
+        ))),
+        Err(e) => Ended::FleetUnavailable(e.to_string()),
+    })
+}
+
+/// Reads a finished job's files again (after a reload the worker holds nothing) and builds
+/// its fleet model, quietly; `Err` says why the fleet cannot be shown.
+pub async fn reopen<H, S, F>(
+    job: &str,
+    host: &H,
+    options: &JobOptions,
+    inputs: Inputs<S, F>,
+) -> Result<Loaded, String>
+where
+    H: Host,
+    S: SliceSource,
+    F: FnMut(usize) -> S,
+{
+    if inputs.files.is_empty() {
+        return Err("this report's input files are not kept in this browser".into());
+    }
+    let engine_options = options.to_engine()?;
+    let never = Cell::new(false);
+    let data = match read_inputs(&mut Run::quiet(job, host, &never), inputs).await {
+        Ok(data) => data,
+        Err(Stop::Failed { reason, .. }) => return Err(reason),
+        Err(Stop::Cancelled) => return Err("reading the files stopped".into()),
+    };
+    let (report, model) =
+        fleet::analyse_fleet(&data, engine_options, &mut |_| ControlFlow::Continue(()))
+            .map_err(|e| e.to_string())?;
+    Ok(Loaded::new(job, data, engine_options, &report, model))
+}
+
+/// The last finished job's data, kept so the page can ask for a store's detail or a
+/// heatmap cell's stores without sending the files again. One job at a time (memory).
+pub struct Loaded {
+    pub job: String,
+    data: engine::Dataset,
+    options: engine::Options,
+    report: engine::Report,
+    fleet: fleet::Fleet,
+    view: Rc<FleetView>,
+}
+
+impl Loaded {
+    pub fn new(
+        job: &str,
+        data: engine::Dataset,
+        options: engine::Options,
+        report: &engine::Report,
+        model: fleet::Fleet,
+    ) -> Loaded {
+        let view = Rc::new(FleetView::new(report, &model, &data));
+        Loaded {
+            job: job.to_string(),
+            data,
+            options,
+            report: report.clone(),
+            fleet: model,
+            view,
+        }
+    }
+
+    /// The `Fleet` message of this job.
+    pub fn fleet_message(&self) -> FromWorker {
+        FromWorker::Fleet {
+            job: self.job.clone(),
+            fleet: Box::new((*self.view).clone()),
+        }
+    }
+
+    /// One store's week for the detail panel.
+    pub fn detail(&self, store: &str) -> DetailAnswer {
+        let found = self.data.find_store(store).and_then(|idx| {
+            let mut analyser = engine::Analyser::new(&self.data, self.options).ok()?;
+            let detail = fleet::store_detail(&mut analyser, &self.data, idx)?;
+            let zone = self
+                .view
+                .zones
+                .iter()
+                .position(|z| z == detail.report.zone.name())
+                .unwrap_or(0) as u16;
+            Some(DetailView::new(&detail, &self.data, zone))
+        });
+        match found {
+            Some(view) => DetailAnswer::Found(Box::new(view)),
+            None => DetailAnswer::Missing(format!("store {store} is not in this report")),
+        }
+    }
+
+    /// The stores down in one hour-of-week cell.
+    pub fn cell_stores(&self, cell: u8) -> CellStores {
+        CellStores::new(&self.fleet, &self.data, usize::from(cell))
+    }
+
+    /// The summary and the stores to call for an uptime target (hundredths of a percent).
+    pub fn target(&self, target: u32) -> TargetView {
+        let target = Pct(target.min(10_000));
+        TargetView::new(&self.report, &self.fleet.figures, &self.data, target)
+    }
+
+    /// The stores down in one slot of the fleet timeline.
+    pub fn slot_stores(&self, slot: u16) -> Result<SlotStores, String> {
+        let slot = usize::from(slot);
+        engine::slot_stores::stores_down_in_slot(&self.data, self.options, &self.report, slot)
+            .map(|down| SlotStores::new(&down, slot))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A download's text, written by the engine's own writer (the CLI's bytes).
+    pub fn download(&self, file: DownloadFile) -> Result<String, String> {
+        let mut text = Vec::new();
+        let figures = &self.fleet.figures;
+        let written = match file {
+            DownloadFile::Outages => {
+                engine::write_outages_csv(&self.report, figures, &self.data, &mut text)
+            }
+            DownloadFile::Calls { target } => {
+                let target = Some(Pct(target.min(10_000)));
+                let summary = engine::Summary::new(&self.report, figures, &self.data, target);
+                let calls = engine::call_list::call_list(&summary);
+                engine::call_list::write_call_list_csv(&summary, &calls, &mut text)
+            }
+        };
+        written.map_err(|e| e.to_string())?;
+        String::from_utf8(text).map_err(|e| e.to_string())
+    }
+}
+
+/// A file the browser could not read, in the engine's words.
+pub fn read_problem(name: &str, why: String) -> String {
+    FileProblem {
+        file: name.to_string(),
+        error: FileError::Read(why),
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// Runs a future whose every step is ready at once (in-memory slices, an instant pause).
+    fn run_now<T>(future: impl Future<Output = T>) -> T {
+        let mut future = pin!(future);
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(value) => value,
+            Poll::Pending => panic!("the job waited on something that never comes natively"),
+        }
+    }
+
+    /// A file in memory, `slice` bytes at a time; `tag` tells which source read it.
+    struct Memory {
+        bytes: Vec<u8>,
+        slice: usize,
+        offset: usize,
+        tag: &'static str,
+        reads: Rc<RefCell<Vec<&'static str>>>,
+    }
+
+    impl SliceSource for Memory {
+        async fn next_into(&mut self, buf: &mut Vec<u8>) -> Result<bool, String> {
+            buf.clear();
+            if self.offset >= self.bytes.len() {
+                return Ok(false);
+            }
+            let end = (self.offset + self.slice).min(self.bytes.len());
+            buf.extend_from_slice(&self.bytes[self.offset..end]);
+            self.offset = end;
+            self.reads.borrow_mut().push(self.tag);
+            Ok(true)
+        }
+
+        fn offset(&self) -> u64 {
+            self.offset as u64
+        }
+
+        fn size(&self) -> u64 {
+            self.bytes.len() as u64
+        }
+    }
+
+    /// Records what is posted; its clock moves `step` ms at every look, and a pause can
+    /// set the cancel flag (a `Cancel` arriving between slices).
+    struct Fake {
+        posted: RefCell<Vec<FromWorker>>,
+        clock: Cell<f64>,
+        step: f64,
+        pauses: Cell<u32>,
+        cancel_after_pauses: Option<(u32, Rc<Cell<bool>>)>,
+    }
+
+    impl Fake {
+        fn new(step: f64) -> Fake {
+            Fake {
+                posted: RefCell::default(),
+                clock: Cell::new(0.0),
+                step,
+                pauses: Cell::new(0),
+                cancel_after_pauses: None,
+            }
+        }
+
+        fn types(&self) -> Vec<String> {
+            self.posted
+                .borrow()
+                .iter()
+                .map(|m| {
+                    let text = serde_json::to_string(m).unwrap();
+                    text.split('"').nth(3).unwrap().to_string()
+                })
+                .collect()
+        }
+    }
+
+    impl Host for Fake {
+        fn post(&self, message: &FromWorker) {
+            self.posted.borrow_mut().push(message.clone());
+        }
+
+        fn post_complete(&self, job: &str, outcome: Box<Outcome>) {
+            self.post(&FromWorker::Complete {
+                job: job.to_string(),
+                outcome,
+            });
+        }
+
+        fn now_ms(&self) -> f64 {
+            self.clock.set(self.clock.get() + self.step);
+            self.clock.get()
+        }
+
+        async fn pause(&self) {
+            self.pauses.set(self.pauses.get() + 1);
+            if let Some((after, flag)) = &self.cancel_after_pauses {
+                if self.pauses.get() >= *after {
+                    flag.set(true);
+                }
+            }
+        }
+    }
+
+    fn status_file(stores: usize) -> Vec<u8> {
+        let mut text = String::from("store_id,status,timestamp_utc\n");
+        for store in 0..stores {
+            text.push_str(&format!("s{store},active,2024-10-14 10:00:00 UTC\n"));
+            text.push_str(&format!("s{store},inactive,2024-10-14 11:00:00 UTC\n"));
+        }
+        text.into_bytes()
+    }
+
+    const HOURS: &[u8] = b"store_id,day,start_time_local,end_time_local\ns1,0,09:00,17:00\n";
+
+    /// Inputs over `files`, each read `slice` bytes at a time, reads logged in `reads`.
+    fn inputs(
+        files: &[(&str, &[u8])],
+        slice: usize,
+        ahead: Option<(usize, Memory)>,
+        reads: &Rc<RefCell<Vec<&'static str>>>,
+    ) -> Inputs<Memory, impl FnMut(usize) -> Memory> {
+        let contents: Vec<Vec<u8>> = files.iter().map(|(_, b)| b.to_vec()).collect();
+        let reads = reads.clone();
+        Inputs {
+            files: files
+                .iter()
+                .map(|(n, b)| (n.to_string(), b.len() as u64))
+                .collect(),
+            ahead,
+            open: move |index: usize| Memory {
+                bytes: contents[index].clone(),
+                slice,
+                offset: 0,
+                tag: "opened",
+                reads: reads.clone(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_job_posts_throttled_progress_then_its_report_and_keeps_the_fleet() {
+        let status = status_file(300);
+        let files = [("status.csv", &status[..]), ("hours.csv", HOURS)];
+        let reads = Rc::default();
+        // 30 ms a look at the clock: progress at most every fourth look.
+        let host = Fake::new(30.0);
+        let cancel = Cell::new(false);
+        let mut run = Run::new("j", &host, &cancel);
+        let ended = run_now(run_job(
+            &mut run,
+            &JobOptions::default(),
+            inputs(&files, 512, None, &reads),
+        ));
+        let Ok(Ended::Loaded(loaded)) = ended else {
+            panic!("no fleet")
+        };
+        assert_eq!(loaded.job, "j");
+        assert!(matches!(loaded.fleet_message(), FromWorker::Fleet { .. }));
+        assert!(matches!(loaded.detail("s1"), DetailAnswer::Found(_)));
+        assert!(matches!(loaded.detail("nope"), DetailAnswer::Missing(_)));
+
+        let posted = host.posted.borrow();
+        let reading: Vec<(u64, u64)> = posted
+            .iter()
+            .filter_map(|m| match m {
+                FromWorker::Progress {
+                    progress: JobProgress::Reading { bytes, total, .. },
+                    ..
+                } => Some((*bytes, *total)),
+                _ => None,
+            })
+            .collect();
+        let slices = status.len().div_ceil(512) + 1;
+        assert!(reading.len() > 2, "{reading:?}");
+        assert!(reading.len() < slices, "throttled: {reading:?}");
+        let total = (status.len() + HOURS.len()) as u64;
+        assert!(reading.iter().all(|&(_, t)| t == total));
+        assert!(reading.windows(2).all(|w| w[0].0 < w[1].0));
+        match &posted[posted.len() - 1] {
+            FromWorker::Complete { job, outcome } => {
+                assert_eq!(job, "j");
+                let whole = crate::messages::run_in_memory(&files, &JobOptions::default());
+                assert_eq!(**outcome, whole.unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        // Computing is told done before the report is written.
+        let types = host.types();
+        assert_eq!(types[types.len() - 2], "Progress");
+        assert_eq!(host.pauses.get() as usize, slices);
+    }
+
+    #[test]
+    fn a_cancel_between_slices_stops_the_job_with_its_reason() {
+        let status = status_file(300);
+        let reads = Rc::default();
+        let flag = Rc::new(Cell::new(false));
+        let mut host = Fake::new(1.0);
+        host.cancel_after_pauses = Some((3, flag.clone()));
+        let mut run = Run::new("j", &host, &flag);
+        let ended = run_now(run_job(
+            &mut run,
+            &JobOptions::default(),
+            inputs(&[("status.csv", &status)], 256, None, &reads),
+        ));
+        assert!(matches!(ended, Err(Stop::Cancelled)));
+        assert_eq!(reads.borrow().len(), 3, "no slice read after the cancel");
+        assert!(!host.types().contains(&"Complete".to_string()));
+        assert_eq!(
+            Stop::Cancelled.into_message("j"),
+            FromWorker::Cancelled { job: "j".into() }
+        );
+    }
+
+    #[test]
+    fn a_bad_file_or_option_fails_the_job_in_the_engines_words() {
+        let reads = Rc::default();
+        let host = Fake::new(1.0);
+        let cancel = Cell::new(false);
+        let bad = JobOptions {
+            now: Some("yesterday".into()),
+            ..JobOptions::default()
+        };
+        let ended = run_now(run_job(
+            &mut Run::new("j", &host, &cancel),
+            &bad,
+            inputs(&[("h.csv", HOURS)], 8, None, &reads),
+        ));
+        match ended {
+            Err(Stop::Failed { reason, files }) => {
+                assert!(
+                    reason.contains("`yesterday` is not a timestamp"),
+                    "{reason}"
+                );
+                assert!(files.is_empty());
+            }
+            _ => panic!("not failed"),
+        }
+        let ended = run_now(run_job(
+            &mut Run::new("j", &host, &cancel),
+            &JobOptions::default(),
+            inputs(&[("notes.csv", b"name,age\nx,1\n")], 8, None, &reads),
+        ));
+        match ended {
+            Err(Stop::Failed { reason, files }) => {
+                assert!(reason.starts_with("notes.csv: "), "{reason}");
+                assert_eq!(files.len(), 1);
+            }
+            _ => panic!("not failed"),
+        }
+        // Reopening says why in words, with no progress.
+        let quiet = Fake::new(1000.0);
+        let answer = run_now(reopen(
+            "j",
+            &quiet,
+            &JobOptions::default(),
+            inputs(&[("notes.csv", b"name,age\nx,1\n")], 8, None, &reads),
+        ));
+        assert!(answer.err().unwrap().starts_with("notes.csv: "));
+        assert!(quiet.posted.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_file_read_ahead_goes_only_to_the_job_with_its_token() {
+        let status = status_file(20);
+        let reads: Rc<RefCell<Vec<&'static str>>> = Rc::default();
+        let ahead_of = |bytes: &[u8]| Memory {
+            bytes: bytes.to_vec(),
+            slice: 64,
+            offset: 0,
+            tag: "ahead",
+            reads: reads.clone(),
+        };
+        let mut read_ahead = ReadAhead::default();
+        read_ahead.start(7, ahead_of(&status));
+        // A job without token 7 reads its files itself, and ends the reading ahead.
+        assert!(read_ahead.take_for_job(&[3]).is_none());
+        assert!(read_ahead.take(7).is_none());
+
+        read_ahead.start(7, ahead_of(&status));
+        let ahead = read_ahead.take_for_job(&[3, 7]);
+        assert_eq!(ahead.as_ref().map(|(i, _)| *i), Some(1));
+        assert!(read_ahead.take(7).is_none(), "handed out once");
+        let host = Fake::new(1.0);
+        let cancel = Cell::new(false);
+        let files = [("hours.csv", HOURS), ("status.csv", &status[..])];
+        let ended = run_now(run_job(
+            &mut Run::new("j", &host, &cancel),
+            &JobOptions::default(),
+            inputs(&files, 64, ahead, &reads),
+        ));
+        assert!(matches!(ended, Ok(Ended::Loaded(_))));
+        let reads = reads.borrow();
+        let from_ahead = reads.iter().filter(|t| **t == "ahead").count();
+        assert_eq!(from_ahead, status.len().div_ceil(64), "the status file");
+        assert_eq!(reads.len() - from_ahead, 1, "the hours file, opened");
+
+        // A later file replaces the one held.
+        let mut read_ahead = ReadAhead::default();
+        read_ahead.start(1, 1u8);
+        read_ahead.start(2, 2u8);
+        assert_eq!(read_ahead.take(1), None);
+        assert_eq!(read_ahead.take(2), Some(2));
+    }
+}

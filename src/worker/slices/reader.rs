@@ -1,0 +1,239 @@
+//! [`ReaderSlices`]: a file's slices read by a reader worker (`public/reader.js`) on a
+//! thread of its own, and the messages the two exchange, typed on this side.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, MessageEvent, Worker};
+
+use super::{PrefetchSlices, ReaderPool};
+use crate::worker::job::SliceSource;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{blob, start, slice, ahead}`: read `blob` from byte `start` in slices of `slice`
+    /// bytes, with at most `ahead` slices sent and not yet answered by `"more"`.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type ReaderStart;
+    #[wasm_bindgen(method, setter)]
+    fn set_blob(this: &ReaderStart, blob: &Blob);
+    #[wasm_bindgen(method, setter)]
+    fn set_start(this: &ReaderStart, start: f64);
+    #[wasm_bindgen(method, setter)]
+    fn set_slice(this: &ReaderStart, slice: f64);
+    #[wasm_bindgen(method, setter)]
+    fn set_ahead(this: &ReaderStart, ahead: f64);
+
+    /// The reader's answers: `{bytes, end}` (a slice, its buffer transferred), `{done:
+    /// true}`, or `{error}` (anything else than the first two means it failed).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type ReaderReply;
+    #[wasm_bindgen(method, getter)]
+    fn done(this: &ReaderReply) -> Option<bool>;
+    #[wasm_bindgen(method, getter)]
+    fn bytes(this: &ReaderReply) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn end(this: &ReaderReply) -> Option<f64>;
+}
+
+/// The reader's request for one more slice.
+const MORE: &str = "more";
+
+/// Slices read ahead by the engine worker's file reader, `reader.js`, on a thread of its
+/// own: the reads overlap the parsing, where [`PrefetchSlices`]' do not (BENCHMARKS.md). If
+/// the reader cannot start or fails, reading goes on with [`PrefetchSlices`] from where it
+/// stopped, so a read error is reported by the same code either way.
+pub struct ReaderSlices {
+    blob: Blob,
+    slice_bytes: u32,
+    size: f64,
+    offset: f64,
+    inbox: Rc<RefCell<Inbox>>,
+    reader: Option<Reader>,
+    fallback: Option<PrefetchSlices>,
+}
+
+/// The reader worker and the handlers that must live as long as it does.
+struct Reader {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+/// What the reader has sent and the engine has not taken yet.
+#[derive(Default)]
+struct Inbox {
+    messages: VecDeque<JsValue>,
+    /// The reader failed to start or threw: read on without it.
+    broken: bool,
+    /// Resolves the promise `next_into` waits on.
+    wake: Option<js_sys::Function>,
+}
+
+impl Inbox {
+    fn wake(&mut self) {
+        if let Some(wake) = self.wake.take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+}
+
+/// Slices the reader may send before the engine has taken them: 4 × 4 MiB in memory.
+const READ_AHEAD: u32 = 4;
+
+impl ReaderSlices {
+    /// Starts the reader on `blob`; `reader_url` is the reader script, relative to this
+    /// worker's own script.
+    pub fn new(
+        blob: &Blob,
+        slice_bytes: u32,
+        reader_url: &str,
+        pool: &mut ReaderPool,
+    ) -> ReaderSlices {
+        let mut slices = ReaderSlices {
+            blob: blob.clone(),
+            slice_bytes: slice_bytes.max(1),
+            size: blob.size(),
+            offset: 0.0,
+            inbox: Rc::default(),
+            reader: None,
+            fallback: None,
+        };
+        slices.reader = slices.start_reader(pool.take(reader_url));
+        slices.inbox.borrow_mut().broken = slices.reader.is_none();
+        slices
+    }
+
+    fn start_reader(&self, worker: Option<Worker>) -> Option<Reader> {
+        let worker = worker?;
+        let inbox = self.inbox.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let mut inbox = inbox.borrow_mut();
+            inbox.messages.push_back(event.data());
+            inbox.wake();
+        });
+        let inbox = self.inbox.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            event.prevent_default();
+            let mut inbox = inbox.borrow_mut();
+            inbox.broken = true;
+            inbox.wake();
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let start: ReaderStart = js_sys::Object::new().unchecked_into();
+        start.set_blob(&self.blob);
+        start.set_start(0.0);
+        start.set_slice(f64::from(self.slice_bytes));
+        start.set_ahead(f64::from(READ_AHEAD));
+        worker.post_message(&start).ok()?;
+        Some(Reader {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// The blob's size in bytes.
+    pub fn size(&self) -> u64 {
+        self.size as u64
+    }
+
+    /// Bytes handed out so far.
+    pub fn offset(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Whether the reader worker is still doing the reading (for the tests).
+    pub fn uses_reader(&self) -> bool {
+        self.fallback.is_none()
+    }
+
+    /// Puts the next slice into `buf` (replacing its contents); `Ok(false)` at the end.
+    pub async fn next_into(&mut self, buf: &mut Vec<u8>) -> Result<bool, String> {
+        loop {
+            if let Some(fallback) = &mut self.fallback {
+                let more = fallback.next_into(buf).await?;
+                self.offset = fallback.offset() as f64;
+                return Ok(more);
+            }
+            let (message, broken) = {
+                let mut inbox = self.inbox.borrow_mut();
+                (inbox.messages.pop_front(), inbox.broken)
+            };
+            match message {
+                Some(message) => {
+                    if let Some(more) = self.take(&message, buf) {
+                        return Ok(more);
+                    }
+                }
+                None if broken => {}
+                None => {
+                    let inbox = self.inbox.clone();
+                    let woken = js_sys::Promise::new(&mut |resolve, _| {
+                        inbox.borrow_mut().wake = Some(resolve);
+                    });
+                    let _ = JsFuture::from(woken).await;
+                    continue;
+                }
+            }
+            // The reader failed (or sent something unexpected): go on without it.
+            self.reader = None;
+            self.fallback = Some(PrefetchSlices::starting_at(
+                &self.blob,
+                self.slice_bytes,
+                self.offset,
+            )?);
+        }
+    }
+
+    /// A slice into `buf` (`Some(true)`), the end (`Some(false)`), or `None` for a failure.
+    fn take(&mut self, message: &JsValue, buf: &mut Vec<u8>) -> Option<bool> {
+        let reply = message.unchecked_ref::<ReaderReply>();
+        if reply.done() == Some(true) {
+            buf.clear();
+            return Some(false);
+        }
+        let bytes = reply.bytes().dyn_into::<ArrayBuffer>().ok()?;
+        let end = reply.end()?;
+        if let Some(reader) = &self.reader {
+            let _ = reader.worker.post_message(&JsValue::from_str(MORE));
+        }
+        let view = Uint8Array::new(&bytes);
+        buf.resize(view.length() as usize, 0);
+        view.copy_to(buf);
+        self.offset = end;
+        Some(true)
+    }
+}
+
+impl SliceSource for ReaderSlices {
+    fn next_into(
+        &mut self,
+        buf: &mut Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<bool, String>> {
+        ReaderSlices::next_into(self, buf)
+    }
+
+    fn offset(&self) -> u64 {
+        ReaderSlices::offset(self)
+    }
+
+    fn size(&self) -> u64 {
+        ReaderSlices::size(self)
+    }
+}
