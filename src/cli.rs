@@ -88,8 +88,6 @@ impl Output {
     }
 }
 
-
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportArgs {
     pub output_kind: Output,
@@ -144,7 +142,10 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             Ok(())
         } else {
             let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
-            Err(format!("{flag} is an option of {} only", names.join(" and ")))
+            Err(format!(
+                "{flag} is an option of {} only",
+                names.join(" and ")
+            ))
         }
     };
     let pct = |flag: &str, text: String| -> Result<Pct, String> {

@@ -7,18 +7,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::call_list::call_list;
 use crate::engine::fleet::{
     uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HOURS_OF_WEEK,
 };
 use crate::engine::outages::{format_with_offset, tick_micros};
 use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
-use crate::engine::call_list::call_list;
 use crate::engine::summary::{Pct, Summary};
-use crate::engine::Figures;
 use crate::engine::time::{
     civil_from_days, format_time_of_day, weekday_of_days, MICROS_PER_DAY, MICROS_PER_HOUR,
     MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
+use crate::engine::Figures;
 use crate::engine::{format_timestamp, Dataset, Micros, Report, State, StoreReport, Tick, Window};
 
 pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -459,13 +459,16 @@ impl SlotStores {
     }
 }
 
-/// `Fri 17:02`: a UTC instant (seconds) on a wall clock `offset` seconds from UTC.
+/// `Fri 11 Oct 17:02`: a UTC instant (seconds) on a wall clock `offset` seconds from UTC.
+/// The date is there because a week has the same weekday at both ends.
 pub fn short_local(at: i64, offset: i64) -> String {
     let local = (at + offset) * MICROS_PER_SECOND;
     let day = local.div_euclid(MICROS_PER_DAY);
+    let (_, month, date) = civil_from_days(day);
     format!(
-        "{} {}",
+        "{} {date} {} {}",
         WEEKDAYS[usize::from(weekday_of_days(day))],
+        MONTHS[(month as usize).saturating_sub(1).min(11)],
         &format_time_of_day(local.rem_euclid(MICROS_PER_DAY))[..5]
     )
 }
@@ -685,7 +688,9 @@ impl Comparison {
             .map(|(id, _, _)| id.clone())
             .collect();
         Comparison {
-            fleet_change: parse(&this.fleet_pct).zip(parse(&other.fleet_pct)).map(|(a, b)| a - b),
+            fleet_change: parse(&this.fleet_pct)
+                .zip(parse(&other.fleet_pct))
+                .map(|(a, b)| a - b),
             stores,
             only_this,
             only_other,
@@ -1046,8 +1051,12 @@ mod tests {
         use crate::engine::outages::analyse_figures;
         let data = sample_data();
         let (report, figures) =
-            analyse_figures(&data, Options::default(), &mut |_| ControlFlow::Continue(()))
-                .unwrap();
+            analyse_figures(
+                &data,
+                Options::default(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .unwrap();
         let target = TargetView::new(&report, &figures, &data, Pct(9900));
         let doc = SummaryDoc::of(&target.summary);
         let json = &target.summary;
@@ -1058,7 +1067,11 @@ mod tests {
         assert_eq!(doc.down_now.len() as u64, doc.status_now.down);
         assert_eq!(
             doc.outages.count,
-            figures.stores.iter().map(|f| f.outages.len() as u64).sum::<u64>()
+            figures
+                .stores
+                .iter()
+                .map(|f| f.outages.len() as u64)
+                .sum::<u64>()
         );
         let t = doc.target.expect("a target was given");
         assert_eq!(t.target_pct, "99.00");
@@ -1093,7 +1106,7 @@ mod tests {
         assert_eq!(parse_hundredths("-12.05"), Some(-1205));
         assert_eq!(parse_hundredths("7.5"), None);
         assert_eq!(hours_minutes(55_450), "9:15");
-        assert_eq!(short_local(0, 3600), "Thu 01:00");
+        assert_eq!(short_local(0, 3600), "Thu 1 Jan 01:00");
     }
 
     #[test]
@@ -1106,14 +1119,26 @@ mod tests {
                 .map(|(id, p)| (id.to_string(), *p, 0))
                 .collect(),
         };
-        let before = week("95.50", &[("a", Some(9000)), ("b", Some(9900)), ("gone", Some(1))]);
+        let before = week(
+            "95.50",
+            &[("a", Some(9000)), ("b", Some(9900)), ("gone", Some(1))],
+        );
         let after = week(
             "94.25",
-            &[("a", Some(9500)), ("b", Some(9000)), ("new", Some(5)), ("c", None)],
+            &[
+                ("a", Some(9500)),
+                ("b", Some(9000)),
+                ("new", Some(5)),
+                ("c", None),
+            ],
         );
         let c = Comparison::new(&after, &before);
         assert_eq!(c.fleet_change, Some(-125));
-        let changes: Vec<(&str, i64)> = c.stores.iter().map(|s| (s.id.as_str(), s.change())).collect();
+        let changes: Vec<(&str, i64)> = c
+            .stores
+            .iter()
+            .map(|s| (s.id.as_str(), s.change()))
+            .collect();
         assert_eq!(changes, [("b", -900), ("a", 500)]);
         assert_eq!(c.only_this, ["new", "c"]);
         assert_eq!(c.only_other, ["gone"]);

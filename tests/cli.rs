@@ -463,7 +463,10 @@ fn summary_options_are_checked() {
             &["outages", "--target", "99"],
             "--target is an option of `summary` and `calls` only",
         ),
-        (&["calls", "--json"], "--json is an option of `summary` only"),
+        (
+            &["calls", "--json"],
+            "--json is an option of `summary` only",
+        ),
     ] {
         let out = run_on_fixture(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -524,9 +527,5 @@ fn calls_lists_down_now_then_below_target_with_the_reports_figures() {
         first.starts_with("s-24x7,down now,") && first.contains(",down,2024-10-31 23:30:00,"),
         "{stdout}"
     );
-    assert_eq!(
-        stdout.matches("s-24x7").count(),
-        1,
-        "listed once: {stdout}"
-    );
+    assert_eq!(stdout.matches("s-24x7").count(), 1, "listed once: {stdout}");
 }

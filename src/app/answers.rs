@@ -15,6 +15,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::fleet::{fleet_state, open_store};
+use super::text::{group_digits, options_line};
 use super::{browser, history_store, use_state, worker_link};
 use crate::engine::business::utc_offset;
 use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
@@ -22,11 +23,10 @@ use crate::engine::outages::StatusNow;
 use crate::engine::parse_timestamp;
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
-    day_label, hours_minutes, hundredths_text, parse_hundredths, short_local, FleetView,
-    Comparison, OutageCell, SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START,
+    day_label, hours_minutes, hundredths_text, parse_hundredths, short_local, Comparison,
+    FleetView, OutageCell, SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START,
     ONGOING, WEEKDAYS,
 };
-use super::text::{group_digits, options_line};
 use crate::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
 /// A store whose last poll is older than this is "no recent poll": its status is only the
@@ -46,6 +46,9 @@ pub enum OutageSort {
     Start,
     Duration,
 }
+
+/// A comparison of (this job, the other job), or why there is none.
+pub type ComparisonOf = (String, String, Result<Arc<Comparison>, String>);
 
 /// The first screen's state; every field is a handle, so it is `Copy`.
 #[derive(Clone, Copy)]
@@ -71,7 +74,7 @@ pub struct AnswersState {
     /// The report compared with (`None`: the default, the latest earlier one; `Some("")`: none).
     pub compare_with: RwSignal<Option<String>>,
     /// The comparison for (this job, other job), or why there is none.
-    pub comparison: RwSignal<Option<(String, String, Result<Arc<Comparison>, String>)>>,
+    pub comparison: RwSignal<Option<ComparisonOf>>,
 }
 
 thread_local! {
@@ -308,7 +311,9 @@ pub fn InputsFold(children: Children) -> impl IntoView {
         })
     });
     let folded = move || {
-        !answers.inputs_open.get() && record.with(Option::is_some) && state.running.with(Option::is_none)
+        !answers.inputs_open.get()
+            && record.with(Option::is_some)
+            && state.running.with(Option::is_none)
     };
     let line = move || {
         record.get().map(|r| {
@@ -467,17 +472,15 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
 }
 
 fn stores_word(n: u64) -> String {
-    format!(
-        "{} store{}",
-        group_digits(n),
-        if n == 1 { "" } else { "s" }
-    )
+    format!("{} store{}", group_digits(n), if n == 1 { "" } else { "s" })
 }
 
 #[component]
 fn ZonePicker(zones: Vec<String>) -> impl IntoView {
     let answers = answers_state();
-    let browser = browser_zone().map(zone_name).unwrap_or_else(|| "UTC".into());
+    let browser = browser_zone()
+        .map(zone_name)
+        .unwrap_or_else(|| "UTC".into());
     let on_change = move |e: ev::Event| {
         let value = event_target_value(&e);
         if let Some(s) = storage() {
@@ -514,7 +517,10 @@ fn AnswerTiles(
         .and_then(|d| d.down_minutes.as_deref())
         .map(minutes_hm);
     let outages = &doc.outages;
-    let longest = outages.longest.as_ref().map(|o| minutes_hm(&o.down_minutes));
+    let longest = outages
+        .longest
+        .as_ref()
+        .map(|o| minutes_hm(&o.down_minutes));
     let week_pct = doc.fleet.last_week.uptime_pct.clone();
     let worst_day = doc
         .days
@@ -526,11 +532,22 @@ fn AnswerTiles(
         Some((end, d.uptime_pct.clone()))
     });
     let zone = move || answers.zone.with(|z| shown_zone(z));
+    // (all, down now, below the target and not down, without data)
     let calls = move || {
         target_doc.with(|t| {
-            t.as_ref().map(|(v, d)| {
-                let below = d.target.as_ref().map_or(0, |t| t.stores_below_count);
-                (v.calls.len(), below)
+            t.as_ref().map(|(v, _)| {
+                let count = |r: CallReason| {
+                    v.calls
+                        .iter()
+                        .filter(|c| c[1] as usize == r.index())
+                        .count()
+                };
+                (
+                    v.calls.len(),
+                    count(CallReason::DownNow),
+                    count(CallReason::BelowTarget),
+                    count(CallReason::NoData),
+                )
             })
         })
     };
@@ -542,8 +559,17 @@ fn AnswerTiles(
                 return None;
             };
             let h = c.fleet_change?;
-            let (arrow, word) = if h < 0 { ("▼", "worse") } else if h > 0 { ("▲", "better") } else { ("=", "the same") };
-            Some(format!("{arrow} {} points {word} than the report compared with", hundredths_text(h.abs())))
+            let (arrow, word) = if h < 0 {
+                ("▼", "worse")
+            } else if h > 0 {
+                ("▲", "better")
+            } else {
+                ("=", "the same")
+            };
+            Some(format!(
+                "{arrow} {} points {word} than the report compared with",
+                hundredths_text(h.abs())
+            ))
         })
     };
     view! {
@@ -572,9 +598,16 @@ fn AnswerTiles(
             </li>
             <li class="tile" data-testid="tile-call">
                 <span class="tile-label">"Stores to call"</span>
-                <span class="tile-value">{move || calls().map(|(n, _)| stores_word(n as u64)).unwrap_or_else(|| "…".into())}</span>
+                <span class="tile-value">{move || calls().map(|(n, ..)| stores_word(n as u64)).unwrap_or_else(|| "…".into())}</span>
                 <span class="tile-sub">
-                    {move || calls().map(|(_, below)| format!("{} below {} % or down now", group_digits(below), hundredths_text(i64::from(answers.target.get())))) }
+                    {move || calls().map(|(_, down, below, none)| {
+                        let mut parts = vec![format!("{} down now", group_digits(down as u64))];
+                        parts.push(format!("{} more below {} %", group_digits(below as u64), hundredths_text(i64::from(answers.target.get())).trim_end_matches(".00")));
+                        if none > 0 {
+                            parts.push(format!("{} without data", group_digits(none as u64)));
+                        }
+                        parts.join(", ")
+                    })}
                     " · " <a href="#call-list-title">"the list"</a>
                 </span>
             </li>
@@ -706,7 +739,10 @@ fn DownNow(
             let stale = r.last_poll.is_none_or(|t| now_s - t > STALE_POLL_SECONDS);
             Some((
                 d.store_id.clone(),
-                view.zones.get(usize::from(r.zone)).cloned().unwrap_or_default(),
+                view.zones
+                    .get(usize::from(r.zone))
+                    .cloned()
+                    .unwrap_or_default(),
                 since,
                 d.down_minutes.as_deref().map(minutes_hm),
                 last,
@@ -733,7 +769,7 @@ fn DownNow(
                         {rows.into_iter().take(LIST_MAX).map(|(id, zone, since, for_, last, stale)| view! {
                             <tr data-testid="down-now-row" data-store=id.clone()>
                                 <td data-label="Store"><StoreButton id=id.clone() /></td>
-                                <td data-label="Down since">{since.map(|(l, u)| view! { <span title=u>{l}</span> })} <small class="zone">{zone}</small></td>
+                                <td data-label="Down since">{since.map(|(l, u)| view! { <span title=u>{l}</span> })} " " <small class="zone">{zone}</small></td>
                                 <td data-label="For" class="num">{for_}</td>
                                 <td data-label="Last poll">
                                     {last.map(|(l, u)| view! { <span title=u>{l}</span> })}
@@ -780,7 +816,12 @@ fn FleetTimeline(
             };
             let z = zone.get();
             let end = start + 15 * MICROS_PER_MINUTE;
-            let when = format!("{}–{}", zoned_short(start, z), &zoned_short(end, z)[4..]);
+            let end = zoned_short(end, z);
+            let when = format!(
+                "{}–{}",
+                zoned_short(start, z),
+                &end[end.len().saturating_sub(5)..]
+            );
             match share {
                 Some(s) => format!(
                     "{when}: {} % of open time down, {} open",
@@ -835,7 +876,9 @@ fn FleetTimeline(
             e.current_target().expect("a listener has a target"),
         );
         let width = f64::from(target.client_width().max(1));
-        let k = (f64::from(e.offset_x()) / width * n as f64).floor().max(0.0) as usize;
+        let k = (f64::from(e.offset_x()) / width * n as f64)
+            .floor()
+            .max(0.0) as usize;
         hovered.set(Some(k.min(n - 1)));
     };
     let on_click = {
@@ -858,8 +901,7 @@ fn FleetTimeline(
                     let local = start + utc_offset(z, start);
                     (local.rem_euclid(MICROS_PER_DAY) < 15 * MICROS_PER_MINUTE).then(|| {
                         let day = local.div_euclid(MICROS_PER_DAY);
-                        let name = WEEKDAYS
-                            [usize::from(crate::engine::time::weekday_of_days(day))];
+                        let name = WEEKDAYS[usize::from(crate::engine::time::weekday_of_days(day))];
                         (k, name)
                     })
                 })
@@ -883,7 +925,9 @@ fn FleetTimeline(
         .enumerate()
         .filter_map(|(k, &(_, _, share))| {
             let s = share? as f64 / 100.0;
-            (s > 0.0).then(|| view! { <rect class="tl-bar" x=k as f64 y=h - s width="1" height=s></rect> })
+            (s > 0.0).then(
+                || view! { <rect class="tl-bar" x=k as f64 y=h - s width="1" height=s></rect> },
+            )
         })
         .collect_view();
     let closed = slots
@@ -971,7 +1015,7 @@ fn Trend(doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
             <table class="answers-table trend-table">
                 <caption class="visually-hidden">"Fleet uptime in each 24-hour period of the week, oldest first"</caption>
                 <thead><tr>
-                    <th scope="col">"24 hours to"</th>
+                    <th scope="col">"24 h to"</th>
                     <th scope="col" class="num">"Uptime"</th>
                     <th scope="col"><span class="visually-hidden">"Bar"</span></th>
                 </tr></thead>
@@ -1039,7 +1083,11 @@ fn SortHeader(label: &'static str, key: OutageSort, numeric: bool) -> impl IntoV
 fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl IntoView {
     let answers = answers_state();
     let total = view.outages.len();
-    let longest = doc.outages.longest.as_ref().map(|o| minutes_hm(&o.down_minutes));
+    let longest = doc
+        .outages
+        .longest
+        .as_ref()
+        .map(|o| minutes_hm(&o.down_minutes));
     let rows = {
         let view = view.clone();
         move || {
@@ -1056,7 +1104,11 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
                 let primary = if asc { primary } else { primary.reverse() };
                 primary.then(x.start.cmp(&y.start)).then(a.cmp(&b))
             });
-            let limit = if answers.all_outages.get() { LIST_MAX } else { LIST_SHOWN };
+            let limit = if answers.all_outages.get() {
+                LIST_MAX
+            } else {
+                LIST_SHOWN
+            };
             order
                 .into_iter()
                 .take(limit)
@@ -1141,7 +1193,11 @@ fn CallList(
         let view = view.clone();
         move || {
             let (target, _) = target_doc.get()?;
-            let limit = if answers.all_calls.get() { LIST_MAX } else { LIST_SHOWN };
+            let limit = if answers.all_calls.get() {
+                LIST_MAX
+            } else {
+                LIST_SHOWN
+            };
             let total = target.calls.len();
             let mut last_reason = None;
             let rows = target
@@ -1250,7 +1306,8 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
                 return;
             };
             if answers.comparison.with_untracked(|c| {
-                c.as_ref().is_some_and(|(j, o, _)| *j == job && *o == other_id)
+                c.as_ref()
+                    .is_some_and(|(j, o, _)| *j == job && *o == other_id)
             }) {
                 return;
             }
@@ -1292,10 +1349,20 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
     };
     let other_name = move || {
         let id = other.get()?;
-        choices.with(|c| c.iter().find(|(i, _)| *i == id).map(|(_, name)| name.clone()))
+        choices.with(|c| {
+            c.iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, name)| name.clone())
+        })
     };
     let points = |h: i64| {
-        let sign = if h > 0 { "+" } else if h < 0 { "−" } else { "±" };
+        let sign = if h > 0 {
+            "+"
+        } else if h < 0 {
+            "−"
+        } else {
+            "±"
+        };
         format!("{sign}{} points", hundredths_text(h.abs()))
     };
     view! {

@@ -189,7 +189,9 @@ pub async fn week(id: &str) -> Result<Option<String>, String> {
 pub async fn put_week(id: &str, json: &str) -> Result<(), String> {
     let (key, text) = (JsValue::from_str(id), JsValue::from_str(json));
     write(&[WEEKS], |tx| {
-        tx.object_store(WEEKS)?.put_with_key(&text, &key).map(|_| ())
+        tx.object_store(WEEKS)?
+            .put_with_key(&text, &key)
+            .map(|_| ())
     })
     .await
 }

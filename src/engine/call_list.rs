@@ -104,9 +104,9 @@ pub fn write_call_list_csv(
         let f = &summary.figures.stores[entry.row];
         let week = r.window(Window::Week);
         write_field(out, &formula_safe(summary.data.store_id(r.store)))?;
-        write!(
+        writeln!(
             out,
-            ",{},{},{},{},{},{}\n",
+            ",{},{},{},{},{},{}",
             entry.reason.name(),
             format_percent(week.up, week.up + week.down),
             Hundredths::of(week.down, MICROS_PER_HOUR),
@@ -139,15 +139,24 @@ mod tests {
     fn list(target: Option<Pct>) -> (Vec<(String, CallReason)>, String) {
         let data = dataset_from_bytes(&[("status.csv", STATUS.as_bytes())]).unwrap();
         let (report, figures) =
-            analyse_figures(&data, Options::default(), &mut |_| ControlFlow::Continue(()))
-                .unwrap();
+            analyse_figures(
+                &data,
+                Options::default(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .unwrap();
         let summary = Summary::new(&report, &figures, &data, target);
         let entries = call_list(&summary);
         let mut csv = Vec::new();
         write_call_list_csv(&summary, &entries, &mut csv).unwrap();
         let named = entries
             .iter()
-            .map(|e| (data.store_id(report.stores[e.row].store).to_string(), e.reason))
+            .map(|e| {
+                (
+                    data.store_id(report.stores[e.row].store).to_string(),
+                    e.reason,
+                )
+            })
             .collect();
         (named, String::from_utf8(csv).unwrap())
     }
@@ -164,7 +173,10 @@ mod tests {
             [("=d", CallReason::DownNow), ("a", CallReason::DownNow)]
         );
         assert!(reasons.contains(&("c", CallReason::BelowTarget)));
-        assert!(!reasons.iter().any(|(id, _)| *id == "b"), "b was up all week");
+        assert!(
+            !reasons.iter().any(|(id, _)| *id == "b"),
+            "b was up all week"
+        );
         let ids: Vec<&str> = reasons.iter().map(|(id, _)| *id).collect();
         let mut unique = ids.clone();
         unique.sort_unstable();
@@ -175,7 +187,10 @@ mod tests {
         assert_eq!(lines[0], CALL_LIST_HEADER);
         assert_eq!(lines.len(), named.len() + 1);
         assert!(csv.contains("\n'=d,down now,"), "{csv}");
-        assert!(csv.lines().any(|l| l.starts_with("c,below target,")), "{csv}");
+        assert!(
+            csv.lines().any(|l| l.starts_with("c,below target,")),
+            "{csv}"
+        );
     }
 
     #[test]

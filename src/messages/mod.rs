@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 mod wire;
 
 pub use wire::{
-    DetailAnswer, DownloadFile, FromWorker, Inspection, ToWorker, WORKER_CSV_FIELD, WORKER_FILES_FIELD,
-    WORKER_JSON_FIELD,
+    DetailAnswer, DownloadFile, FromWorker, Inspection, ToWorker, WORKER_CSV_FIELD,
+    WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 
 use crate::engine::{

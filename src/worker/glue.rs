@@ -217,25 +217,25 @@ fn handle(worker: &Shared, data: JsValue) {
                 },
             });
         }
-        ToWorker::Target { job, target } => post(&answer_loaded(worker, job, |l, job| {
-            FromWorker::Target {
+        ToWorker::Target { job, target } => {
+            post(&answer_loaded(worker, job, |l, job| FromWorker::Target {
                 job,
                 answers: Box::new(l.target(target)),
-            }
-        })),
-        ToWorker::SlotStores { job, slot } => {
-            post(&answer_loaded(worker, job, |l, job| match l.slot_stores(slot) {
-                Ok(stores) => FromWorker::SlotStores { job, stores },
-                Err(reason) => FromWorker::FleetUnavailable { job, reason },
             }))
         }
-        ToWorker::Download { job, file } => post(&answer_loaded(worker, job, |l, job| {
-            FromWorker::Download {
+        ToWorker::SlotStores { job, slot } => post(&answer_loaded(worker, job, |l, job| {
+            match l.slot_stores(slot) {
+                Ok(stores) => FromWorker::SlotStores { job, stores },
+                Err(reason) => FromWorker::FleetUnavailable { job, reason },
+            }
+        })),
+        ToWorker::Download { job, file } => {
+            post(&answer_loaded(worker, job, |l, job| FromWorker::Download {
                 job,
                 file,
                 text: l.download(file),
-            }
-        })),
+            }))
+        }
     }
 }
 

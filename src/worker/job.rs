@@ -8,8 +8,8 @@ use std::future::Future;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
-use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::engine::summary::Pct;
+use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
 use crate::messages::{
     DetailAnswer, DownloadFile, FileFacts, FromWorker, JobOptions, JobProgress, Outcome,
