@@ -140,9 +140,18 @@ pub fn Run() -> impl IntoView {
                     }}
                 </span>
             </div>
-            <p class="notice" role="alert" data-testid="notice" hidden=move || state.notice.with(Option::is_none)>
-                {move || state.notice.get().unwrap_or_default()}
-            </p>
         </section>
+    }
+}
+
+/// A problem outside any report (storage, the worker, a bad option), in one line. Outside
+/// the folded inputs, so it shows whatever is folded.
+#[component]
+pub fn Notice() -> impl IntoView {
+    let state = use_state();
+    view! {
+        <p class="notice panel-notice" role="alert" data-testid="notice" hidden=move || state.notice.with(Option::is_none)>
+            {move || state.notice.get().unwrap_or_default()}
+        </p>
     }
 }

@@ -699,6 +699,7 @@ pub fn App() -> impl IntoView {
                 <upload::Inputs />
                 <job::Run />
             </answers::InputsFold>
+            <job::Notice />
             <answers::AnswersPanel />
             <report_view::SelectedReport />
             <fleet::FleetPanel />

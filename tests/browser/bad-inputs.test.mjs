@@ -21,6 +21,7 @@ import {
   waitForEnd,
   waitForFileKinds,
 } from "./helpers.mjs";
+import { removeAllFiles } from "./helpers.mjs";
 
 const GOOD = "store_id,status,timestamp_utc\ngood-1,active,2024-11-04 10:00:00 UTC\ngood-2,inactive,2024-11-04 11:00:00 UTC\n";
 const POLLS_HEADER = "store_id,status,timestamp_utc\n";
@@ -335,8 +336,7 @@ CASES.forEach((c, index) => {
   test(`what happens with ${c.name}`, { timeout: c.timeout ?? 60_000 }, async () => {
     const { page, errors } = session;
     const { dir, paths } = prepare(c, index);
-    const removeAll = page.getByRole("button", { name: "Remove all files" });
-    if (await removeAll.count()) await removeAll.click();
+    await removeAllFiles(page);
     await chooseFiles(page, paths);
     await waitForFileKinds(page, paths.length);
 

@@ -15,6 +15,7 @@ import {
   waitForEnd,
   waitForFileKinds,
 } from "./helpers.mjs";
+import { removeAllFiles } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -42,7 +43,7 @@ test("a running job on a large file shows progress and can be cancelled", async 
   assert.equal(await page.getByTestId("history-status").first().innerText().then((t) => t.replace(/[^A-Za-z]/g, "")), "Cancelled");
 
   // The next report still works.
-  await page.getByRole("button", { name: "Remove all files" }).click();
+  await removeAllFiles(page);
   const small = FILES.map((f) => join(smallSet(), f));
   await chooseFiles(page, small);
   await waitForFileKinds(page, 3);

@@ -21,6 +21,7 @@ import {
   waitForWorker,
   watchPage,
 } from "./helpers.mjs";
+import { removeAllFiles } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -143,7 +144,7 @@ test("closing the tab mid-job keeps the history and marks the job interrupted", 
   await first.getByTestId("generate").click();
   assert.equal(await waitForEnd(first), "Complete");
   const doneId = (await first.getByTestId("report-id").innerText()).trim();
-  await first.getByRole("button", { name: "Remove all files" }).click();
+  await removeAllFiles(first);
   const runningId = await startRunning(first, bigJob());
   await first.close();
 
@@ -216,7 +217,7 @@ test("two tabs at once share one history without corrupting it", async () => {
   await c.close();
 
   // One report in each tab; each tab lists both without a reload.
-  await a.getByRole("button", { name: "Remove all files" }).click();
+  await removeAllFiles(a);
   await chooseFiles(a, small);
   await waitForFileKinds(a, 3);
   await a.getByTestId("generate").click();

@@ -171,3 +171,16 @@ export function csvFiles(dir) {
     .sort()
     .map((f) => join(dir, f));
 }
+
+/** Unfolds the files and options (they fold into one line after a finished report). */
+export async function unfoldInputs(page) {
+  const change = page.getByTestId("change-inputs");
+  if (await change.isVisible()) await change.click();
+}
+
+/** Removes every added file, unfolding the file list first as an owner would. */
+export async function removeAllFiles(page) {
+  await unfoldInputs(page);
+  const removeAll = page.getByRole("button", { name: "Remove all files" });
+  if (await removeAll.count()) await removeAll.click();
+}

@@ -18,6 +18,7 @@ import {
   waitForFileKinds,
   waitForWorker,
 } from "./helpers.mjs";
+import { unfoldInputs } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -34,6 +35,7 @@ test("after a reload the history is still there and each report downloads again"
   await page.getByTestId("generate").click();
   assert.equal(await waitForEnd(page), "Complete");
   const firstId = (await page.getByTestId("report-id").innerText()).trim();
+  await unfoldInputs(page);
   await page.getByTestId("opt-extended").check();
   await page.getByTestId("generate").click();
   assert.equal(await waitForEnd(page), "Complete");

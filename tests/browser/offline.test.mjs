@@ -18,6 +18,7 @@ import {
   waitForWorker,
   watchPage,
 } from "./helpers.mjs";
+import { unfoldInputs } from "./helpers.mjs";
 import { startServer } from "./static-server.mjs";
 
 let browser;
@@ -63,6 +64,7 @@ test("after the first load the page works with the network off and the server st
   assert.ok(file.bytes.equals(cliReport(paths)));
 
   // The built-in sample is cached too.
+  await unfoldInputs(page);
   await page.getByTestId("sample-data").click();
   await page.getByTestId("report-status").filter({ hasText: "Running" }).waitFor().catch(() => {});
   assert.equal(await waitForEnd(page), "Complete");

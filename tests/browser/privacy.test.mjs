@@ -20,6 +20,7 @@ import {
   waitForFileKinds,
   waitForWorker,
 } from "./helpers.mjs";
+import { removeAllFiles } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -35,7 +36,7 @@ test("no request leaves 127.0.0.1, and none carries user data", async () => {
   await page.getByTestId("sample-data").click();
   assert.equal(await waitForEnd(page), "Complete");
   await download(page, page.getByTestId("download-csv"));
-  await page.getByRole("button", { name: "Remove all files" }).click();
+  await removeAllFiles(page);
   await chooseFiles(page, FILES.map((f) => join(smallSet(), f)));
   await waitForFileKinds(page, 3);
   await page.getByTestId("generate").click();

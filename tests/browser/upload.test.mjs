@@ -19,6 +19,7 @@ import {
   waitForEnd,
   waitForFileKinds,
 } from "./helpers.mjs";
+import { removeAllFiles } from "./helpers.mjs";
 
 let browser;
 let dir;
@@ -90,8 +91,7 @@ test("files in every order give the same report", async () => {
   const { page, context, errors } = await openPage(browser);
   const expected = cliReport(paths);
   for (const order of permutations(paths)) {
-    const removeAll = page.getByRole("button", { name: "Remove all files" });
-    if (await removeAll.count()) await removeAll.click();
+    await removeAllFiles(page);
     await chooseFiles(page, order);
     await waitForFileKinds(page, 3);
     const csv = await generateAndDownload(page);
