@@ -109,6 +109,27 @@ test("the first screen: focus, down now, the week by day, the timeline, target a
     assert.ok(overlaps, `${store} has no outage in slot ${worst}`);
   }
 
+  // The outage list: every outage of the CLI's file (all shown), longest first; a header sorts.
+  const outageLines = cli(["outages", ...paths]).toString().trim().split("\n").slice(1);
+  assert.equal(digits(await page.getByTestId("outages-totals").innerText()).startsWith(String(outageLines.length)), true);
+  const showAllOutages = page.getByTestId("outages-show-all");
+  if (await showAllOutages.count()) await showAllOutages.click();
+  const shownOutages = await page.$$eval('[data-testid="outage-row"]', (rows) => rows.map((r) => r.dataset.store));
+  assert.equal(shownOutages.length, Math.min(outageLines.length, 2000));
+  const longestDown = Math.max(...outageLines.map((l) => Number(l.split(",")[5])));
+  assert.equal(await page.getByTestId("outage-duration").first().innerText(), hm(longestDown));
+  await page.getByTestId("sort-store").click();
+  const byStore = outageLines.map((l) => l.split(",")[0].replace(/^'/, "")).sort();
+  assert.equal(await page.getByTestId("outage-row").first().getAttribute("data-store"), byStore[0]);
+
+  // The history row says what the report covers.
+  const row = page.locator(`[data-testid="history-item"][data-report-id="${id}"]`);
+  const covers = await row.getByTestId("history-week").innerText();
+  const uptime = (await page.getByTestId("summary-uptime").innerText()).trim();
+  const headline = (await page.getByTestId("headline").innerText()).split("\n")[0].trim();
+  assert.ok(covers.startsWith(headline.replace(/\s+/g, " ")), `${covers} / ${headline}`);
+  assert.ok(covers.includes(`${json.stores} stores · ${uptime} up`), `${covers} / ${uptime}`);
+
   // Downloads: the command line's bytes.
   const outFile = await download(page, page.getByTestId("download-outages"));
   assert.equal(outFile.name, `store-outages-${id}.csv`);
