@@ -421,20 +421,24 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
         })
     };
     let down = doc.status_now.down;
+    // Status now puts "closed" before "no data" (SPEC §9), so a store that never reported
+    // and is closed now counts as closed; the stores without any data are named apart, as
+    // the call list groups them.
+    let without_data = (view.no_data > 0)
+        .then(|| format!(" {} without any data.", stores_word(view.no_data)))
+        .unwrap_or_default();
     let state_line = if down == 0 {
         format!(
-            "No store is down now: {} up, {} closed, {} without data.",
+            "No store is down now: {} up, {} closed.{without_data}",
             group_digits(doc.status_now.up),
             group_digits(doc.status_now.closed),
-            group_digits(doc.status_now.no_data)
         )
     } else {
         format!(
-            "{} down now, {} up, {} closed, {} without data.",
+            "{} down now, {} up, {} closed.{without_data}",
             stores_word(down),
             group_digits(doc.status_now.up),
             group_digits(doc.status_now.closed),
-            group_digits(doc.status_now.no_data)
         )
     };
     view! {
