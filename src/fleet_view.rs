@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::call_list::call_list;
 use crate::engine::fleet::{
-    uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HOURS_OF_WEEK,
+    uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HISTOGRAM_BINS,
+    HOURS_OF_WEEK, UPTIME_BIN_EDGES,
 };
 use crate::engine::outages::{format_with_offset, tick_micros};
 use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
@@ -200,6 +201,39 @@ impl FleetRow {
     }
 }
 
+/// Where the heatmap's colour steps start, in percent of observed business time down: the
+/// steps are 0, above 0 to 2 %, 2–5 %, 5–10 %, 10–25 %, 25–50 % and 50 % or more. Fixed, so
+/// a colour means the same share in every report: a healthy week stays pale.
+pub const HEAT_LEVEL_EDGES: [i128; 5] = [2, 5, 10, 25, 50];
+/// Steps of the heatmap's scale: level 0 (no downtime) and one per band above it.
+pub const HEAT_LEVELS: usize = HEAT_LEVEL_EDGES.len() + 2;
+
+/// How a step of a fixed scale reads: `2–5 %`, `under 50 %`, `99 % or more`.
+fn band_label(edges: &[i128], band: usize, below: &str) -> String {
+    match (
+        band.checked_sub(1).and_then(|b| edges.get(b)),
+        edges.get(band),
+    ) {
+        (None, Some(hi)) => format!("{below} {hi} %"),
+        (Some(lo), Some(hi)) => format!("{lo}–{hi} %"),
+        (Some(lo), None) => format!("{lo} % or more"),
+        (None, None) => String::new(),
+    }
+}
+
+/// The heatmap legend's words for a level: `0 %`, `under 2 %` … `50 % or more`.
+pub fn heat_level_label(level: usize) -> String {
+    match level {
+        0 => "0 %".into(),
+        _ => band_label(&HEAT_LEVEL_EDGES, level - 1, "above 0, under"),
+    }
+}
+
+/// The histogram's words for a bin: `under 50 %`, `50–80 %` … `99 % or more`.
+pub fn bin_label(bin: usize) -> String {
+    band_label(&UPTIME_BIN_EDGES, bin.min(HISTOGRAM_BINS - 1), "under")
+}
+
 /// One hour-of-week cell of the heatmap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeatCell {
@@ -210,12 +244,25 @@ pub struct HeatCell {
     pub observed: u64,
     /// Stores with downtime in the cell.
     pub stores: u32,
+    /// Its step on the fixed scale, 0 to [`HEAT_LEVELS`] − 1; 0 also without business time.
+    pub level: u8,
 }
 
 impl HeatCell {
     fn new(cell: &CellTotals, stores: usize) -> HeatCell {
         let observed = cell.observed();
+        // Exact: down / observed ≥ edge % ⇔ down × 100 ≥ edge × observed.
+        let (down, whole) = (i128::from(cell.down) * 100, i128::from(observed));
+        let level = if cell.down > 0 {
+            1 + HEAT_LEVEL_EDGES
+                .iter()
+                .filter(|&&edge| down >= edge * whole)
+                .count()
+        } else {
+            0
+        };
         HeatCell {
+            level: level as u8,
             share: (observed > 0).then(|| {
                 ((i128::from(cell.down) * 10_000 + i128::from(observed) / 2) / i128::from(observed))
                     as u32
@@ -299,7 +346,10 @@ pub struct FleetView {
     pub uptime_pct: [Option<String>; 3],
     pub down_last_day: u64,
     pub no_data: u64,
+    /// Stores per uptime bin ([`bin_label`]), and the stores without observed business time
+    /// last week, which have no uptime % to bin.
     pub histogram: Vec<u32>,
+    pub unbinned: u32,
     /// [`HOURS_OF_WEEK`] cells, Monday 00:00 first, store-local time.
     pub heat: Vec<HeatCell>,
     pub zones: Vec<String>,
@@ -367,6 +417,7 @@ impl FleetView {
             down_last_day: u64::from(fleet.down_last_day),
             no_data: report.quality.stores_no_data as u64,
             histogram: fleet.histogram.to_vec(),
+            unbinned: fleet.unbinned,
             heat: (0..HOURS_OF_WEEK)
                 .map(|c| {
                     HeatCell::new(
@@ -966,6 +1017,11 @@ mod tests {
         }
         assert_eq!(view.heat.len(), HOURS_OF_WEEK);
         assert_eq!(view.rows.len(), 300);
+        let binned: u32 = view.histogram.iter().sum();
+        assert_eq!(binned + view.unbinned, 300);
+        for (r, row) in view.rows.iter().enumerate() {
+            assert_eq!(row.bin.map(usize::from), uptime_bin(&report.stores[r]));
+        }
         let json = serde_json::to_string(&view).unwrap();
         assert_eq!(serde_json::from_str::<FleetView>(&json).unwrap(), view);
         // Compact enough for 14 000 stores: ≈ 320 bytes a row, ≈ 50 bytes an outage; the
@@ -980,6 +1036,48 @@ mod tests {
         let detail = DetailView::new(&detail, &data, view.rows[3].zone);
         assert_eq!(detail.row, view.rows[3]);
         assert!(!detail.days.is_empty() && !detail.hours.is_empty());
+    }
+
+    /// The heatmap's steps are fixed and exact at their edges; the words name them.
+    #[test]
+    fn heat_levels_and_bin_labels_are_fixed() {
+        let level = |up: Tick, down: Tick| HeatCell::new(&CellTotals { up, down }, 1).level;
+        assert_eq!(level(0, 0), 0);
+        assert_eq!(level(100, 0), 0);
+        assert_eq!(level(999_999, 1), 1);
+        assert_eq!(level(98, 2), 2);
+        assert_eq!(level(951, 49), 2);
+        assert_eq!(level(95, 5), 3);
+        assert_eq!(level(90, 10), 4);
+        assert_eq!(level(76, 24), 4);
+        assert_eq!(level(75, 25), 5);
+        assert_eq!(level(50, 50), 6);
+        assert_eq!(level(0, 7), HEAT_LEVELS as u8 - 1);
+        let words: Vec<String> = (0..HEAT_LEVELS).map(heat_level_label).collect();
+        assert_eq!(
+            words,
+            [
+                "0 %",
+                "above 0, under 2 %",
+                "2–5 %",
+                "5–10 %",
+                "10–25 %",
+                "25–50 %",
+                "50 % or more"
+            ]
+        );
+        let bins: Vec<String> = (0..HISTOGRAM_BINS).map(bin_label).collect();
+        assert_eq!(
+            bins,
+            [
+                "under 50 %",
+                "50–80 %",
+                "80–90 %",
+                "90–95 %",
+                "95–99 %",
+                "99 % or more"
+            ]
+        );
     }
 
     /// The page gets SPEC §9's figures from the same pass as its charts: the view's outages

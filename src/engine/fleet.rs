@@ -23,8 +23,11 @@ use super::Progress;
 
 /// 7 weekdays × 24 local hours, Monday 00:00 first (SPEC §1: 0 = Monday).
 pub const HOURS_OF_WEEK: usize = 168;
-/// The uptime histogram: [0, 10) %, [10, 20) %, …, [90, 100] %.
-pub const HISTOGRAM_BINS: usize = 10;
+/// Where the uptime histogram's bins start, in percent: its bins are under 50 %, 50–80 %,
+/// 80–90 %, 90–95 %, 95–99 % and 99 % or more. Uneven on purpose: an owner cares about the
+/// difference between 95 and 99 % far more than between 10 and 40 %.
+pub const UPTIME_BIN_EDGES: [i128; 5] = [50, 80, 90, 95, 99];
+pub const HISTOGRAM_BINS: usize = UPTIME_BIN_EDGES.len() + 1;
 
 const TICKS_PER_HOUR: Tick = MICROS_PER_HOUR * TICKS_PER_MICRO;
 
@@ -68,8 +71,10 @@ pub struct Fleet {
     pub heat: Vec<CellTotals>,
     /// Per cell, the stores (index into `stores`) with downtime in it, and how much.
     pub cell_stores: Vec<Vec<(u32, Tick)>>,
-    /// Stores by uptime % last week; stores without observed business time are not binned.
+    /// Stores by uptime % last week; stores without observed business time are not binned
+    /// but counted in `unbinned`, so no-data stores never pass for the worst.
     pub histogram: [u32; HISTOGRAM_BINS],
+    pub unbinned: u32,
     /// The zone most stores are in (ties: the first name in byte order).
     pub common_zone: Option<Tz>,
     /// Stores with any downtime in the last day.
@@ -86,8 +91,14 @@ pub fn uptime_bin(report: &StoreReport) -> Option<usize> {
     if observed <= 0 {
         return None;
     }
-    // i128: ticks × 10 cannot overflow, whatever the window.
-    Some(((i128::from(week.up) * 10 / i128::from(observed)) as usize).min(HISTOGRAM_BINS - 1))
+    // Exact: up / observed ≥ edge % ⇔ up × 100 ≥ edge × observed (i128 cannot overflow).
+    let (up, observed) = (i128::from(week.up) * 100, i128::from(observed));
+    Some(
+        UPTIME_BIN_EDGES
+            .iter()
+            .filter(|&&edge| up >= edge * observed)
+            .count(),
+    )
 }
 
 /// Calls `f(start, end, local_hour, state)` for every piece of `timeline`, cut where the
@@ -206,8 +217,9 @@ impl StoreSink for FleetSink {
                 fleet.cell_stores[c].push((row as u32, cell.down));
             }
         }
-        if let Some(bin) = uptime_bin(report) {
-            fleet.histogram[bin] += 1;
+        match uptime_bin(report) {
+            Some(bin) => fleet.histogram[bin] += 1,
+            None => fleet.unbinned += 1,
         }
         fleet.down_last_day += u32::from(report.window(Window::Day).down > 0);
         *self.zones.entry(report.zone).or_default() += 1;
@@ -497,7 +509,38 @@ mod tests {
                 .filter(|s| s.window(Window::Week).up + s.window(Window::Week).down > 0)
                 .count();
             assert_eq!(binned as usize, with_time);
+            assert_eq!((binned + fleet.unbinned) as usize, report.stores.len());
         }
+    }
+
+    /// Each bin's edges, exactly: 99 % is in the top bin, a tick less is not.
+    #[test]
+    fn uptime_bins_compare_exactly_at_their_edges() {
+        let status = "store_id,status,timestamp_utc\n1,active,2024-10-14 10:00:00\n";
+        let data = dataset_from_bytes(&[("s", status.as_bytes())]).unwrap();
+        let (report, _) = analyse_fleet(&data, Options::default(), go()).unwrap();
+        let mut store = report.stores[0].clone();
+        let bin = |store: &mut StoreReport, up: Tick, down: Tick| {
+            store.totals[2] = Totals {
+                up,
+                down,
+                no_data: 1_000,
+            };
+            uptime_bin(store)
+        };
+        assert_eq!(bin(&mut store, 0, 0), None, "no observed time: no bin");
+        assert_eq!(bin(&mut store, 0, 10), Some(0));
+        assert_eq!(bin(&mut store, 49, 51), Some(0));
+        assert_eq!(bin(&mut store, 50, 50), Some(1));
+        assert_eq!(bin(&mut store, 79, 21), Some(1));
+        assert_eq!(bin(&mut store, 80, 20), Some(2));
+        assert_eq!(bin(&mut store, 90, 10), Some(3));
+        assert_eq!(bin(&mut store, 95, 5), Some(4));
+        assert_eq!(bin(&mut store, 98_999_999, 1_000_001), Some(4));
+        assert_eq!(bin(&mut store, 99, 1), Some(5));
+        assert_eq!(bin(&mut store, 10, 0), Some(HISTOGRAM_BINS - 1));
+        let huge = Tick::MAX / 4;
+        assert_eq!(bin(&mut store, huge, huge / 50), Some(4));
     }
 
     #[test]

@@ -6,10 +6,15 @@ use std::sync::Arc;
 
 use leptos::ev;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::{fleet_state, open_store, worker_link};
 use crate::app::text::group_digits;
-use crate::fleet_view::{hundredths_text, DayCell, FleetView, HeatCell, WEEKDAYS};
+use crate::engine::fleet::{HOURS_OF_WEEK, UPTIME_BIN_EDGES};
+use crate::fleet_view::{
+    bin_label, heat_level_label, hundredths_text, DayCell, FleetView, HeatCell, HEAT_LEVELS,
+    WEEKDAYS,
+};
 use crate::messages::ToWorker;
 
 #[component]
@@ -77,73 +82,124 @@ pub fn Tiles(view: Arc<FleetView>) -> impl IntoView {
     }
 }
 
-/// Stores by uptime % last week, 10 bins; a bin's button filters the table.
+/// Moves focus to the chart item `selector` finds in the same `<svg>` as the event's target:
+/// a chart keeps one tab stop and arrow keys walk its items (roving tabindex).
+fn focus_in_chart(e: &ev::KeyboardEvent, selector: &str) {
+    let found = e
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("svg").ok().flatten())
+        .and_then(|svg| svg.query_selector(selector).ok().flatten());
+    if let Some(el) = found {
+        // SVG elements have `focus()` too; the HtmlElement binding calls it by name.
+        let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+    }
+}
+
+/// The histogram axis's short words for a bin: `<50`, `50–80` … `≥99`.
+fn bin_axis(bin: usize) -> String {
+    match (
+        bin.checked_sub(1).map(|b| UPTIME_BIN_EDGES[b]),
+        UPTIME_BIN_EDGES.get(bin),
+    ) {
+        (None, Some(hi)) => format!("<{hi}"),
+        (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
+        (Some(lo), None) => format!("≥{lo}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Stores by uptime % last week in uneven bins, the stores without data apart; a bar
+/// filters the table. One tab stop: Left/Right move between bars, Enter/Space pick.
 #[component]
 pub fn Histogram(view: Arc<FleetView>) -> impl IntoView {
     let fleet = fleet_state();
     let counts = view.histogram.clone();
-    let max = counts.iter().copied().max().unwrap_or(0).max(1);
-    let (w, h, pad) = (300.0, 150.0, 18.0);
-    let bar_w = w / 10.0;
+    let unbinned = view.unbinned;
+    let bins = counts.len();
+    let max = counts
+        .iter()
+        .copied()
+        .chain([unbinned])
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (w, h, top, bottom) = (360.0, 140.0, 16.0, 30.0);
+    // Bins, a gap, then the no-data bar: it is not an uptime and never sits with the worst.
+    let bar_w = w / (bins as f64 + 1.5);
+    let bar_h = |c: u32| f64::from(c) / f64::from(max) * (h - 4.0);
+    let active = RwSignal::new(0usize);
     let desc = counts
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("{}–{} %: {c}", i * 10, i * 10 + 10))
+        .map(|(i, c)| format!("{}: {c}", bin_label(i)))
+        .chain([format!("no data: {unbinned}")])
         .collect::<Vec<_>>()
         .join(", ");
+    let nd_x = w - bar_w;
     view! {
         <figure class="chart histogram" data-testid="histogram">
-            <figcaption>"Stores by uptime last week (business hours). Pick a bar to filter the table."</figcaption>
-            <svg viewBox=format!("0 0 {w} {}", h + 2.0 * pad) role="group" aria-labelledby="hist-title hist-desc">
+            <figcaption id="hist-caption">"Stores by uptime last week (business hours). Pick a bar to filter the table; arrow keys move between bars."</figcaption>
+            <svg viewBox=format!("0 0 {w} {}", h + top + bottom) role="group" aria-labelledby="hist-title hist-desc">
                 <title id="hist-title">"Histogram of stores by uptime percent last week"</title>
                 <desc id="hist-desc">{desc}</desc>
+                <line class="axis-line" x1="0" x2=w y1=top + h y2=top + h></line>
+                <g role="toolbar" aria-label="Uptime bins" aria-describedby="hist-caption">
                 {counts.iter().enumerate().map(|(i, &c)| {
-                    let bh = f64::from(c) / f64::from(max) * (h - 4.0);
+                    let bh = bar_h(c);
                     let x = i as f64 * bar_w;
-                    let label = format!("{}–{} % uptime: {} stores", i * 10, i * 10 + 10, c);
+                    let label = format!("{} uptime: {} stores", bin_label(i), group_digits(u64::from(c)));
                     let label2 = label.clone();
                     let pressed = move || fleet.bin_filter.get() == Some(i as u8);
                     let toggle = move || fleet.bin_filter.update(|b| *b = if *b == Some(i as u8) { None } else { Some(i as u8) });
+                    let keydown = move |e: ev::KeyboardEvent| {
+                        let to = match e.key().as_str() {
+                            "Enter" | " " => { e.prevent_default(); toggle(); return; }
+                            "ArrowLeft" | "ArrowUp" => i.saturating_sub(1),
+                            "ArrowRight" | "ArrowDown" => (i + 1).min(bins - 1),
+                            "Home" => 0,
+                            "End" => bins - 1,
+                            _ => return,
+                        };
+                        e.prevent_default();
+                        active.set(to);
+                        focus_in_chart(&e, &format!("[data-testid=\"hist-bin\"][data-bin=\"{to}\"]"));
+                    };
                     view! {
-                        <g class="bin" role="button" tabindex="0" data-testid="hist-bin" data-bin=i.to_string()
+                        <g class="bin" role="button" data-testid="hist-bin" data-bin=i.to_string() data-count=c.to_string()
+                            tabindex=move || if active.get() == i { "0" } else { "-1" }
                             aria-label=label aria-pressed=move || pressed().to_string()
                             class:selected=pressed
-                            on:click=move |_| toggle()
-                            on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); toggle() }>
+                            on:click=move |_| { active.set(i); toggle() }
+                            on:keydown=keydown>
                             <title>{label2}</title>
-                            <rect class="bin-hit" x=x y="0" width=bar_w height=h + pad></rect>
-                            <rect class="bin-bar" x=x + 2.0 y=pad + h - bh width=bar_w - 4.0 height=bh></rect>
-                            <text class="bin-count" x=x + bar_w / 2.0 y=pad + h - bh - 3.0 text-anchor="middle">{c.to_string()}</text>
-                            <text class="bin-axis" x=x + bar_w / 2.0 y=h + 2.0 * pad - 3.0 text-anchor="middle">{format!("{}", i * 10)}</text>
+                            <rect class="bin-hit" x=x y="0" width=bar_w height=h + top + bottom></rect>
+                            <rect class="bin-bar" x=x + 3.0 y=top + h - bh width=bar_w - 6.0 height=bh></rect>
                         </g>
                     }
                 }).collect_view()}
+                </g>
+                // The bars' written counts and bins, outside the buttons: each button's name
+                // already says them, and words inside it would have to match that name.
+                <g class="bin-labels" aria-hidden="true" data-testid="hist-counts">
+                {counts.iter().enumerate().map(|(i, &c)| {
+                    let x = i as f64 * bar_w + bar_w / 2.0;
+                    view! {
+                        <text class="bin-count" x=x y=top + h - bar_h(c) - 3.0 text-anchor="middle">{group_digits(u64::from(c))}</text>
+                        <text class="bin-axis" x=x y=top + h + 12.0 text-anchor="middle">{bin_axis(i)}</text>
+                    }
+                }).collect_view()}
+                </g>
+                <g class="bin nodata" data-testid="hist-nodata" data-count=unbinned.to_string()>
+                    <title>{format!("No data last week (no observed business time): {} stores", group_digits(u64::from(unbinned)))}</title>
+                    <rect class="bin-bar" x=nd_x + 3.0 y=top + h - bar_h(unbinned) width=bar_w - 6.0 height=bar_h(unbinned)></rect>
+                    <text class="bin-count" x=nd_x + bar_w / 2.0 y=top + h - bar_h(unbinned) - 3.0 text-anchor="middle">{group_digits(u64::from(unbinned))}</text>
+                    <text class="bin-axis" x=nd_x + bar_w / 2.0 y=top + h + 12.0 text-anchor="middle">"no data"</text>
+                </g>
+                <text class="bin-axis" x=(w - bar_w * 1.5) / 2.0 y=top + h + bottom - 3.0 text-anchor="middle">"uptime % last week · bar labels: stores"</text>
             </svg>
         </figure>
     }
-}
-
-/// A sequential, colour-blind-safe scale (viridis stops), `t` in [0, 1].
-pub fn viridis(t: f64) -> String {
-    const STOPS: [(f64, f64, f64); 6] = [
-        (253.0, 231.0, 37.0),
-        (122.0, 209.0, 81.0),
-        (34.0, 168.0, 132.0),
-        (42.0, 120.0, 142.0),
-        (65.0, 68.0, 135.0),
-        (68.0, 1.0, 84.0),
-    ];
-    let t = t.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
-    let i = (t.floor() as usize).min(STOPS.len() - 2);
-    let f = t - i as f64;
-    let (a, b) = (STOPS[i], STOPS[i + 1]);
-    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
-    format!(
-        "#{:02x}{:02x}{:02x}",
-        mix(a.0, b.0),
-        mix(a.1, b.1),
-        mix(a.2, b.2)
-    )
 }
 
 fn cell_name(cell: usize) -> String {
@@ -167,20 +223,34 @@ fn cell_text(cell: usize, c: &HeatCell) -> String {
     }
 }
 
-/// Fleet downtime share by store-local hour of week; a cell lists the stores down then.
+/// Where arrow keys, Home and End take the focus from heatmap cell `i` (7 rows of 24):
+/// Left/Right by an hour, Up/Down by a day, Home/End to the day's ends (with Ctrl, the
+/// week's); `None` for other keys.
+fn heat_move(i: usize, key: &str, ctrl: bool) -> Option<usize> {
+    let (day, hour) = (i / 24, i % 24);
+    Some(match key {
+        "ArrowLeft" => day * 24 + hour.saturating_sub(1),
+        "ArrowRight" => day * 24 + (hour + 1).min(23),
+        "ArrowUp" => day.saturating_sub(1) * 24 + hour,
+        "ArrowDown" => (day + 1).min(6) * 24 + hour,
+        "Home" if ctrl => 0,
+        "End" if ctrl => HOURS_OF_WEEK - 1,
+        "Home" => day * 24,
+        "End" => day * 24 + 23,
+        _ => return None,
+    })
+}
+
+/// Fleet downtime share by store-local hour of week on a fixed stepped scale (the same
+/// colours mean the same shares in every report); a cell lists the stores down then.
+/// One tab stop: arrow keys walk the cells, Enter/Space list the stores.
 #[component]
 pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
     let fleet = fleet_state();
-    let max = view
-        .heat
-        .iter()
-        .filter_map(|c| c.share)
-        .max()
-        .unwrap_or(0)
-        .max(1);
     let (cw, ch, left, top) = (14.0, 16.0, 30.0, 14.0);
     let focus_text = RwSignal::new(String::new());
     let as_table = RwSignal::new(false);
+    let active = RwSignal::new(0usize);
     let cells = view.heat.clone();
     let cells2 = view.heat.clone();
     let pick = move |cell: usize| {
@@ -204,9 +274,10 @@ pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
         .unwrap_or_default();
     view! {
         <figure class="chart heatmap" data-testid="heatmap">
-            <figcaption>
-                "Share of business time down, by hour of the week in each store's local time. Pick a cell to list the stores down then."
+            <figcaption id="heat-caption">
+                "Share of business time down, by hour of the week in each store's local time. Pick a cell to list the stores down then; arrow keys move by hour and day."
             </figcaption>
+            <div class="heat-body">
             <svg viewBox=format!("0 0 {} {}", left + 24.0 * cw + 4.0, top + 7.0 * ch + 4.0) role="group" aria-labelledby="heat-title heat-desc">
                 <title id="heat-title">"Heatmap of fleet downtime by hour of week"</title>
                 <desc id="heat-desc">{format!("Hottest: {hottest}. Use the table toggle for every value.")}</desc>
@@ -216,35 +287,55 @@ pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
                 {(0..7).map(|d| view! {
                     <text class="axis" x=left - 4.0 y=top + d as f64 * ch + ch * 0.7 text-anchor="end">{WEEKDAYS[d]}</text>
                 }).collect_view()}
-                {cells.iter().enumerate().map(|(i, c)| {
-                    let text = cell_text(i, c);
-                    let text2 = text.clone();
-                    let text3 = text.clone();
-                    let text4 = text.clone();
-                    let fill = match c.share {
-                        Some(s) => viridis(f64::from(s) / f64::from(max)),
-                        None => "none".to_string(),
-                    };
-                    let selected = move || fleet.cell.get() == Some(i as u8);
-                    view! {
-                        <rect class="heat-cell" class:empty=c.share.is_none() class:selected=selected
-                            role="button" tabindex="0" aria-label=text
-                            data-testid="heat-cell" data-cell=i.to_string()
-                            data-share=c.share.map(|s| s.to_string()).unwrap_or_default()
-                            x=left + (i % 24) as f64 * cw y=top + (i / 24) as f64 * ch width=cw - 1.0 height=ch - 1.0 fill=fill
-                            on:click=move |_| pick(i)
-                            on:focus=move |_| focus_text.set(text3.clone())
-                            on:mouseenter=move |_| focus_text.set(text4.clone())
-                            on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); pick(i) }>
-                            <title>{text2}</title>
-                        </rect>
-                    }
+                <g role="grid" aria-label="Hours of the week" aria-describedby="heat-caption">
+                {(0..7).map(|d| view! {
+                    <g role="row">
+                    {cells[d * 24..d * 24 + 24].iter().enumerate().map(|(h, c)| {
+                        let i = d * 24 + h;
+                        let text = cell_text(i, c);
+                        let (text2, text3, text4) = (text.clone(), text.clone(), text.clone());
+                        let selected = move || fleet.cell.get() == Some(i as u8);
+                        let keydown = move |e: ev::KeyboardEvent| {
+                            if e.key() == "Enter" || e.key() == " " {
+                                e.prevent_default();
+                                pick(i);
+                            } else if let Some(to) = heat_move(i, &e.key(), e.ctrl_key()) {
+                                e.prevent_default();
+                                active.set(to);
+                                focus_in_chart(&e, &format!("[data-testid=\"heat-cell\"][data-cell=\"{to}\"]"));
+                            }
+                        };
+                        view! {
+                            <rect class=format!("heat-cell lvl-{}", c.level) class:empty=c.share.is_none() class:selected=selected
+                                role="gridcell" aria-label=text aria-selected=move || selected().to_string()
+                                tabindex=move || if active.get() == i { "0" } else { "-1" }
+                                data-testid="heat-cell" data-cell=i.to_string() data-level=c.level.to_string()
+                                data-share=c.share.map(|s| s.to_string()).unwrap_or_default()
+                                x=left + h as f64 * cw y=top + d as f64 * ch width=cw - 1.0 height=ch - 1.0
+                                on:click=move |_| { active.set(i); pick(i) }
+                                on:focus=move |_| focus_text.set(text3.clone())
+                                on:mouseenter=move |_| focus_text.set(text4.clone())
+                                on:keydown=keydown>
+                                <title>{text2}</title>
+                            </rect>
+                        }
+                    }).collect_view()}
+                    </g>
                 }).collect_view()}
+                </g>
             </svg>
-            <div class="legend" aria-hidden="true">
-                <span>"0 %"</span>
-                {(0..=10).map(|k| view! { <span class="swatch" style:background-color=viridis(k as f64 / 10.0)></span> }).collect_view()}
-                <span>{format!("{} % down", hundredths_text(i64::from(max)))}</span>
+            <ul class="heat-legend" data-testid="heat-legend" aria-label="Colour steps: share of business time down">
+                {(0..HEAT_LEVELS).rev().map(|level| view! {
+                    <li data-level=level.to_string()>
+                        <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect class=format!("heat-cell lvl-{level}") width="10" height="10"></rect></svg>
+                        {heat_level_label(level)}
+                    </li>
+                }).collect_view()}
+                <li data-level="empty">
+                    <svg class="swatch" viewBox="0 0 10 10" aria-hidden="true"><rect class="heat-cell empty" width="10" height="10"></rect></svg>
+                    "no business time"
+                </li>
+            </ul>
             </div>
             <p class="heat-focus" aria-live="polite" data-testid="heat-focus">{move || focus_text.get()}</p>
             <button type="button" class="button small" aria-pressed=move || as_table.get().to_string()
