@@ -134,7 +134,7 @@ test("desktop: five columns, more behind Columns, h:mm equals the CLI, closed sa
   await page.locator(`${ROW}[data-store="${closed.id}"]`).click();
   await page.getByTestId("detail-up_hour").waitFor();
   assert.equal((await page.getByTestId("detail-up_hour").innerText()).trim(), "closed");
-  assert.equal((await page.getByTestId("detail-full-id").textContent()).trim(), closed.id);
+  assert.equal((await page.getByTestId("detail-id").textContent()).trim(), closed.id);
   await shoot(page, "people-detail-desktop", '[data-testid="store-detail"]');
   assert.deepEqual(errors, []);
   await context.close();
@@ -173,15 +173,15 @@ test("keyboard: skip link, Enter opens a store with focus inside, next and previ
   await page.keyboard.press("Enter");
   await page.getByTestId("detail-up_week").waitFor();
   await page.waitForFunction(() => document.activeElement?.id === "detail-title");
-  assert.equal(await page.getByTestId("detail-full-id").textContent(), ids[2]);
+  assert.equal((await page.getByTestId("detail-id").textContent()).trim(), ids[2]);
   // The table and the charts give way to the store.
   assert.equal(await page.getByTestId("store-table").isVisible(), false);
 
   await page.getByTestId("detail-next").click();
-  await page.waitForFunction((id) => document.querySelector('[data-testid="detail-full-id"]')?.textContent === id, ids[3]);
+  await page.waitForFunction((id) => document.querySelector('[data-testid="detail-id"]')?.textContent === id, ids[3]);
   await page.waitForFunction(() => document.activeElement?.id === "detail-title");
   await page.getByTestId("detail-previous").click();
-  await page.waitForFunction((id) => document.querySelector('[data-testid="detail-full-id"]')?.textContent === id, ids[2]);
+  await page.waitForFunction((id) => document.querySelector('[data-testid="detail-id"]')?.textContent === id, ids[2]);
   await page.getByTestId("detail-up_week").waitFor();
 
   await page.keyboard.press("Escape");

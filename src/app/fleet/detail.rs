@@ -9,7 +9,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::table::{hours_text, pct_text, short_id, window_text};
+use super::table::{hours_text, pct_text, window_text};
 use super::{fleet_state, open_store};
 use crate::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
 
@@ -28,6 +28,9 @@ struct Geometry {
     width: f64,
     /// Hours between grid lines.
     step: u32,
+    /// The per-day bars' longest bar and the room for their values beside it.
+    bars: f64,
+    values: f64,
 }
 
 impl Geometry {
@@ -38,15 +41,19 @@ impl Geometry {
             .is_some_and(|w| w < NARROW);
         if narrow {
             Geometry {
-                left: 74.0,
-                width: 278.0,
+                left: 124.0,
+                width: 226.0,
                 step: 6,
+                bars: 100.0,
+                values: 140.0,
             }
         } else {
             Geometry {
                 left: 104.0,
                 width: 750.0,
                 step: 3,
+                bars: 300.0,
+                values: 120.0,
             }
         }
     }
@@ -151,7 +158,7 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
     view! {
         {move || current().map(|detail| {
             let id = fleet.store.get_untracked().unwrap_or_default();
-            let (id_copy, id_title) = (id.clone(), id.clone());
+            let id_copy = id.clone();
             copied.set(String::new());
             view! {
             <section class="store-detail" data-testid="store-detail" aria-labelledby="detail-title"
@@ -168,7 +175,7 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
                     </span>
                 </nav>
                 <div class="detail-head">
-                    <h3 id="detail-title" tabindex="-1">"Store " <code data-testid="detail-id" title=id_title>{short_id(&id)}</code></h3>
+                    <h3 id="detail-title" tabindex="-1">"Store " <code data-testid="detail-id">{id.clone()}</code></h3>
                     <button type="button" class="button small" data-testid="detail-copy"
                         aria-describedby="detail-copied"
                         on:click=move |_| copied.set(if copy_text(&id_copy) {
@@ -178,7 +185,6 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
                         })>"Copy store id"</button>
                     <span id="detail-copied" class="hint" role="status">{move || copied.get()}</span>
                 </div>
-                <p class="visually-hidden" data-testid="detail-full-id">{id.clone()}</p>
                 {match detail {
                     None => view! { <p class="hint">"Loading the store…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="reason" data-testid="detail-error">{e} " Go back to the stores and choose another, or generate the report again."</p> }.into_any(),
@@ -364,9 +370,7 @@ fn DayBars(detail: Arc<DetailView>) -> impl IntoView {
         .max()
         .unwrap_or(0)
         .max(100) as f64;
-    // Bars take what the labels and the values leave.
-    let (left, values, row) = (g.left, 120.0, 20.0);
-    let w = (g.width - values).max(100.0);
+    let (left, values, w, row) = (g.left, g.values, g.bars, 20.0);
     let h = detail.days.len() as f64 * row + 4.0;
     view! {
         <div class="day-bars">

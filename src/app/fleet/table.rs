@@ -299,11 +299,11 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        <tr class="spacer" aria-hidden="true"><td colspan="11" style:height=move || format!("{}px", window.get().0 as f64 * ROW_H)></td></tr>
+                        <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len).to_string() style:height=move || format!("{}px", window.get().0 as f64 * ROW_H)></td></tr>
                         <For each=visible key=|pair| *pair let:pair>
                             <Row pos=pair.0 row=view.rows[pair.1 as usize].clone() zone=view.zones[usize::from(view.rows[pair.1 as usize].zone)].clone() />
                         </For>
-                        <tr class="spacer" aria-hidden="true"><td colspan="11" style:height=move || {
+                        <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len).to_string() style:height=move || {
                             let (_, last) = window.get();
                             format!("{}px", (count() - last) as f64 * ROW_H)
                         }></td></tr>
@@ -386,18 +386,17 @@ fn day_words(d: &DayCell) -> String {
 /// A store's week as one cell per local day, widths by the part of the day in the week.
 #[component]
 fn DayBar(days: Vec<DayCell>) -> impl IntoView {
-    let total: u32 = days.iter().map(|d| d.span).sum::<u32>().max(1);
-    let mut x = 0.0;
+    // Each day's start and width in percent of the bar, by the part of it in the week.
+    let total = f64::from(days.iter().map(|d| d.span).sum::<u32>().max(1));
     let label = days.iter().map(day_words).collect::<Vec<_>>().join("; ");
-    let cells = days
+    let cells: Vec<_> = days
         .iter()
-        .map(|d| {
-            let w = f64::from(d.span) / f64::from(total) * 100.0;
-            let at = x;
-            x += w;
-            (at, w, day_kind(d).0, day_words(d))
+        .scan(0.0, |start, d| {
+            let width = f64::from(d.span) / total * 100.0;
+            *start += width;
+            Some((*start - width, width, day_kind(d).0, day_words(d)))
         })
-        .collect::<Vec<_>>();
+        .collect();
     view! {
         <svg class="daybar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=label>
             {cells.into_iter().map(|(at, w, class, text)| {
