@@ -60,11 +60,11 @@ pub fn Run() -> impl IntoView {
                         }
                     />
                     <p id="opt-now-help" class="help">
-                        {move || now_error().unwrap_or_else(|| "UTC; blank means the latest valid poll.".to_string())}
+                        {move || now_error().map(|e| format!("{e} Write it as YYYY-MM-DD HH:MM:SS (UTC), or leave it blank for the latest poll.")).unwrap_or_else(|| "UTC; blank means the latest valid poll.".to_string())}
                     </p>
                 </div>
                 <div class="option">
-                    <label for="opt-fill">"Between polls"</label>
+                    <label for="opt-fill">"Fill gaps between polls"</label>
                     <select
                         id="opt-fill"
                         data-testid="opt-fill"
@@ -77,12 +77,12 @@ pub fn Run() -> impl IntoView {
                             "nearest poll (default)"
                         </option>
                         <option value="previous" selected=move || options.with(|o| o.fill == FillRule::Previous)>
-                            "previous poll holds"
+                            "last known status"
                         </option>
                     </select>
                 </div>
                 <div class="option">
-                    <label for="opt-missing">"Weekday without hours"</label>
+                    <label for="opt-missing">"Days without hours"</label>
                     <select
                         id="opt-missing"
                         data-testid="opt-missing-day"
@@ -95,7 +95,7 @@ pub fn Run() -> impl IntoView {
                             "closed (default)"
                         </option>
                         <option value="open" selected=move || options.with(|o| o.missing_day == MissingWeekday::Open)>
-                            "open 24 hours"
+                            "open all day"
                         </option>
                     </select>
                 </div>
@@ -110,7 +110,7 @@ pub fn Run() -> impl IntoView {
                             options.update(|o| o.extended = on);
                         }
                     />
-                    <label for="opt-extended">"Extended columns (business hours, observations, uptime %, zone, defaults)"</label>
+                    <label for="opt-extended">"More columns in the CSV: uptime %, business hours, hours with polls, time zone, and which values were assumed"</label>
                 </div>
             </fieldset>
             <div class="run-actions">

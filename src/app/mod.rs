@@ -423,11 +423,13 @@ impl State {
             self.finish(
                 &job,
                 ReportStatus::Failed,
-                Some(format!("the report worker stopped: {text}")),
+                Some(format!(
+                    "the report worker stopped: {text}; generate the report again"
+                )),
             );
         } else {
             self.notice
-                .set(Some(format!("The report worker stopped: {text}")));
+                .set(Some(format!("The report worker stopped: {text}. Reload the page if a new report does not start.")));
         }
         // A worker that never loaded would fail again: restart only one that had worked.
         if was_ready {
@@ -503,7 +505,7 @@ impl State {
             state.note_saved(&record.id, saved.is_ok());
             if let Err(e) = saved {
                 state.notice.set(Some(format!(
-                    "The report history could not be saved in this browser: {e}"
+                    "The report history could not be saved in this browser ({e}): download the CSV now to keep it, or free some storage."
                 )));
             }
         });
@@ -534,7 +536,9 @@ impl State {
                 Err(e) => Err(e),
             };
             if let Err(e) = result {
-                state.notice.set(Some(format!("Download failed: {e}")));
+                state.notice.set(Some(format!(
+                    "The download failed ({e}): try Download again, or generate the report again."
+                )));
             }
         });
     }
@@ -554,9 +558,9 @@ impl State {
         let state = *self;
         spawn_local(async move {
             if let Err(e) = history_store::delete(&id).await {
-                state
-                    .notice
-                    .set(Some(format!("Could not delete the report: {e}")));
+                state.notice.set(Some(format!(
+                    "The report could not be deleted ({e}): reload the page and try again."
+                )));
             }
         });
     }
@@ -576,9 +580,9 @@ impl State {
                 let _ = history_store::put_report(&record).await;
             }
             if let Err(e) = result {
-                state
-                    .notice
-                    .set(Some(format!("Could not clear the history: {e}")));
+                state.notice.set(Some(format!(
+                    "The history could not be cleared ({e}): reload the page and try again."
+                )));
             }
         });
     }
@@ -604,7 +608,7 @@ impl State {
             }
             Err(e) => self
                 .notice
-                .set(Some(format!("The report history is not available: {e}"))),
+                .set(Some(format!("The report history is not available ({e}): new reports still work; allow site storage for this page to keep them."))),
         }
         self.history_loaded.set(true);
     }
@@ -685,6 +689,7 @@ pub fn App() -> impl IntoView {
     upload::listen_for_drops(state);
 
     view! {
+        <a class="skip-link" href="#answers-title" data-testid="skip-link" on:click=skip_to_results>"Skip to results"</a>
         <header class="masthead">
             <h1>"Store uptime"</h1>
             <p class="tagline">
@@ -710,6 +715,26 @@ pub fn App() -> impl IntoView {
             // Last in tab order; shown at the top right (style/main.css).
             <fleet::theme::ThemeToggle />
         </footer>
+    }
+}
+
+/// The skip link: focus (not only scroll to) the results' headline, or the first heading
+/// of the page's main part before there are results; the URL hash stays the detail's.
+fn skip_to_results(e: leptos::ev::MouseEvent) {
+    e.prevent_default();
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let target = doc
+        .get_element_by_id("answers-title")
+        .or_else(|| doc.query_selector("main h2").ok().flatten());
+    if let Some(el) =
+        target.and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+    {
+        if !el.has_attribute("tabindex") {
+            let _ = el.set_attribute("tabindex", "-1");
+        }
+        let _ = el.focus();
     }
 }
 

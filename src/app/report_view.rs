@@ -157,6 +157,18 @@ fn ReportPanel(record: ReportRecord) -> impl IntoView {
     }
 }
 
+/// A timestamp from the engine (`… HH:MM:SS[.ffffff] UTC`) to the second: fractions of a
+/// second mean nothing to a reader; the whole value stays in the title.
+pub fn to_seconds(timestamp: &str) -> String {
+    match timestamp.split_once('.') {
+        Some((whole, rest)) => {
+            let zone = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            format!("{whole}{zone}")
+        }
+        None => timestamp.to_string(),
+    }
+}
+
 #[component]
 fn Summary(summary: ReportSummary) -> impl IntoView {
     let now_note = if summary.now_given {
@@ -176,7 +188,7 @@ fn Summary(summary: ReportSummary) -> impl IntoView {
             </div>
             <div class="wide">
                 <dt>"Now"</dt>
-                <dd class="timestamp" data-testid="summary-now">{summary.now.clone()} <small>{now_note}</small></dd>
+                <dd class="timestamp" data-testid="summary-now" title=summary.now.clone()>{to_seconds(&summary.now)} <small>{now_note}</small></dd>
             </div>
             <div>
                 <dt>"Fleet uptime, last week"</dt>

@@ -73,7 +73,7 @@ impl State {
                     Err(e) => {
                         state
                             .notice
-                            .set(Some(format!("The sample data could not be loaded: {e}")));
+                            .set(Some(format!("The sample data could not be loaded ({e}): reload the page and try again, or add your own files.")));
                         return;
                     }
                 }
@@ -223,7 +223,11 @@ fn FileRow(file: InputFile) -> impl IntoView {
             group_digits(r.stores)
         );
         if let (Some(a), Some(b)) = (&r.first_poll, &r.last_poll) {
-            text.push_str(&format!(", {a} → {b}"));
+            text.push_str(&format!(
+                ", {} → {}",
+                super::report_view::to_seconds(a),
+                super::report_view::to_seconds(b)
+            ));
         }
         text
     });

@@ -7,19 +7,60 @@ use std::sync::Arc;
 
 use leptos::ev;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
-use super::fleet_state;
+use super::table::{hours_text, pct_text, window_text};
+use super::{fleet_state, open_store};
 use crate::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
 
 /// The timeline's x scale: 25 hours, so a day with a repeated hour fits.
 const DAY_SECONDS: f64 = 25.0 * 3600.0;
-const W: f64 = 750.0;
-const LEFT: f64 = 104.0;
 const ROW: f64 = 30.0;
 const TOP: f64 = 18.0;
+/// Narrower than this (CSS pixels), the charts draw in a narrow coordinate space, so their
+/// labels keep a readable size when the drawing shrinks to a phone's width.
+const NARROW: f64 = 600.0;
 
-fn x_of(seconds: u32) -> f64 {
-    LEFT + f64::from(seconds) / DAY_SECONDS * W
+/// The drawing's x geometry: the day labels' column and the day's width.
+#[derive(Clone, Copy)]
+struct Geometry {
+    left: f64,
+    width: f64,
+    /// Hours between grid lines.
+    step: u32,
+    /// The per-day bars' longest bar and the room for their values beside it.
+    bars: f64,
+    values: f64,
+}
+
+impl Geometry {
+    fn of_screen() -> Geometry {
+        let narrow = web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w < NARROW);
+        if narrow {
+            Geometry {
+                left: 124.0,
+                width: 226.0,
+                step: 6,
+                bars: 100.0,
+                values: 140.0,
+            }
+        } else {
+            Geometry {
+                left: 104.0,
+                width: 750.0,
+                step: 3,
+                bars: 300.0,
+                values: 120.0,
+            }
+        }
+    }
+
+    fn x_of(self, seconds: u32) -> f64 {
+        self.left + f64::from(seconds) / DAY_SECONDS * self.width
+    }
 }
 
 fn state_class(state: SegmentState) -> &'static str {
@@ -44,10 +85,43 @@ fn clock(seconds: u32) -> String {
     format!("{:02}:{:02}", seconds / 3600, seconds / 60 % 60)
 }
 
+/// Focuses an element by id once the page has drawn it.
+fn focus_later(id: &'static str) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    })
+    .forget();
+}
+
+/// Copies text with the async clipboard API, when the browser has it.
+fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into())
+        .ok()
+        .filter(|c| !c.is_undefined());
+    let write = clipboard.as_ref().and_then(|c| {
+        js_sys::Reflect::get(c, &"writeText".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
+    });
+    match (clipboard, write) {
+        (Some(c), Some(f)) => f.call1(&c, &text.into()).is_ok(),
+        _ => false,
+    }
+}
+
 #[component]
 pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
     let fleet = fleet_state();
-    let panel = NodeRef::<leptos::html::Section>::new();
     let close = move || {
         fleet.store.set(None);
         fleet.detail.set(None);
@@ -60,69 +134,94 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
                 .map(|(_, r)| r.clone())
         }))
     };
-    // Bring the panel into view when a detail arrives (it opens from far down the table).
+    // Opening a store (from a row, a heatmap list, the next button) moves focus into it.
     Effect::new(move |_| {
-        if let Some(Some(Ok(_))) = current() {
-            if let Some(el) = panel.get_untracked() {
-                el.scroll_into_view();
-            }
+        if fleet.store.get().is_some() {
+            focus_later("detail-title");
         }
     });
-    let _ = view;
+    // The table's neighbours of the open store, if it is in the table.
+    let neighbour = move |step: isize| {
+        let store = fleet.store.get()?;
+        fleet.order.with(|order| {
+            let at = order
+                .iter()
+                .position(|&r| view.rows[r as usize].id == store)?;
+            let to = at.checked_add_signed(step)?;
+            order.get(to).map(|&r| view.rows[r as usize].id.clone())
+        })
+    };
+    let before = neighbour.clone();
+    let previous = Memo::new(move |_| before(-1));
+    let next = Memo::new(move |_| neighbour(1));
+    let copied = RwSignal::new(String::new());
     view! {
-        {move || current().map(|detail| view! {
-            <section class="store-detail" data-testid="store-detail" node_ref=panel aria-labelledby="detail-title"
-                tabindex="-1"
-                on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Escape" { close() }>
+        {move || current().map(|detail| {
+            let id = fleet.store.get_untracked().unwrap_or_default();
+            let id_copy = id.clone();
+            copied.set(String::new());
+            view! {
+            <section class="store-detail" data-testid="store-detail" aria-labelledby="detail-title"
+                on:keydown=move |e: ev::KeyboardEvent| if e.key() == "Escape" { e.prevent_default(); close() }>
+                <nav class="detail-nav" aria-label="Stores">
+                    <button type="button" class="button small" data-testid="detail-close" on:click=move |_| close()>"← Back to stores"</button>
+                    <span class="detail-step">
+                        <button type="button" class="button small" data-testid="detail-previous"
+                            disabled=move || previous.get().is_none()
+                            on:click=move |_| if let Some(id) = previous.get_untracked() { open_store(id) }>"‹ Previous store"</button>
+                        <button type="button" class="button small" data-testid="detail-next"
+                            disabled=move || next.get().is_none()
+                            on:click=move |_| if let Some(id) = next.get_untracked() { open_store(id) }>"Next store ›"</button>
+                    </span>
+                </nav>
                 <div class="detail-head">
-                    <h3 id="detail-title">"Store " <code data-testid="detail-id">{fleet.store.get_untracked().unwrap_or_default()}</code></h3>
-                    <button type="button" class="button small" data-testid="detail-close" on:click=move |_| close()>"Close"</button>
+                    <h3 id="detail-title" tabindex="-1">"Store " <code data-testid="detail-id">{id.clone()}</code></h3>
+                    <button type="button" class="button small" data-testid="detail-copy"
+                        aria-describedby="detail-copied"
+                        on:click=move |_| copied.set(if copy_text(&id_copy) {
+                            "Store id copied.".into()
+                        } else {
+                            format!("Copy it from here: {id_copy}")
+                        })>"Copy store id"</button>
+                    <span id="detail-copied" class="hint" role="status">{move || copied.get()}</span>
                 </div>
                 {match detail {
                     None => view! { <p class="hint">"Loading the store…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="reason" data-testid="detail-error">{e}</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="reason" data-testid="detail-error">{e} " Go back to the stores and choose another, or generate the report again."</p> }.into_any(),
                     Some(Ok(d)) => view! { <DetailBody detail=d /> }.into_any(),
                 }}
             </section>
-        })}
+        }})}
     }
 }
 
 #[component]
 fn DetailBody(detail: Arc<DetailView>) -> impl IntoView {
     let row = &detail.row;
-    let totals: Vec<(&str, &str, String)> = vec![
-        ("up_hour", "Up, last hour (min)", hundredths_text(row.up[0])),
-        ("up_day", "Up, last day (h)", hundredths_text(row.up[1])),
-        ("up_week", "Up, last week (h)", hundredths_text(row.up[2])),
-        (
-            "down_hour",
-            "Down, last hour (min)",
-            hundredths_text(row.down[0]),
-        ),
-        (
-            "down_day",
-            "Down, last day (h)",
-            hundredths_text(row.down[1]),
-        ),
-        (
-            "down_week",
-            "Down, last week (h)",
-            hundredths_text(row.down[2]),
-        ),
-        (
-            "pct",
-            "Uptime last week (%)",
-            row.pct.map(hundredths_text).unwrap_or_else(|| "—".into()),
-        ),
-    ];
+    // (key, words, shown, the CSV's decimal)
+    let totals: Vec<(&str, &str, String, String)> = [
+        ("down_week", "Down last week", 2, false),
+        ("up_week", "Up last week", 2, true),
+        ("down_day", "Down last day", 1, false),
+        ("up_day", "Up last day", 1, true),
+        ("down_hour", "Down last hour", 0, false),
+        ("up_hour", "Up last hour", 0, true),
+    ]
+    .into_iter()
+    .map(|(key, name, w, up)| {
+        let value = if up { row.up[w] } else { row.down[w] };
+        (key, name, window_text(row, w, up), hundredths_text(value))
+    })
+    .collect();
+    let pct = row.pct.map(hundredths_text).unwrap_or_default();
     let zone = detail.zone.clone();
     view! {
         <p class="meta">"Zone " <strong data-testid="detail-zone">{zone.clone()}</strong>
-            " · every time below is local to the store (" {zone.clone()} ")."</p>
+            " · every time below is local to the store (" {zone.clone()} "); durations in hours:minutes."</p>
         <dl class="detail-totals">
-            {totals.into_iter().map(|(k, name, v)| view! {
-                <div><dt>{name}</dt><dd data-testid=format!("detail-{k}")>{v}</dd></div>
+            <div><dt>"Uptime last week"</dt><dd data-testid="detail-pct" data-value=pct>{pct_text(row)}</dd></div>
+            {totals.into_iter().map(|(k, name, v, d)| view! {
+                <div><dt>{name}</dt><dd data-testid=format!("detail-{k}") data-value=d>{v}</dd></div>
             }).collect_view()}
         </dl>
         <Timeline detail=detail.clone() />
@@ -144,7 +243,15 @@ fn DetailBody(detail: Arc<DetailView>) -> impl IntoView {
     }
 }
 
+/// A day with no business time at all.
+fn closed_day(d: &DetailDay) -> bool {
+    d.up == 0 && d.down == 0 && d.no_data == 0
+}
+
 fn day_summary(d: &DetailDay) -> String {
+    if closed_day(d) {
+        return format!("{}: closed", d.label);
+    }
     let downs: Vec<String> = d
         .segments
         .iter()
@@ -152,10 +259,10 @@ fn day_summary(d: &DetailDay) -> String {
         .map(|s| format!("{}–{}", clock(s.0), clock(s.1)))
         .collect();
     format!(
-        "{}: {} h up, {} h down{}",
+        "{}: {} up, {} down{}",
         d.label,
-        hundredths_text(d.up),
-        hundredths_text(d.down),
+        hours_text(d.up),
+        hours_text(d.down),
         if downs.is_empty() {
             String::new()
         } else {
@@ -166,6 +273,7 @@ fn day_summary(d: &DetailDay) -> String {
 
 #[component]
 fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
+    let g = Geometry::of_screen();
     let n = detail.days.len() as f64;
     let height = TOP + n * ROW + 6.0;
     let desc = detail
@@ -178,14 +286,19 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
     let pointed = RwSignal::new(String::new());
     view! {
         <figure class="chart timeline" data-testid="detail-timeline">
-            <figcaption>{format!("The week by local day ({zone}): up, down (hatched), closed (grey band), polls as ticks; hover or focus a tick for its time.")}</figcaption>
-            <svg viewBox=format!("0 0 {} {height}", LEFT + W + 8.0) role="group" aria-labelledby="tl-title tl-desc">
+            <figcaption>{format!("The week by local day ({zone}): hover or focus a poll tick for its time.")}</figcaption>
+            <p class="legend-line" aria-hidden="true">
+                <span class="key up"></span>"up " <span class="key down"></span>"down (hatched) "
+                <span class="key closed"></span>"closed " <span class="key nodata"></span>"no data "
+                <span class="key tick"></span>"poll (faint: outside hours, ignored)"
+            </p>
+            <svg viewBox=format!("0 0 {} {height}", g.left + g.width + 8.0) role="group" aria-labelledby="tl-title tl-desc">
                 <title id="tl-title">{format!("State timeline in {zone}")}</title>
                 <desc id="tl-desc">{desc}</desc>
-                {(0..=24).step_by(3).map(|h| view! {
+                {(0..=24).step_by(g.step as usize).map(|h| view! {
                     <g class="grid">
-                        <line x1=x_of(h * 3600) x2=x_of(h * 3600) y1=TOP - 4.0 y2=height - 4.0></line>
-                        <text x=x_of(h * 3600) y=TOP - 6.0 text-anchor="middle">{format!("{h:02}")}</text>
+                        <line x1=g.x_of(h * 3600) x2=g.x_of(h * 3600) y1=TOP - 4.0 y2=height - 4.0></line>
+                        <text x=g.x_of(h * 3600) y=TOP - 6.0 text-anchor="middle">{format!("{h:02}")}</text>
                     </g>
                 }).collect_view()}
                 {detail.days.iter().enumerate().map(|(i, d)| {
@@ -193,19 +306,19 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                     let summary = day_summary(d);
                     view! {
                         <g class="day-row" data-testid="timeline-day">
-                            <text class="day-label" x=LEFT - 6.0 y=y + ROW * 0.6 text-anchor="end">{d.label.clone()}</text>
-                            <rect class="day-frame" x=x_of(d.from) y=y + 2.0 width=(x_of(d.to) - x_of(d.from)).max(0.0) height=ROW - 8.0>
+                            <text class="day-label" x=g.left - 6.0 y=y + ROW * 0.6 text-anchor="end">{d.label.clone()}</text>
+                            <rect class="day-frame" x=g.x_of(d.from) y=y + 2.0 width=(g.x_of(d.to) - g.x_of(d.from)).max(0.0) height=ROW - 8.0>
                                 <title>{summary}</title>
                             </rect>
                             {d.segments.iter().map(|&(a, b, state)| {
                                 let text = format!("{}–{} {}", clock(a), clock(b), state_word(state));
                                 let (yy, hh) = if state == SegmentState::Closed { (y + 9.0, ROW - 22.0) } else { (y + 2.0, ROW - 8.0) };
-                                let w = (x_of(b) - x_of(a)).max(0.0);
+                                let w = (g.x_of(b) - g.x_of(a)).max(0.0);
                                 view! {
                                     <g>
-                                        <rect class=state_class(state) x=x_of(a) y=yy width=w height=hh><title>{text}</title></rect>
+                                        <rect class=state_class(state) x=g.x_of(a) y=yy width=w height=hh><title>{text}</title></rect>
                                         {(state == SegmentState::Down).then(|| view! {
-                                            <rect class="seg-hatch" x=x_of(a) y=yy width=w height=hh fill="url(#hatch-down)"></rect>
+                                            <rect class="seg-hatch" x=g.x_of(a) y=yy width=w height=hh fill="url(#hatch-down)"></rect>
                                         })}
                                     </g>
                                 }
@@ -213,8 +326,8 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                             {d.changes.iter().map(|(x, text)| view! {
                                 <g class="dst" role="img" aria-label=text.clone() tabindex="0">
                                     <title>{text.clone()}</title>
-                                    <line x1=x_of(*x) x2=x_of(*x) y1=y y2=y + ROW - 4.0></line>
-                                    <text x=x_of(*x) + 2.0 y=y + 9.0>"DST"</text>
+                                    <line x1=g.x_of(*x) x2=g.x_of(*x) y1=y y2=y + ROW - 4.0></line>
+                                    <text x=g.x_of(*x) + 2.0 y=y + 9.0>"DST"</text>
                                 </g>
                             }).collect_view()}
                             {d.polls.iter().map(|p| {
@@ -225,7 +338,7 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                                         on:focus=move |_| pointed.set(l1.clone())
                                         on:mouseenter=move |_| pointed.set(l2.clone())>
                                         <title>{p.label.clone()}</title>
-                                        <rect x=x_of(p.x) - 1.0 y=y + ROW - 8.0 width="2" height="6"></rect>
+                                        <rect x=g.x_of(p.x) - 1.0 y=y + ROW - 8.0 width="2" height="6"></rect>
                                     </g>
                                 }
                             }).collect_view()}
@@ -234,17 +347,22 @@ fn Timeline(detail: Arc<DetailView>) -> impl IntoView {
                 }).collect_view()}
             </svg>
             <p class="heat-focus" aria-live="polite" data-testid="poll-focus">{move || pointed.get()}</p>
-            <p class="legend-line" aria-hidden="true">
-                <span class="key up"></span>"up " <span class="key down"></span>"down (hatched) "
-                <span class="key closed"></span>"closed " <span class="key nodata"></span>"no data "
-                <span class="key tick"></span>"poll (faint: outside hours, ignored)"
-            </p>
         </figure>
+    }
+}
+
+/// A day's up and down hours as words: `closed` for a day without business time.
+fn day_value(d: &DetailDay) -> String {
+    if closed_day(d) {
+        "closed".into()
+    } else {
+        format!("{} up · {} down", hours_text(d.up), hours_text(d.down))
     }
 }
 
 #[component]
 fn DayBars(detail: Arc<DetailView>) -> impl IntoView {
+    let g = Geometry::of_screen();
     let max = detail
         .days
         .iter()
@@ -252,13 +370,16 @@ fn DayBars(detail: Arc<DetailView>) -> impl IntoView {
         .max()
         .unwrap_or(0)
         .max(100) as f64;
-    let (w, left, row) = (300.0, 104.0, 20.0);
+    let (left, values, w, row) = (g.left, g.values, g.bars, 20.0);
     let h = detail.days.len() as f64 * row + 4.0;
     view! {
         <div class="day-bars">
             <figure class="chart">
                 <figcaption>"Up and down hours per local day"</figcaption>
-                <svg viewBox=format!("0 0 {} {h}", left + w + 90.0) role="img" aria-label="Up and down hours per day; the same numbers are in the table beside">
+                <p class="legend-line" aria-hidden="true">
+                    <span class="key up"></span>"up " <span class="key down"></span>"down (hatched)"
+                </p>
+                <svg viewBox=format!("0 0 {} {h}", left + w + values) role="img" aria-label="Up and down hours per day; the same numbers are in the table beside">
                     {detail.days.iter().enumerate().map(|(i, d)| {
                         let y = i as f64 * row + 2.0;
                         let up_w = d.up as f64 / max * w;
@@ -269,25 +390,32 @@ fn DayBars(detail: Arc<DetailView>) -> impl IntoView {
                                 <rect class="seg up" x=left y=y + 2.0 width=up_w height=row - 6.0></rect>
                                 <rect class="seg down" x=left + up_w y=y + 2.0 width=down_w height=row - 6.0></rect>
                                 <rect class="seg-hatch" x=left + up_w y=y + 2.0 width=down_w height=row - 6.0 fill="url(#hatch-down)"></rect>
-                                <text class="bar-value" x=left + up_w + down_w + 4.0 y=y + row * 0.7>
-                                    {format!("{} / {} h", hundredths_text(d.up), hundredths_text(d.down))}
-                                </text>
+                                <text class="bar-value" x=left + up_w + down_w + 4.0 y=y + row * 0.7>{day_value(d)}</text>
                             </g>
                         }
                     }).collect_view()}
                 </svg>
             </figure>
             <table class="day-table" data-testid="detail-days">
-                <caption>"Per local day (hours)"</caption>
-                <thead><tr><th scope="col">"Day"</th><th scope="col" class="num">"Up (h)"</th><th scope="col" class="num">"Down (h)"</th><th scope="col" class="num">"No data (h)"</th></tr></thead>
+                <caption>"Per local day (hours:minutes)"</caption>
+                <thead><tr><th scope="col">"Day"</th><th scope="col" class="num">"Up"</th><th scope="col" class="num">"Down"</th><th scope="col" class="num">"No data"</th></tr></thead>
                 <tbody>
-                    {detail.days.iter().map(|d| view! {
-                        <tr>
-                            <th scope="row">{d.label.clone()}</th>
-                            <td class="num" data-col="up">{hundredths_text(d.up)}</td>
-                            <td class="num" data-col="down">{hundredths_text(d.down)}</td>
-                            <td class="num" data-col="nodata">{hundredths_text(d.no_data)}</td>
-                        </tr>
+                    {detail.days.iter().map(|d| if closed_day(d) {
+                        view! {
+                            <tr data-closed="true">
+                                <th scope="row">{d.label.clone()}</th>
+                                <td colspan="3" class="closed-day">"closed"</td>
+                            </tr>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <tr>
+                                <th scope="row">{d.label.clone()}</th>
+                                <td class="num" data-col="up" data-value=hundredths_text(d.up)>{hours_text(d.up)}</td>
+                                <td class="num" data-col="down" data-value=hundredths_text(d.down)>{hours_text(d.down)}</td>
+                                <td class="num" data-col="nodata" data-value=hundredths_text(d.no_data)>{hours_text(d.no_data)}</td>
+                            </tr>
+                        }.into_any()
                     }).collect_view()}
                 </tbody>
             </table>

@@ -30,6 +30,7 @@ pub enum Column {
     Pct,
     Up(usize),
     Down(usize),
+    Status,
 }
 
 /// A store's detail, or why there is none (the worker's words).
@@ -53,6 +54,9 @@ pub struct FleetState {
     pub zone_filter: RwSignal<Option<u16>>,
     pub down_only: RwSignal<bool>,
     pub bin_filter: RwSignal<Option<u8>>,
+    /// The table's rows in its order (indices into the view's rows): the detail's next and
+    /// previous store.
+    pub order: RwSignal<Vec<u32>>,
     /// A problem keeping the files for later (quota): the view works for this session.
     pub storage_note: RwSignal<Option<String>>,
 }
@@ -81,6 +85,7 @@ pub fn fleet_state() -> FleetState {
             zone_filter: RwSignal::new(None),
             down_only: RwSignal::new(false),
             bin_filter: RwSignal::new(None),
+            order: RwSignal::new(Vec::new()),
             storage_note: RwSignal::new(None),
         };
         f.set(Some(state));
@@ -380,7 +385,7 @@ pub fn FleetPanel() -> impl IntoView {
                             (Some(v), _) => view! { <FleetBody view=v /> }.into_any(),
                             (None, Some(reason)) => view! {
                                 <p class="reason" data-testid="fleet-unavailable">
-                                    "The fleet view is not available: " {reason} "."
+                                    "The fleet view is not available: " {reason} ". Generate the report again from its files to see it."
                                 </p>
                             }.into_any(),
                             (None, None) => view! {
@@ -407,11 +412,15 @@ fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
                 </pattern>
             </defs>
         </svg>
-        <div class="fleet-charts">
-            <charts::Histogram view=v.clone() />
-            <charts::Heatmap view=v.clone() />
-        </div>
+        // An open store is a view of its own in place of the charts and the table, which
+        // stay drawn (hidden) so closing it finds the table as it was.
         <detail::StoreDetailPanel view=v.clone() />
-        <table::StoreTable view=v />
+        <div class="fleet-overview" hidden=move || fleet_state().store.with(Option::is_some)>
+            <div class="fleet-charts">
+                <charts::Histogram view=v.clone() />
+                <charts::Heatmap view=v.clone() />
+            </div>
+            <table::StoreTable view=v />
+        </div>
     }
 }
