@@ -424,9 +424,11 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
     // Status now puts "closed" before "no data" (SPEC §9), so a store that never reported
     // and is closed now counts as closed; the stores without any data are named apart, as
     // the call list groups them.
-    let without_data = (view.no_data > 0)
-        .then(|| format!(" {} without any data.", stores_word(view.no_data)))
-        .unwrap_or_default();
+    let without_data = if view.no_data > 0 {
+        format!(" {} without any data.", stores_word(view.no_data))
+    } else {
+        String::new()
+    };
     let state_line = if down == 0 {
         format!(
             "No store is down now: {} up, {} closed.{without_data}",

@@ -35,7 +35,7 @@ function csvRows(paths) {
 const rowsShown = (page) =>
   page.$$eval('[data-testid="store-table"] tbody tr[data-row]', (trs) =>
     trs.map((tr) => ({
-      ...Object.fromEntries([...tr.querySelectorAll("[data-col]")].map((c) => [c.dataset.col, c.textContent.trim()])),
+      ...Object.fromEntries([...tr.querySelectorAll("[data-col]")].map((c) => [c.dataset.col, c.dataset.value ?? c.textContent.trim()])),
       id: tr.dataset.store,
     })),
   );
@@ -211,14 +211,14 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   const csvRow = csv.find((r) => r.store_id === target.id);
   const keys = { up_hour: "uptime_last_hour", up_day: "uptime_last_day", up_week: "uptime_last_week", down_hour: "downtime_last_hour", down_day: "downtime_last_day", down_week: "downtime_last_week" };
   for (const [k, col] of Object.entries(keys)) {
-    const d = (await page.getByTestId(`detail-${k}`).innerText()).trim();
+    const d = await page.getByTestId(`detail-${k}`).getAttribute("data-value");
     assert.equal(d, target[k], k);
     assert.equal(d, csvRow[col], k);
   }
-  assert.equal((await page.getByTestId("detail-pct").innerText()).trim(), csvRow.uptime_pct_last_week);
+  assert.equal(await page.getByTestId("detail-pct").getAttribute("data-value"), csvRow.uptime_pct_last_week);
   // Per-day hours add up to the week (each day rounded to 0.01 h on its own).
-  const days = await page.$$eval('[data-testid="detail-days"] tbody tr', (trs) =>
-    trs.map((tr) => [Number(tr.querySelector('[data-col="up"]').textContent), Number(tr.querySelector('[data-col="down"]').textContent)]));
+  const days = await page.$$eval('[data-testid="detail-days"] tbody tr:not([data-closed])', (trs) =>
+    trs.map((tr) => [Number(tr.querySelector('[data-col="up"]').dataset.value), Number(tr.querySelector('[data-col="down"]').dataset.value)]));
   const sum = (i) => days.reduce((a, d) => a + d[i], 0);
   assert.ok(Math.abs(sum(0) - Number(csvRow.uptime_last_week)) <= 0.005 * days.length + 1e-9);
   assert.ok(Math.abs(sum(1) - Number(csvRow.downtime_last_week)) <= 0.005 * days.length + 1e-9);
@@ -238,7 +238,7 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   await waitForWorker(page);
   await page.getByTestId("detail-up_week").waitFor({ timeout: 60_000 });
   assert.equal((await page.getByTestId("detail-id").innerText()).trim(), target.id);
-  assert.equal((await page.getByTestId("detail-down_week").innerText()).trim(), csvRow.downtime_last_week);
+  assert.equal(await page.getByTestId("detail-down_week").getAttribute("data-value"), csvRow.downtime_last_week);
   // Closing the detail clears the hash.
   await page.getByTestId("detail-close").click();
   await page.waitForFunction(() => !location.hash.includes("store="));

@@ -12,8 +12,7 @@ use super::{fleet_state, open_store, worker_link};
 use crate::app::text::group_digits;
 use crate::engine::fleet::{HOURS_OF_WEEK, UPTIME_BIN_EDGES};
 use crate::fleet_view::{
-    bin_label, heat_level_label, hundredths_text, DayCell, FleetView, HeatCell, HEAT_LEVELS,
-    WEEKDAYS,
+    bin_label, heat_level_label, hundredths_text, FleetView, HeatCell, HEAT_LEVELS, WEEKDAYS,
 };
 use crate::messages::ToWorker;
 
@@ -400,64 +399,5 @@ fn CellList() -> impl IntoView {
                 </div>
             }
         })}
-    }
-}
-
-/// Class of a day cell: by downtime share, with no business time and no data apart.
-pub fn day_class(d: &DayCell) -> &'static str {
-    let observed = d.up + d.down;
-    if observed == 0 && d.no_data > 0 {
-        "day nodata"
-    } else if observed == 0 {
-        "day closed"
-    } else if d.down == 0 {
-        "day ok"
-    } else if d.down * 20 < observed {
-        "day minor"
-    } else if d.down * 4 < observed {
-        "day major"
-    } else {
-        "day bad"
-    }
-}
-
-pub fn day_text(d: &DayCell) -> String {
-    let h = |m: u32| format!("{}.{:02}", m / 60, (m % 60) * 100 / 60);
-    format!(
-        "{}: {} h up, {} h down{}",
-        crate::fleet_view::day_label(d.day),
-        h(d.up),
-        h(d.down),
-        if d.no_data > 0 { ", no data" } else { "" }
-    )
-}
-
-/// A store's week as one cell per local day, widths by the part of the day in the week.
-#[component]
-pub fn DayBar(days: Vec<DayCell>) -> impl IntoView {
-    let total: u32 = days.iter().map(|d| d.span).sum::<u32>().max(1);
-    let mut x = 0.0;
-    let label = days.iter().map(day_text).collect::<Vec<_>>().join("; ");
-    let cells = days
-        .iter()
-        .map(|d| {
-            let w = f64::from(d.span) / f64::from(total) * 100.0;
-            let at = x;
-            x += w;
-            (at, w, day_class(d), day_text(d))
-        })
-        .collect::<Vec<_>>();
-    view! {
-        <svg class="daybar" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label=label>
-            {cells.into_iter().map(|(at, w, class, text)| {
-                // Days with much downtime are hatched too, not only red.
-                let hatched = class == "day major" || class == "day bad";
-                let w = (w - 0.8).max(0.2);
-                view! {
-                    <rect class=class x=at + 0.4 y="0" width=w height="10"><title>{text}</title></rect>
-                    {hatched.then(|| view! { <rect class="seg-hatch" x=at + 0.4 y="0" width=w height="10" fill="url(#hatch-down)"></rect> })}
-                }
-            }).collect_view()}
-        </svg>
     }
 }

@@ -257,7 +257,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                 </label>
                 {move || fleet.bin_filter.get().map(|b| view! {
                     <button type="button" class="button small" data-testid="clear-bin" on:click=move |_| fleet.bin_filter.set(None)>
-                        {format!("uptime {}–{} % ✕", u32::from(b) * 10, u32::from(b) * 10 + 10)}
+                        {format!("uptime {} ✕", crate::fleet_view::bin_label(b.into()))}
                     </button>
                 })}
                 <ColumnPicker shown=shown />
