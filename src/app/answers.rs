@@ -460,7 +460,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
                 </p>
                 <ZonePicker zones=view.zones.clone() />
             </div>
-            <AnswerTiles job=job.clone() view=view.clone() doc=doc.clone() target_doc=target_doc />
+            <AnswerTiles job=job.clone() doc=doc.clone() target_doc=target_doc />
             <TargetLine view=view.clone() target_doc=target_doc />
             <DownNow view=view.clone() doc=doc.clone() ids=ids.clone() now=now />
             <div class="answers-row">
@@ -468,7 +468,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
                 <Trend doc=doc.clone() zone=zone />
             </div>
             <OutagesTable job=job.clone() view=view.clone() doc=doc.clone() />
-            <CallList job=job.clone() view=view.clone() ids=ids target_doc=target_doc />
+            <CallList job=job.clone() view=view.clone() target_doc=target_doc />
             <Compare job=job.clone() view=view.clone() />
             <p class="reason" role="alert" hidden=move || answers.download_error.with(Option::is_none)>
                 {move || answers.download_error.get().map(|e| format!("The download failed: {e}. Try again; if it keeps failing, use the command line (store-uptime outages / calls)."))}
@@ -510,12 +510,7 @@ fn ZonePicker(zones: Vec<String>) -> impl IntoView {
 type TargetDoc = Memo<Option<(Arc<TargetView>, Arc<SummaryDoc>)>>;
 
 #[component]
-fn AnswerTiles(
-    job: String,
-    view: Arc<FleetView>,
-    doc: Arc<SummaryDoc>,
-    target_doc: TargetDoc,
-) -> impl IntoView {
+fn AnswerTiles(job: String, doc: Arc<SummaryDoc>, target_doc: TargetDoc) -> impl IntoView {
     let answers = answers_state();
     let longest_down = doc
         .down_now
@@ -557,7 +552,6 @@ fn AnswerTiles(
             })
         })
     };
-    let _ = view;
     let alert = doc.status_now.down > 0;
     let trend = move || {
         answers.comparison.with(|c| {
@@ -1187,14 +1181,8 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
 }
 
 #[component]
-fn CallList(
-    job: String,
-    view: Arc<FleetView>,
-    ids: Arc<HashMap<String, usize>>,
-    target_doc: TargetDoc,
-) -> impl IntoView {
+fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl IntoView {
     let answers = answers_state();
-    let _ = ids;
     let body = {
         let view = view.clone();
         move || {
