@@ -9,6 +9,7 @@ pub mod engine;
 pub mod fleet_view;
 pub mod generate;
 pub mod messages;
+pub mod report_html;
 pub mod warm_up;
 
 // The browser app: the Leptos page and the web worker's glue (wasm32 only).
