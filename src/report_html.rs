@@ -231,11 +231,11 @@ impl ReportFile<'_> {
         self.call_list(&mut out);
         self.outages(&mut out);
         self.store_table(&mut out);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<footer>Written by Store uptime from the report's own numbers (the CSV's \
              rounding); times of the fleet in {}, a store's times in its own zone. This file \
-             loads nothing and runs no script.</footer></body></html>\n",
+             loads nothing and runs no script.</footer></body></html>",
             escape(&zone_name(self.zone))
         );
         out

@@ -15,6 +15,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::fleet::{fleet_state, open_store};
+use super::share::{Chart, ChartImage};
 use super::text::{group_digits, options_line};
 use super::{browser, history_store, use_state, worker_link};
 use crate::engine::business::utc_offset;
@@ -125,9 +126,8 @@ pub fn on_worker(message: FromWorker) {
         }
         FromWorker::SlotStores { job, stores } => answers.slot_stores.set(Some((job, stores))),
         FromWorker::Download { job, file, text } => {
-            let saved = text.and_then(|text| {
-                browser::save_text(&file.file_name(&job), &text, "text/csv;charset=utf-8")
-            });
+            let saved =
+                text.and_then(|text| browser::save_text(&file.file_name(&job), &text, file.mime()));
             answers.download_error.set(saved.err());
         }
         _ => {}
@@ -187,7 +187,7 @@ fn browser_zone() -> Option<Tz> {
 }
 
 /// The zone fleet-level times are shown in.
-fn shown_zone(choice: &str) -> Tz {
+pub fn shown_zone(choice: &str) -> Tz {
     if choice.is_empty() {
         browser_zone().unwrap_or(Tz::UTC)
     } else {
@@ -459,16 +459,18 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
                     {state_line}
                 </p>
                 <ZonePicker zones=view.zones.clone() />
+                <super::share::ShareBar job=job.clone() />
             </div>
             <AnswerTiles job=job.clone() doc=doc.clone() target_doc=target_doc />
             <TargetLine view=view.clone() target_doc=target_doc />
             <DownNow view=view.clone() doc=doc.clone() ids=ids.clone() now=now />
             <div class="answers-row">
                 <FleetTimeline job=job.clone() view=view.clone() doc=doc.clone() zone=zone />
-                <Trend doc=doc.clone() zone=zone />
+                <Trend job=job.clone() view=view.clone() doc=doc.clone() zone=zone />
             </div>
             <OutagesTable job=job.clone() view=view.clone() doc=doc.clone() />
             <CallList job=job.clone() view=view.clone() target_doc=target_doc />
+            <super::share::PrintedCallList job=job.clone() view=view.clone() />
             <Compare job=job.clone() view=view.clone() />
             <p class="reason" role="alert" hidden=move || answers.download_error.with(Option::is_none)>
                 {move || answers.download_error.get().map(|e| format!("The download failed: {e}. Try again; if it keeps failing, use the command line (store-uptime outages / calls)."))}
@@ -953,6 +955,7 @@ fn FleetTimeline(
     view! {
         <figure class="answer chart fleet-timeline" data-testid="fleet-timeline" aria-labelledby="timeline-title">
             <h3 id="timeline-title">"Fleet timeline: share of open stores' time down, by quarter hour"</h3>
+            <ChartImage chart=Chart::Timeline job=job.clone() view=view.clone() />
             <div
                 class="tl-frame"
                 tabindex="0"
@@ -1007,11 +1010,12 @@ fn FleetTimeline(
 
 /// The week by day: the fleet's uptime in each 24-hour period, labelled by its end.
 #[component]
-fn Trend(doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
+fn Trend(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
     let days = doc.days.clone();
     view! {
         <figure class="answer trend" data-testid="trend" aria-labelledby="trend-title">
             <h3 id="trend-title">"The week by day: fleet uptime"</h3>
+            <ChartImage chart=Chart::Week job=job view=view />
             <table class="answers-table trend-table">
                 <caption class="visually-hidden">"Fleet uptime in each 24-hour period of the week, oldest first"</caption>
                 <thead><tr>
