@@ -55,7 +55,7 @@ const STYLE: &str = "\
 :root{color-scheme:light;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;\
 color:#1c2321;background:#f6f7f5;line-height:1.45}\
 body{margin:0 auto;max-width:70rem;padding:1rem}\
-h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .5rem}\
+h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:.2rem 0 .5rem}\
 section{background:#fff;border:1px solid #d5dbd8;border-radius:.5rem;padding:.75rem 1rem;margin:1rem 0}\
 .meta,.hint{color:#56615d}.hint{font-size:.9rem}\
 code{background:#eef1ef;padding:0 .2em;border-radius:.2em;word-break:break-all}\
@@ -68,7 +68,7 @@ code{background:#eef1ef;padding:0 .2em;border-radius:.2em;word-break:break-all}\
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e3e7e5;vertical-align:top}\
 thead th{border-bottom:2px solid #d5dbd8}.num{text-align:right;font-variant-numeric:tabular-nums}\
 tr.group th{background:#eef1ef}\
-svg{display:block;width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#1c2321}\
+svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#1c2321}\
 .legend{display:flex;flex-wrap:wrap;gap:.4rem 1rem;padding:0;list-style:none;font-size:.85rem}\
 .key{display:inline-block;width:.9em;height:.9em;border:1px solid #56615d;vertical-align:-.1em;margin-right:.3em}\
 #down-now td:nth-child(3),#trend td:nth-child(n+2),#heatmap td,#call-list td:nth-child(3),\
@@ -745,7 +745,7 @@ fn chart_title(out: &mut String, x: f64, title: &str, what: &str) {
 /// The fleet timeline as a standalone SVG (light colours written in, its title inside).
 pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
     let n = doc.timeline.len().max(1);
-    let (left, top, w, h) = (34.0, 26.0, 672.0, 100.0);
+    let (left, top, w, h) = (46.0, 26.0, 672.0, 100.0);
     let scale = w / n as f64;
     let mut out = String::new();
     let _ = write!(
