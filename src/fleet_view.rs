@@ -29,11 +29,9 @@ const MONTHS: [&str; 12] = [
 /// How many stores a heatmap cell lists (the worst first).
 pub const CELL_STORES_SHOWN: usize = 200;
 
-/// `1234` hundredths as `12.34`.
+/// `1234` hundredths as `12.34`, as the engine writes them in its files.
 pub fn hundredths_text(value: i64) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let v = value.unsigned_abs();
-    format!("{sign}{}.{:02}", v / 100, v % 100)
+    Hundredths(value).to_string()
 }
 
 fn minutes(t: Tick) -> u32 {

@@ -15,9 +15,10 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
+use crate::engine::business::utc_offset;
+use crate::engine::stores::DEFAULT_ZONE;
 use crate::engine::time::{
     civil_from_days, days_from_civil, weekday_of_days, Micros, MICROS_PER_DAY, MICROS_PER_HOUR,
     MICROS_PER_MINUTE, MICROS_PER_SECOND, MICROS_PER_WEEK,
@@ -335,8 +336,6 @@ const ZONES: [(Tz, u32); 10] = [
 /// Names no zone database knows: the engine counts them as missing.
 const UNKNOWN_ZONES: [&str; 3] = ["Mars/Olympus", "America/Atlantis", "Moon/Tranquility_Base"];
 
-const DEFAULT_ZONE: Tz = chrono_tz::America::Chicago;
-
 /// Makes unique ids in one style.
 struct IdMaker {
     style: IdStyle,
@@ -566,19 +565,6 @@ fn spans(hours: &[GenHours]) -> Vec<Span> {
             }
         })
         .collect()
-}
-
-fn utc_offset(zone: Tz, t: Micros) -> Micros {
-    match DateTime::from_timestamp(t.div_euclid(MICROS_PER_SECOND), 0) {
-        Some(utc) => {
-            i64::from(
-                zone.offset_from_utc_datetime(&utc.naive_utc())
-                    .fix()
-                    .local_minus_utc(),
-            ) * MICROS_PER_SECOND
-        }
-        None => 0,
-    }
 }
 
 /// How a store behaves when polled.

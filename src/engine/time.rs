@@ -229,6 +229,20 @@ impl<'a> Cursor<'a> {
         Ok(micros)
     }
 
+    /// `:MM[:SS[.fraction]]` after an hour: the minute, the second and the fraction (0 when
+    /// absent). A fraction is only allowed after seconds (`HH:MM:SS.ffffff`).
+    fn minute_second_fraction(&mut self) -> Result<(u32, u32, Micros), TimeProblem> {
+        if !self.eat(b':') {
+            return Err(TimeProblem::Layout);
+        }
+        let minute = self.digits(2).ok_or(TimeProblem::Layout)?;
+        if !self.eat(b':') {
+            return Ok((minute, 0, 0));
+        }
+        let second = self.digits(2).ok_or(TimeProblem::Layout)?;
+        Ok((minute, second, self.fraction_micros()?))
+    }
+
     fn rest(&self) -> &'a [u8] {
         &self.bytes[self.pos..]
     }
@@ -340,17 +354,7 @@ fn parse_any_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
         return Err(layout);
     }
     let hour = c.digits(2).ok_or(layout)?;
-    if !c.eat(b':') {
-        return Err(layout);
-    }
-    let minute = c.digits(2).ok_or(layout)?;
-    // A fraction is only allowed after seconds (`HH:MM:SS.ffffff`).
-    let (second, fraction) = if c.eat(b':') {
-        let second = c.digits(2).ok_or(layout)?;
-        (second, c.fraction_micros()?)
-    } else {
-        (0, 0)
-    };
+    let (minute, second, fraction) = c.minute_second_fraction()?;
     let offset = parse_zone_suffix(c.rest())?;
 
     let year = i64::from(year);
@@ -406,16 +410,7 @@ pub fn parse_time_of_day(text: &[u8], allow_end_of_day: bool) -> Result<Micros, 
     let mut c = Cursor::new(text);
     let layout = TimeProblem::Layout;
     let (hour, _) = c.digit_run(2).ok_or(layout)?;
-    if !c.eat(b':') {
-        return Err(layout);
-    }
-    let minute = c.digits(2).ok_or(layout)?;
-    let (second, fraction) = if c.eat(b':') {
-        let second = c.digits(2).ok_or(layout)?;
-        (second, c.fraction_micros()?)
-    } else {
-        (0, 0)
-    };
+    let (minute, second, fraction) = c.minute_second_fraction()?;
     if !c.rest().is_empty() {
         return Err(layout);
     }
