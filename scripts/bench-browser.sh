@@ -8,7 +8,7 @@
 #   ./scripts/bench-browser.sh [--runs N] [--sets "public public10"] [--native] [--playwright-click]
 #     --runs N    runs per data set (default 5); figures are medians
 #     --playwright-click   Playwright presses Generate once it sees the files recognised
-#                 (adds its own 0.09–0.23 s); by default the page probe presses it the moment
+#                 (adds the harness's own latency); by default the page probe presses it the moment
 #                 it is enabled
 #     --sets      which sets: public (1×, 1.8 M polls, 142 MB), public10 (10×, 18 M polls, 1.4 GB)
 #     --native    also run `cargo bench --bench pipeline` (the CLI's figures) first

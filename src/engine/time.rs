@@ -255,8 +255,8 @@ pub fn parse_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
 }
 
 /// The last date [`parse_timestamp_after`] read, with its day number: a status file comes
-/// in time order, so row after row has the same date, and reading it again cost ~5 % of a
-/// status file's ingest in wasm.
+/// in time order, so row after row has the same date, and reading it again showed in the
+/// ingest's time in wasm (docs/perf-log.md).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct LastDate(Option<([u8; 10], i64)>);
 
