@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser benchmark (issue 5): builds the release page offline, generates the 1× and 10×
+# The browser benchmark (BENCHMARKS.md): builds the release page offline, generates the 1× and 10×
 # data sets once (bench-data/, git-ignored), serves dist/ compressed on 127.0.0.1 and drives
 # Debian's chromium (tests/browser/bench.mjs): files → Complete time, peak wasm memory, longest
 # main-thread task, longest wait between progress updates, first-load bytes, and whether the

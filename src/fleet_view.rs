@@ -1,4 +1,4 @@
-//! What the page's fleet view is sent (issue 4): the fleet's aggregates and one compact
+//! What the page's fleet view is sent: the fleet's aggregates and one compact
 //! row per store, one store's detail on demand, and a heatmap cell's stores — converted
 //! from the engine's fleet model (`engine::fleet`) in one place, with every number already
 //! rounded the way the CSV rounds it (SPEC §6), so the page only draws.

@@ -1,7 +1,8 @@
 //! Store Uptime: per-store uptime and downtime during business hours, from status polls.
 //!
-//! `engine` is the pure core (SPEC.md); `cli` is the native command line over it; `app` and
-//! `worker` are the browser page and its web worker over it, talking through `messages`.
+//! `engine` is the pure core (its contract: docs/semantics.md); `cli` is the native command
+//! line over it; `app` and `worker` are the browser page and its web worker over it, talking
+//! through `messages`. The map of all of it: docs/architecture.md.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

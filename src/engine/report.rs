@@ -547,7 +547,7 @@ mod tests {
 
     #[test]
     fn no_valid_polls_says_why_for_each_status_file() {
-        // Issue 13 §3: the error carries each status file's reasons, counts and first rows,
+        // SPEC §1: the error carries each status file's reasons, counts and first rows,
         // so the page and the command line can both show them.
         let mut polls = String::from("store_id,status,timestamp_utc\n");
         for i in 0..30 {

@@ -1,4 +1,4 @@
-//! The machine-readable summary of a run (issue 14): fleet totals, status-now counts, the
+//! The machine-readable summary of a run: fleet totals, status-now counts, the
 //! week by day, the fleet timeline, stores down now, outages, and against a target the
 //! stores below it and the fleet's error budget. Every number is a sum over the report's
 //! rows and [`Figures`], rounded only when written, as in the report (docs/summary-json.md).

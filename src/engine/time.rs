@@ -67,7 +67,7 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// The form of a timestamp as spreadsheets write it when they re-save a CSV (issue 13 §3),
+/// The form of a timestamp as spreadsheets write it when they re-save a CSV (SPEC §1),
 /// in words, or `None`: `1/8/2024 10:00` (day and month in either order, `/`, `.` or `-`
 /// between, a 2- or 4-digit year, an optional `H:MM[:SS]` with an optional AM/PM), an ISO date
 /// with a 12-hour time (`2024-01-08 10:00 AM`), or a date serial number (`45299.41667`). Such
@@ -148,7 +148,7 @@ fn clock_form(t: &str) -> Option<&'static str> {
 }
 
 /// A time of day on a 12-hour clock (`9:00 AM`, `12:30:00 pm`), as spreadsheets re-save a
-/// time column (issue 13 §3). Not read as data; only called for rows already skipped.
+/// time column (SPEC §1). Not read as data; only called for rows already skipped.
 pub fn is_twelve_hour_time(value: &[u8]) -> bool {
     std::str::from_utf8(value.trim_ascii())
         .ok()

@@ -1,5 +1,5 @@
 //! Seeded synthetic input files shaped like the public store-monitoring exports
-//! (`shared/data/README.md`): the benchmark's data, the page's built-in sample, and test
+//! (their rows: SPEC §1): the benchmark's data, the page's built-in sample, and test
 //! input whose expected engine state is known row by row.
 //!
 //! Deterministic: one [`GenConfig`] gives the same bytes on every platform, native or
