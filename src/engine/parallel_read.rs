@@ -101,7 +101,7 @@ impl Ingest {
         let chunk_size = chunk_size.max(1);
         // The header first, here and in small reads: a file that is not CSV (`/dev/zero`, a
         // 2 GB file of zeros) is refused after a bounded read, with no thread reading ahead
-        // (issue 13 §6; the ingest refuses a file with no header in its first 2 MiB).
+        // (SPEC §1: the ingest refuses a file with no header in its first 2 MiB).
         let mut source = source;
         let mut head = vec![0; chunk_size.min(HEAD_READ)];
         while self.kind(file).is_none() {

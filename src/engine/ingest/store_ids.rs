@@ -9,9 +9,9 @@ pub type StoreIdx = u32;
 
 /// Store ids, interned once. The public exports' ids — lowercase UUIDs and decimal
 /// integers — are looked up by their value as a number: one compact table entry per look-up
-/// instead of a pointer chase to a string, which cost 40 % of a run (one look-up per status
-/// row, 14 000 ids outgrow the L2 cache). Each id has exactly one form, so this is exact;
-/// any other id goes through the string map.
+/// instead of a pointer chase to a string, once the largest cost of a run (one look-up per
+/// status row, and 14 000 ids outgrow the L2 cache; docs/perf-log.md). Each id has exactly
+/// one form, so this is exact; any other id goes through the string map.
 #[derive(Debug, Default)]
 pub(super) struct StoreTable {
     by_uuid: FxHashMap<u128, StoreIdx>,
