@@ -366,6 +366,34 @@ mod tests {
     }
 
     #[test]
+    fn stores_new_to_every_part_keep_their_first_seen_order() {
+        // Parts look ids up in the reader's snapshot and keep only the ones new to it; here
+        // new stores (UUIDs, numbers, other text) keep coming while old ones return, so
+        // every part mixes both and snapshots are taken before and after folds.
+        let id = |k: usize| match k % 3 {
+            0 => format!("{:08x}-0000-4000-8000-{:012x}", k, k * 7919),
+            1 => format!("{}", k * 13 + 1),
+            _ => format!("store {k}"),
+        };
+        let mut status = String::from("store_id,status,timestamp_utc\n");
+        for row in 0..3000usize {
+            let store = if row % 3 == 0 {
+                row / 3
+            } else {
+                (row * 7919) % (row / 3 + 1)
+            };
+            let status_word = if row % 5 == 0 { "inactive" } else { "active" };
+            status.push_str(&format!(
+                "{},{status_word},2024-01-01 {:02}:{:02}:00 UTC\n",
+                id(store),
+                row / 60 % 24,
+                row % 60
+            ));
+        }
+        assert_same(&[("status.csv", status.as_bytes())], &[97, 1000, 4096]);
+    }
+
+    #[test]
     fn fields_broken_over_three_lines_read_the_same_on_several_threads() {
         // A short quote-free middle line keeps a broken field open (SPEC §1): no part may
         // start between it and the line that closes the field.
