@@ -161,10 +161,13 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             Ok(())
         } else {
             let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
-            Err(format!(
-                "{flag} is an option of {} only",
-                names.join(" and ")
-            ))
+            // `a`, `b` and `c`
+            let names = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            Err(format!("{flag} is an option of {names} only"))
         }
     };
     let pct = |flag: &str, text: String| -> Result<Pct, String> {
