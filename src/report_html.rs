@@ -750,7 +750,7 @@ pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
         left + w + 8.0,
         top + h + 22.0,
         left + w + 8.0,
@@ -842,7 +842,7 @@ pub fn week_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
         left + w + 70.0,
         left + w + 70.0,
         escape(&format!("The week by day, {title}"))
@@ -896,7 +896,7 @@ pub fn heatmap_svg(view: &FleetView, title: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
         escape(&format!("Downtime by hour of the week, {title}"))
     );
     let _ = write!(
@@ -966,7 +966,7 @@ pub fn histogram_svg(view: &FleetView, title: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
         escape(&format!("Stores by uptime last week, {title}"))
     );
     let _ = write!(
@@ -1186,6 +1186,52 @@ mod tests {
             .collect();
         assert!(!expected.is_empty());
         assert_eq!(listed, expected);
+    }
+
+    /// Each chart stands alone as an image: its own namespace, font, white background
+    /// and colours (no class for a stylesheet to fill in), and the report's name inside.
+    #[test]
+    fn charts_stand_alone_and_name_the_report() {
+        let data = dataset(GenConfig::preset_sample());
+        let (view, _) = views(&data, Pct(9900));
+        let doc = SummaryDoc::of(&view.summary);
+        let title = "Week to Mon 14 Oct 2024 19:55 <America/New_York>";
+        let zone = zone_or_utc("America/New_York");
+        for svg in [
+            timeline_svg(&doc, zone, title),
+            week_svg(&doc, zone, title),
+            heatmap_svg(&view, title),
+            histogram_svg(&view, title),
+        ] {
+            assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+            assert!(svg.contains(" font-family=\""), "{svg}");
+            assert!(svg.contains(&format!(
+                "<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>",
+                colour::PANEL
+            )));
+            assert!(svg.contains(&escape(title)));
+            assert!(!svg.contains("<America"));
+            assert!(!svg.contains("class="));
+            assert!(svg.ends_with("</svg>"));
+        }
+        // The timeline's bars are the summary's slots with down time.
+        let bars = timeline_svg(&doc, zone, title);
+        let down = doc
+            .timeline
+            .iter()
+            .filter(|s| {
+                s.down_share
+                    .as_deref()
+                    .and_then(parse_hundredths)
+                    .is_some_and(|d| d > 0)
+            })
+            .count();
+        let path = between(
+            &bars,
+            &format!("fill=\"{}\"/><path d=\"", colour::NO_DATA),
+            "\"",
+        );
+        assert_eq!(path.matches('M').count(), down);
     }
 
     /// The public-size fleet (14 000 stores) makes a file well under 10 MB.
