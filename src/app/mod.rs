@@ -11,6 +11,7 @@ pub mod history;
 pub mod history_store;
 pub mod job;
 pub mod report_view;
+pub mod storage;
 pub mod text;
 pub mod upload;
 pub mod worker_link;
@@ -100,6 +101,10 @@ pub struct State {
     /// Files are being dragged over the page.
     pub dragging: RwSignal<bool>,
     pub history_loaded: RwSignal<bool>,
+    /// The fleet view's state (charts, table, the open store).
+    pub fleet: fleet::FleetState,
+    /// The first screen's state (target, timeline, lists, comparison).
+    pub answers: answers::AnswersState,
 }
 
 impl State {
@@ -122,13 +127,15 @@ impl State {
             worker_ready: RwSignal::new(false),
             dragging: RwSignal::new(false),
             history_loaded: RwSignal::new(false),
+            fleet: fleet::FleetState::new(),
+            answers: answers::AnswersState::new(),
         }
     }
 
     /// Adds files (from the picker, a drop, or the sample) and asks the worker their kinds.
     pub fn add_files(&self, files: Vec<(String, Blob)>) {
         // New files: the owner is preparing a report, so the inputs unfold.
-        answers::answers_state().inputs_open.set(true);
+        self.answers.inputs_open.set(true);
         for (name, blob) in files {
             let token = self.next_token.get_value();
             self.next_token.set_value(token + 1);
@@ -276,18 +283,20 @@ impl State {
         };
         worker_link::send(&ToWorker::Cancel { job: id.clone() }, &[]);
         let state = *self;
-        gloo_timers::callback::Timeout::new(CANCEL_GRACE_MS, move || {
-            if state
-                .running
-                .get_untracked()
-                .is_some_and(|(running, _)| running == id)
-            {
-                worker_link::restart();
-                state.worker_ready.set(false);
-                state.finish(&id, ReportStatus::Cancelled, None);
-            }
-        })
-        .forget();
+        set_timeout(
+            move || {
+                if state
+                    .running
+                    .get_untracked()
+                    .is_some_and(|(running, _)| running == id)
+                {
+                    worker_link::restart();
+                    state.worker_ready.set(false);
+                    state.finish(&id, ReportStatus::Cancelled, None);
+                }
+            },
+            std::time::Duration::from_millis(CANCEL_GRACE_MS.into()),
+        );
     }
 
     fn on_worker(&self, message: FromWorker) {
@@ -346,7 +355,7 @@ impl State {
                 });
                 fleet::job_complete(self, &job, &tokens);
                 // Results first: the headline takes focus once drawn, the inputs fold.
-                let answers = answers::answers_state();
+                let answers = self.answers;
                 answers.focus_pending.set(Some(job.clone()));
                 answers.inputs_open.set(false);
                 let outcome = *outcome;
@@ -390,10 +399,10 @@ impl State {
             fleet_message @ (FromWorker::Fleet { .. }
             | FromWorker::FleetUnavailable { .. }
             | FromWorker::Detail { .. }
-            | FromWorker::CellStores { .. }) => fleet::on_worker(fleet_message),
+            | FromWorker::CellStores { .. }) => fleet::on_worker(self.fleet, fleet_message),
             answer @ (FromWorker::Target { .. }
             | FromWorker::SlotStores { .. }
-            | FromWorker::Download { .. }) => answers::on_worker(answer),
+            | FromWorker::Download { .. }) => answers::on_worker(self.answers, answer),
         }
     }
 
@@ -551,7 +560,6 @@ impl State {
         self.csv_cache.update_value(|c| {
             c.remove(&id);
         });
-        fleet::forget(Some(id.clone()));
         if self.selected.get_untracked().as_deref() == Some(&id) {
             self.selected.set(None);
         }
@@ -570,7 +578,7 @@ impl State {
         self.history
             .update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
         self.csv_cache.update_value(|c| c.clear());
-        fleet::forget(None);
+        fleet::inputs_store::forget_legacy();
         self.selected.set(running.clone());
         let state = *self;
         let keep = self.history.get_untracked();
@@ -705,9 +713,12 @@ pub fn App() -> impl IntoView {
                 <job::Run />
             </answers::InputsFold>
             <job::Notice />
+            // The answers, then each store's (charts, table, one store), then how the report
+            // was made (status, its CSV, files read, data quality): by keyboard the store table
+            // is a few steps from the headline.
             <answers::AnswersPanel />
-            <report_view::SelectedReport />
             <fleet::FleetPanel />
+            <report_view::SelectedReport />
             <history::History />
         </main>
         <footer class="footer">
@@ -738,7 +749,19 @@ fn skip_to_results(e: leptos::ev::MouseEvent) {
     }
 }
 
-/// The page's state, from context.
+/// The page's state, from context: in a component's body, its reactive closures and its
+/// event handlers. Code called from outside the page's ownership (the worker's messages,
+/// timers, window listeners) is handed the state instead.
 pub fn use_state() -> State {
     expect_context::<State>()
+}
+
+/// The fleet view's part of the page's state (see [`use_state`]).
+pub fn use_fleet() -> fleet::FleetState {
+    use_state().fleet
+}
+
+/// The first screen's part of the page's state (see [`use_state`]).
+pub fn use_answers() -> answers::AnswersState {
+    use_state().answers
 }

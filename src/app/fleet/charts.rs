@@ -8,8 +8,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{fleet_state, open_store, worker_link};
+use super::worker_link;
 use crate::app::text::group_digits;
+use crate::app::use_fleet;
 use crate::engine::fleet::{HOURS_OF_WEEK, UPTIME_BIN_EDGES};
 use crate::fleet_view::{
     bin_label, heat_level_label, hundredths_text, FleetView, HeatCell, HEAT_LEVELS, WEEKDAYS,
@@ -112,7 +113,7 @@ fn bin_axis(bin: usize) -> String {
 /// filters the table. One tab stop: Left/Right move between bars, Enter/Space pick.
 #[component]
 pub fn Histogram(view: Arc<FleetView>) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let counts = view.histogram.clone();
     let unbinned = view.unbinned;
     let bins = counts.len();
@@ -245,7 +246,7 @@ fn heat_move(i: usize, key: &str, ctrl: bool) -> Option<usize> {
 /// One tab stop: arrow keys walk the cells, Enter/Space list the stores.
 #[component]
 pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let (cw, ch, left, top) = (14.0, 16.0, 30.0, 14.0);
     let focus_text = RwSignal::new(String::new());
     let as_table = RwSignal::new(false);
@@ -368,7 +369,7 @@ pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
 
 #[component]
 fn CellList() -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     view! {
         {move || fleet.cell.get().map(|cell| {
             let cell = usize::from(cell);
@@ -387,7 +388,7 @@ fn CellList() -> impl IntoView {
                                     {list.stores.into_iter().map(|(id, minutes)| {
                                         let id2 = id.clone();
                                         view! {
-                                            <li><button type="button" class="button link" data-testid="cell-store" on:click=move |_| open_store(id2.clone())>
+                                            <li><button type="button" class="button link" data-testid="cell-store" on:click=move |_| fleet.open_store(id2.clone())>
                                                 <code>{id}</code></button>
                                                 {format!(" {minutes} min down")}</li>
                                         }
