@@ -3,15 +3,16 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
+use crate::engine::archive::{sniff, ArchiveError, Container};
 use crate::engine::call_list::{call_list, write_call_list_csv, DEFAULT_TARGET};
 use crate::engine::{
     analyse_figures_parallel, analyse_parallel, format_timestamp, parse_timestamp, write_csv,
-    write_outages_csv, Dataset, Figures, FileKind, Ingest, Interpolation, MissingDay, Options, Pct,
-    Report, RunError, Summary,
+    write_outages_csv, Dataset, Figures, FileKind, FileProblem, Ingest, Interpolation, MissingDay,
+    Options, Pct, Report, RunError, Summary,
 };
 
 pub const USAGE: &str = "\
@@ -287,14 +288,10 @@ fn report(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut ingest = Ingest::new();
     for name in &args.files {
-        let source: Box<dyn Read + Send> = if name == "-" {
-            Box::new(io::stdin())
-        } else {
-            Box::new(File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?)
-        };
-        ingest
-            .read_file_parallel(name, source, CHUNK_BYTES, threads)
-            .map_err(|problem| problem.to_string())?;
+        for problem in read_input(&mut ingest, name, threads)? {
+            // Left out of an archive: said now, and the rest is read (docs/archives.md).
+            let _ = writeln!(stderr, "store-uptime: {problem}; left out");
+        }
     }
     let data = ingest.finish();
     let no_report = |e: RunError| match e {
@@ -398,6 +395,68 @@ fn report(
     Ok(Written::Done)
 }
 
+/// Reads one input, a plain file, a gzip file or a zip archive (known by its first bytes);
+/// `-` is standard input. A plain file that cannot be used stops the run (`Err`); what
+/// cannot be read from an archive is returned, and the rest of it is read.
+fn read_input(ingest: &mut Ingest, name: &str, threads: usize) -> Result<Vec<FileProblem>, String> {
+    let mut head = [0u8; 4];
+    if name == "-" {
+        let mut stdin = io::stdin();
+        let filled = read_head(&mut stdin, &mut head).map_err(|e| format!("{name}: {e}"))?;
+        let source = io::Cursor::new(head[..filled].to_vec()).chain(stdin);
+        return match sniff(&head[..filled]) {
+            Some(Container::Zip) => Ok(vec![ingest.refuse(name, ArchiveError::ZipOnStandardInput)]),
+            Some(Container::Gzip) => Ok(ingest
+                .read_gzip_parallel(name, source, CHUNK_BYTES, threads)
+                .err()
+                .into_iter()
+                .collect()),
+            None => ingest
+                .read_file_parallel(name, source, CHUNK_BYTES, threads)
+                .map(|()| Vec::new())
+                .map_err(|problem| problem.to_string()),
+        };
+    }
+    let mut file = File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?;
+    let filled =
+        read_head(&mut file, &mut head).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("{name}: cannot read: {e}"))?;
+    match sniff(&head[..filled]) {
+        Some(Container::Zip) => {
+            let size = file
+                .metadata()
+                .map_err(|e| format!("{name}: cannot read: {e}"))?
+                .len();
+            let read = ingest.read_zip_parallel(name, &mut file, size, CHUNK_BYTES, threads);
+            Ok(read.problems)
+        }
+        Some(Container::Gzip) => Ok(ingest
+            .read_gzip_parallel(name, file, CHUNK_BYTES, threads)
+            .err()
+            .into_iter()
+            .collect()),
+        None => ingest
+            .read_file_parallel(name, file, CHUNK_BYTES, threads)
+            .map(|()| Vec::new())
+            .map_err(|problem| problem.to_string()),
+    }
+}
+
+/// Fills `head` as far as the source goes; the number of bytes read.
+fn read_head(source: &mut impl Read, head: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < head.len() {
+        match source.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// Counts the lines the wrapped writer accepted, so an early-closed output can say how far
 /// the report got.
 struct LineCounter<W> {
@@ -427,6 +486,10 @@ pub fn summary_of_run(
 ) -> String {
     let mut s = String::new();
     for file in &data.files {
+        if file.error.is_some() {
+            let _ = writeln!(s, "{}: left out (see above)", file.name);
+            continue;
+        }
         let kind = file.kind.map_or("?", FileKind::describe);
         let _ = write!(s, "{}: {kind}, {} rows", file.name, file.rows);
         if file.rows > file.valid_rows {

@@ -285,6 +285,9 @@ pub enum FileError {
     HeaderTooLong,
     /// The byte source failed (the CLI's file read, the page's `FileReader`).
     Read(String),
+    /// A gzip file, a zip archive or one of its entries that was not read, or not to its end
+    /// (docs/archives.md).
+    Archive(super::archive::ArchiveError),
 }
 
 /// A file error with the file's name.
@@ -338,6 +341,7 @@ impl fmt::Display for FileProblem {
                  first 2 MiB: is it CSV text?); {EXPECTED_LAYOUTS}"
             ),
             FileError::Read(why) => write!(f, "{file}: could not be read: {why}"),
+            FileError::Archive(why) => write!(f, "{file}: {why}"),
         }
     }
 }

@@ -17,6 +17,7 @@ use std::ops::ControlFlow;
 
 use chrono_tz::Tz;
 
+use super::archive::ArchiveError;
 use super::business::HoursRule;
 use super::error::{FileError, FileProblem, SkipLog, SkipReason};
 use super::time::{LastDate, Micros};
@@ -165,7 +166,7 @@ impl Ingest {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.reject(file, e.to_string())),
+                Err(e) => return Err(self.reject_io(file, &e)),
             };
             self.push(file, &buf[..n])?;
             bytes += n as u64;
@@ -188,6 +189,31 @@ impl Ingest {
             .take()
             .map_or_else(FileState::default, |reader| reader.state);
         self.fail(file, &mut state, FileError::Read(why))
+    }
+
+    /// Rejects a file whose byte source failed with `error`: a decompressing reader's
+    /// [`ArchiveError`] keeps its own words, any other error is a read error.
+    pub fn reject_io(&mut self, file: FileId, error: &std::io::Error) -> FileProblem {
+        let archive = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<ArchiveError>());
+        let error = match archive {
+            Some(archive) => FileError::Archive(archive.clone()),
+            None => FileError::Read(error.to_string()),
+        };
+        let mut state = self.readers[file.0]
+            .take()
+            .map_or_else(FileState::default, |reader| reader.state);
+        self.fail(file, &mut state, error)
+    }
+
+    /// Lists an archive, or an entry of one, that is not read (`name` says which), with why.
+    pub fn refuse(&mut self, name: &str, error: ArchiveError) -> FileProblem {
+        let file = self.open_file(name);
+        let mut state = self.readers[file.0]
+            .take()
+            .map_or_else(FileState::default, |reader| reader.state);
+        self.fail(file, &mut state, FileError::Archive(error))
     }
 
     fn fail(&mut self, file: FileId, state: &mut FileState, error: FileError) -> FileProblem {
