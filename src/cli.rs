@@ -26,9 +26,11 @@ usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
        store-uptime calls [--now TIMESTAMP] [--interpolation nearest|previous]
                           [--missing-day closed|open] [--target PCT] [-o FILE] FILE...
 
-Reads status polls, business hours and timezone CSV files (recognised by their header,
-in any order; several files of one kind are merged; `-` is standard input) and writes
-to FILE or standard output. A summary of what was read goes to standard error.
+Reads status polls, business hours and timezone CSV files, and optionally store names
+(store_id, name[, region]); recognised by their header, in any order; several files of one
+kind are merged; `-` is standard input. Zip archives and gzip files (.csv.gz) are opened
+and their CSV files read the same way. Writes to FILE or standard output; a summary of
+what was read goes to standard error.
 
   report    the uptime report CSV
   outages   one CSV row per outage in the last week: store_id, start_utc, end_utc,
@@ -46,7 +48,8 @@ to FILE or standard output. A summary of what was read goes to standard error.
   --missing-day MODE     a weekday without business-hours rows is closed (default) or open
   --extended             (report) add business_hours_last_week, observations_last_week,
                          uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted,
-                         status_now, last_poll_utc, outages_last_week, longest_outage_minutes
+                         status_now, last_poll_utc, outages_last_week, longest_outage_minutes,
+                         and name, region when a store names file is given
   --target PCT           (summary, calls) list the stores below PCT % uptime last week and the
                          fleet's error budget
   --fail-below PCT       (summary) exit with status 3 when the fleet's uptime last week is
@@ -537,6 +540,10 @@ pub fn summary_of_run(
             "only in the hours/timezone files, not reported",
         ),
         (q.polls_after_now, "polls after `now`, ignored"),
+        (
+            data.names_without_polls(),
+            "named in the store names file but without polls, not reported",
+        ),
     ] {
         if count > 0 {
             let _ = writeln!(s, "  {count} {what}");

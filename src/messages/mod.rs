@@ -20,12 +20,13 @@ use crate::engine::{
     MissingDay, Options, Progress, Report, SkipReason, Window,
 };
 
-/// SPEC §1: the three layouts.
+/// SPEC §1: the three layouts, and the optional store names (docs/semantics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InputKind {
     Status,
     Hours,
     Timezones,
+    Names,
 }
 
 impl InputKind {
@@ -38,6 +39,7 @@ impl InputKind {
             InputKind::Status => FileKind::Status,
             InputKind::Hours => FileKind::Hours,
             InputKind::Timezones => FileKind::Timezones,
+            InputKind::Names => FileKind::Names,
         }
     }
 }
@@ -48,6 +50,7 @@ impl From<FileKind> for InputKind {
             FileKind::Status => InputKind::Status,
             FileKind::Hours => InputKind::Hours,
             FileKind::Timezones => InputKind::Timezones,
+            FileKind::Names => InputKind::Names,
         }
     }
 }

@@ -23,7 +23,7 @@ use super::error::{FileError, FileProblem, SkipLog, SkipReason};
 use super::time::{LastDate, Micros};
 use super::Progress;
 
-pub use dataset::{dataset_from_bytes, Dataset};
+pub use dataset::{dataset_from_bytes, Dataset, StoreName};
 pub(crate) use dataset::{unpack_poll, PackedPoll};
 pub use parts::FilePart;
 pub use reader::HEADER_SEARCH_BYTES;
@@ -77,6 +77,8 @@ pub struct Ingest {
     latest_poll: Option<Micros>,
     last_zone_name: Option<(Box<str>, Option<Tz>)>,
     last_date: LastDate,
+    /// Store names by id, kept apart from the store table until `finish`.
+    names: rustc_hash::FxHashMap<Box<str>, StoreName>,
     /// Tests turn the fast path off to compare it with csv-core alone.
     csv_core_only: bool,
 }
@@ -299,6 +301,17 @@ impl Ingest {
 
         let (hours_start, hours) = group_hours(store_count, &self.hours);
         self.zones.resize(store_count, None);
+        let mut names = Vec::new();
+        let mut names_unmatched = 0;
+        if !self.names.is_empty() {
+            names.resize(store_count, None);
+            for (id, name) in std::mem::take(&mut self.names) {
+                match self.stores.find(&id) {
+                    Some(store) => names[store as usize] = Some(name),
+                    None => names_unmatched += 1,
+                }
+            }
+        }
         Dataset {
             store_ids: self.stores.ids,
             poll_start,
@@ -309,6 +322,8 @@ impl Ingest {
             files: self.files,
             skips: self.skips,
             latest_poll: self.latest_poll,
+            names,
+            names_unmatched,
         }
     }
 }
