@@ -105,6 +105,27 @@ impl Inflater {
         Ok(())
     }
 
+    /// Hands over the output the decoder holds back (up to 32 KiB, until its next write),
+    /// for a caller that looks at the head of a file and stops there. A stream flushed
+    /// this way is not fed again.
+    pub fn flush_held<E>(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), Halt<E>> {
+        if self.stopped {
+            return Ok(());
+        }
+        let flushed = match &mut self.decoder {
+            Decoder::Stored => Ok(()),
+            Decoder::Deflate(d) => d.flush(),
+            Decoder::Gzip(d) => d.flush(),
+        };
+        if let Err(e) = flushed {
+            return Err(self.stop(ArchiveError::Damaged(damage(&e))));
+        }
+        self.drain(sink)
+    }
+
     /// Ends the stream: the decoder's last bytes, then the checks only the end can make
     /// (a zip entry's size and checksum; a gzip file's own checks are the decoder's).
     pub fn finish<E>(
