@@ -20,7 +20,7 @@ use store_uptime::generate::{GenConfig, GeneratedData, HOURS_FILE, STATUS_FILE, 
 const RUNS: usize = 5;
 const MAX_RATIO: f64 = 2.0;
 const MAX_RSS_MB: f64 = 200.0;
-/// Issue 14: report + outages + summary cost at most 10 % more than the report alone.
+/// SPEC §9's figures: report + outages + summary cost at most 10 % more than the report alone.
 const MAX_FIGURES_RATIO: f64 = 1.10;
 
 fn main() {
@@ -209,7 +209,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Issue 14: the engine's report alone (analysis + CSV) against the report, the outage
+/// SPEC §9's figures: the engine's report alone (analysis + CSV) against the report, the outage
 /// file and the summary (text and JSON) from the one-pass analysis, on data read once;
 /// on all cores as the CLI, and on one thread as the page's worker. Runs alternate so
 /// machine load hits both alike.

@@ -207,7 +207,7 @@ pub fn engine(data: &[u8]) {
             }
         }
     }
-    // The fleet view's model (issue 4) comes from the same timelines: same report, and its
+    // The fleet view's model comes from the same timelines: same report, and its
     // days and heatmap cells add up to each store's week exactly.
     let (fleet_report, fleet) =
         analyse_fleet(&data, options, &mut |_| ControlFlow::Continue(())).unwrap();

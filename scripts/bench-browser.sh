@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser benchmark (issue 5): builds the release page offline, generates the 1× and 10×
+# The browser benchmark (BENCHMARKS.md): builds the release page offline, generates the 1× and 10×
 # data sets once (bench-data/, git-ignored), serves dist/ compressed on 127.0.0.1 and drives
 # Debian's chromium (tests/browser/bench.mjs): files → Complete time, peak wasm memory, longest
 # main-thread task, longest wait between progress updates, first-load bytes, and whether the
@@ -8,7 +8,7 @@
 #   ./scripts/bench-browser.sh [--runs N] [--sets "public public10"] [--native] [--playwright-click]
 #     --runs N    runs per data set (default 5); figures are medians
 #     --playwright-click   Playwright presses Generate once it sees the files recognised
-#                 (adds its own 0.09–0.23 s); by default the page probe presses it the moment
+#                 (adds the harness's own latency); by default the page probe presses it the moment
 #                 it is enabled
 #     --sets      which sets: public (1×, 1.8 M polls, 142 MB), public10 (10×, 18 M polls, 1.4 GB)
 #     --native    also run `cargo bench --bench pipeline` (the CLI's figures) first

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser tests (issue 3 §5): builds the release dist/ offline, serves it on 127.0.0.1
+# The browser tests: builds the release dist/ offline, serves it on 127.0.0.1
 # with tests/browser/static-server.mjs, runs tests/browser/*.test.mjs with node's test runner
 # in Debian's chromium (playwright-core), then the worker's wasm-bindgen tests in headless
 # chromium (chromedriver). Needs what scripts/setup.sh installs.

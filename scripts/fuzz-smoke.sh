@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short fuzz run of every target (issue 6), starting from the committed corpus; new inputs
+# A short fuzz run of every target, starting from the committed corpus; new inputs
 # go to a temporary folder, so the repository is left as it was. A crash fails the run and
 # leaves its input in fuzz/artifacts/<target>/ (make it a regression test: fuzz/README.md).
 # Needs the nightly toolchain and cargo-fuzz (scripts/setup.sh installs cargo-fuzz when

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything this project needs on a fresh machine of our kind (Debian, Rust 1.95,
 # Node 20, reaching only the package registries), skipping whatever is already there.
-# Safe to run again. Versions and traps: ../shared/TOOLCHAIN.md.
+# Safe to run again. Versions are pinned below and in Cargo.lock, package-lock.json and
+# Trunk.toml (docs/app.md says why).
 #
 #   ./scripts/setup.sh          everything: what serving needs, and what only the tests use
 #   ./scripts/setup.sh serve    only what building and serving the page needs (no nightly,

@@ -1,4 +1,4 @@
-//! What the page's fleet view is sent (issue 4): the fleet's aggregates and one compact
+//! What the page's fleet view is sent: the fleet's aggregates and one compact
 //! row per store, one store's detail on demand, and a heatmap cell's stores — converted
 //! from the engine's fleet model (`engine::fleet`) in one place, with every number already
 //! rounded the way the CSV rounds it (SPEC §6), so the page only draws.
@@ -29,11 +29,9 @@ const MONTHS: [&str; 12] = [
 /// How many stores a heatmap cell lists (the worst first).
 pub const CELL_STORES_SHOWN: usize = 200;
 
-/// `1234` hundredths as `12.34`.
+/// `1234` hundredths as `12.34`, as the engine writes them in its files.
 pub fn hundredths_text(value: i64) -> String {
-    let sign = if value < 0 { "-" } else { "" };
-    let v = value.unsigned_abs();
-    format!("{sign}{}.{:02}", v / 100, v % 100)
+    Hundredths(value).to_string()
 }
 
 fn minutes(t: Tick) -> u32 {

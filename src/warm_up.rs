@@ -3,8 +3,8 @@
 //!
 //! Why: V8 runs wasm first in a baseline tier and optimises a function only after it has
 //! run a while; a call already running is never switched. Without a warm-up, the first job
-//! of a page runs much of its ingest, `finish`, `analyse` and fleet model unoptimised (1×
-//! set: ~0.1 s more to `Complete`, BENCHMARKS.md). Pure and deterministic, so it is tested
+//! of a page runs much of its ingest, `finish`, `analyse` and fleet model unoptimised (what
+//! that costs: BENCHMARKS.md). Pure and deterministic, so it is tested
 //! natively; the worker runs it before it says it is ready.
 
 use std::ops::ControlFlow;
@@ -15,7 +15,7 @@ use crate::generate::{GenConfig, GeneratedData};
 use crate::messages::{FromWorker, JobOptions, Outcome};
 
 /// Stores in the warm-up's data set: enough rows for V8 to optimise every hot function,
-/// few enough to take well under 0.2 s in a browser (BENCHMARKS.md).
+/// few enough to be over before an owner has chosen files (its time: BENCHMARKS.md).
 pub const WARM_UP_STORES: usize = 200;
 
 /// The warm-up's slice size: small, so each function is called many times (V8 switches a

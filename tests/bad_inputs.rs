@@ -487,7 +487,7 @@ fn rows_part(summary: &str) -> String {
         .join("\n")
 }
 
-/// Issue 13 §2: spreadsheets' "CSV (Macintosh)" ends lines with a lone CR; Windows with
+/// SPEC §1: spreadsheets' "CSV (Macintosh)" ends lines with a lone CR; Windows with
 /// CRLF; files joined from both mix them. Same report, same skipped rows on the same lines.
 #[test]
 fn cr_only_crlf_and_mixed_line_ends_give_the_same_report_and_line_numbers() {
@@ -541,7 +541,7 @@ fn doubled_cr_before_lf_is_a_blank_line_between_rows() {
     );
 }
 
-/// Issue 13 §2: a large CR-only file is read (in linear time: the engine's unit test counts
+/// SPEC §1: a large CR-only file is read (in linear time: the engine's unit test counts
 /// the bytes looked at) and a stray quote loses one row, not the rest of the file.
 #[test]
 fn a_large_cr_only_file_with_a_stray_quote_loses_one_row() {
@@ -573,7 +573,7 @@ fn a_large_cr_only_file_with_a_stray_quote_loses_one_row() {
     );
 }
 
-/// Issue 13 §4: a quoted id with a line break inside is one broken row over two lines: the
+/// SPEC §1: a quoted id with a line break inside is one broken row over two lines: the
 /// second line is reported with it, never read as a store `A"` with 100 % uptime.
 #[test]
 fn a_quoted_id_broken_over_two_lines_makes_no_phantom_store() {
@@ -605,7 +605,7 @@ fn a_quoted_id_broken_over_two_lines_makes_no_phantom_store() {
     }
 }
 
-/// Issue 13 §3: when every row is bad there is no report, but the error says why: the
+/// SPEC §1: when every row is bad there is no report, but the error says why: the
 /// file, the reasons with counts, the first rows, and for a spreadsheet re-save what to do.
 #[test]
 fn every_row_with_spreadsheet_dates_says_why() {
@@ -672,7 +672,7 @@ impl Read for Endless {
     }
 }
 
-/// Issue 13 §6: `/dev/zero` never ends and a 2 GB file of zeros was read to its end; both
+/// SPEC §1: `/dev/zero` never ends and a 2 GB file of zeros was read to its end; both
 /// are refused as binary after a few megabytes at most.
 #[test]
 fn dev_zero_and_a_zero_filled_file_are_refused_after_a_bounded_read() {
@@ -722,7 +722,7 @@ fn dev_zero_and_a_zero_filled_file_are_refused_after_a_bounded_read() {
     }
 }
 
-/// Issue 13 §8: other things owners' tools produce, each named with what to do.
+/// SPEC §1: other things owners' tools produce, each named with what to do.
 #[test]
 fn joined_files_control_characters_and_other_encodings_are_named() {
     let dir = scratch("encodings");

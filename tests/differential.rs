@@ -23,6 +23,7 @@ use reference::{
     formula_safe, hundredths, Interp, Micros, Missing, Poll, Store, StoreResult, HOUR, MINUTE,
     SECOND, WEEK, WINDOW_NAMES, WINDOW_UNITS,
 };
+use store_uptime::engine::report::Hundredths;
 use store_uptime::generate::{
     GenConfig, GeneratedData, IdStyle, Precision, HOURS_FILE, STATUS_FILE, TIMEZONES_FILE,
 };
@@ -198,9 +199,9 @@ fn parse_report(text: &str, extended: bool) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// `hundredths` as the report writes them: two decimals.
+/// `hundredths` as the report writes them: two decimals (the engine's one formatter).
 fn two_decimals(h: i64) -> String {
-    format!("{}.{:02}", h / 100, h % 100)
+    Hundredths(h).to_string()
 }
 
 /// Compares one CLI report with the reference. `exact`: the reference is exact and the

@@ -1,5 +1,5 @@
-//! Property tests of the engine against SPEC.md, with the independent brute-force
-//! reference in `tests/reference`.
+//! Property tests of the engine against the contract (docs/semantics.md), with the
+//! independent brute-force reference in `tests/reference`.
 
 mod reference;
 

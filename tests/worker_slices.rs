@@ -239,7 +239,7 @@ fn slice_by_slice_ingest_gives_the_same_report_as_whole_files() {
 }
 
 /// A storage or read error names its kind: a DOMException is also an `Error`, and its name
-/// (`QuotaExceededError`) was lost when the `Error` branch came first (issue 6).
+/// (`QuotaExceededError`) was lost when the `Error` branch came first.
 #[wasm_bindgen_test]
 fn error_text_keeps_a_dom_exceptions_name() {
     use store_uptime::web::js_error_text;

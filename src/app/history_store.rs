@@ -119,7 +119,7 @@ async fn write(
     JsFuture::from(promise)
         .await
         .map_err(|e| js_error_text(&e))?;
-    // Other tabs of the page reload their list (issue 6: two tabs at once).
+    // Other tabs of the page reload their list (two tabs at once).
     super::browser::announce_history_change();
     Ok(())
 }

@@ -395,7 +395,7 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-/// A status file without a valid row: why its rows were skipped (issue 13 §3).
+/// A status file without a valid row: why its rows were skipped (SPEC §1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadFile {
     pub name: String,

@@ -1,4 +1,4 @@
-//! The fleet view's model (issue 4): per store the report row plus its week split into
+//! The fleet view's model (docs/semantics.md): per store the report row plus its week split into
 //! local calendar days, and for the fleet the uptime histogram and the hour-of-week
 //! downtime heatmap — all summed, in one pass, from the same [`Timeline`] the report's
 //! numbers come from, so the table, the bars, the heatmap and the CSV cannot disagree.

@@ -1,4 +1,4 @@
-//! The uptime engine: everything that decides a number lives here, once (SPEC §1–§7).
+//! The uptime engine: everything that decides a number lives here, once (SPEC §1–§7, §9).
 //!
 //! Pure: bytes in through [`Ingest`], a [`Report`] and per-store [`Timeline`]s out, CSV
 //! written to any `io::Write`. No web, no clock, no file system, and no panic on any input.

@@ -101,7 +101,7 @@ impl Ingest {
         let chunk_size = chunk_size.max(1);
         // The header first, here and in small reads: a file that is not CSV (`/dev/zero`, a
         // 2 GB file of zeros) is refused after a bounded read, with no thread reading ahead
-        // (issue 13 §6; the ingest refuses a file with no header in its first 2 MiB).
+        // (SPEC §1: the ingest refuses a file with no header in its first 2 MiB).
         let mut source = source;
         let mut head = vec![0; chunk_size.min(HEAD_READ)];
         while self.kind(file).is_none() {
@@ -363,6 +363,34 @@ mod tests {
             ("zones.csv", &zones[..]),
         ];
         assert_same(&files, &[1, 7, 64, 1000, 4096, status.len()]);
+    }
+
+    #[test]
+    fn stores_new_to_every_part_keep_their_first_seen_order() {
+        // Parts look ids up in the reader's snapshot and keep only the ones new to it; here
+        // new stores (UUIDs, numbers, other text) keep coming while old ones return, so
+        // every part mixes both and snapshots are taken before and after folds.
+        let id = |k: usize| match k % 3 {
+            0 => format!("{:08x}-0000-4000-8000-{:012x}", k, k * 7919),
+            1 => format!("{}", k * 13 + 1),
+            _ => format!("store {k}"),
+        };
+        let mut status = String::from("store_id,status,timestamp_utc\n");
+        for row in 0..3000usize {
+            let store = if row % 3 == 0 {
+                row / 3
+            } else {
+                (row * 7919) % (row / 3 + 1)
+            };
+            let status_word = if row % 5 == 0 { "inactive" } else { "active" };
+            status.push_str(&format!(
+                "{},{status_word},2024-01-01 {:02}:{:02}:00 UTC\n",
+                id(store),
+                row / 60 % 24,
+                row % 60
+            ));
+        }
+        assert_same(&[("status.csv", status.as_bytes())], &[97, 1000, 4096]);
     }
 
     #[test]

@@ -220,7 +220,8 @@ pub fn format_hundredths(value: Tick, unit: Micros) -> String {
     Hundredths::of(value, unit).to_string()
 }
 
-/// A non-negative number in hundredths, written with exactly two decimals.
+/// A number in hundredths, written with exactly two decimals (`12.34`, `-2.50`): the one
+/// two-decimal format of every file, the summary and the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hundredths(pub i64);
 
@@ -230,11 +231,18 @@ impl Hundredths {
         let unit = unit * TICKS_PER_MICRO;
         Hundredths((value * 100 + unit / 2).div_euclid(unit))
     }
+
+    /// A wide intermediate result, saturated to `i64` (no fleet comes near it).
+    pub fn saturating(value: i128) -> Hundredths {
+        Hundredths(i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX }))
+    }
 }
 
 impl std::fmt::Display for Hundredths {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let magnitude = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", magnitude / 100, magnitude % 100)
     }
 }
 
@@ -245,7 +253,7 @@ pub fn format_percent(part: Tick, whole: Tick) -> String {
     }
     // i128: `part * 10 000` must not overflow whatever the window.
     let hundredths = ((part as i128 * 10_000 + whole as i128 / 2) / whole as i128) as i64;
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+    Hundredths(hundredths).to_string()
 }
 
 /// SPEC §7: ids that a spreadsheet would run as a formula get a leading `'`.
@@ -393,6 +401,17 @@ mod tests {
         assert_eq!(format_percent(1, 3), "33.33");
         assert_eq!(format_percent(2, 3), "66.67");
         assert_eq!(format_percent(0, 0), "");
+    }
+
+    #[test]
+    fn hundredths_keep_their_sign_and_two_digits() {
+        // The error budget's remaining minutes go negative when it is overspent.
+        assert_eq!(Hundredths(-250).to_string(), "-2.50");
+        assert_eq!(Hundredths(-5).to_string(), "-0.05");
+        assert_eq!(Hundredths(5).to_string(), "0.05");
+        assert_eq!(Hundredths(123_456).to_string(), "1234.56");
+        assert_eq!(Hundredths::saturating(-250).to_string(), "-2.50");
+        assert_eq!(Hundredths::saturating(i128::MAX), Hundredths(i64::MAX));
     }
 
     #[test]
@@ -544,7 +563,7 @@ mod tests {
 
     #[test]
     fn no_valid_polls_says_why_for_each_status_file() {
-        // Issue 13 §3: the error carries each status file's reasons, counts and first rows,
+        // SPEC §1: the error carries each status file's reasons, counts and first rows,
         // so the page and the command line can both show them.
         let mut polls = String::from("store_id,status,timestamp_utc\n");
         for i in 0..30 {

@@ -1,4 +1,4 @@
-//! The machine-readable summary of a run (issue 14): fleet totals, status-now counts, the
+//! The machine-readable summary of a run: fleet totals, status-now counts, the
 //! week by day, the fleet timeline, stores down now, outages, and against a target the
 //! stores below it and the fleet's error budget. Every number is a sum over the report's
 //! rows and [`Figures`], rounded only when written, as in the report (docs/summary-json.md).
@@ -60,9 +60,7 @@ impl std::fmt::Display for Pct {
 /// `numerator / denominator` (ticks) in `unit`, two decimals, half up, any sign.
 fn signed_hundredths(numerator: i128, denominator: i128, unit: Micros) -> String {
     let unit = i128::from(unit) * i128::from(TICKS_PER_MICRO) * denominator;
-    let h = (numerator * 100 * 2 + unit).div_euclid(2 * unit);
-    let sign = if h < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", h.abs() / 100, h.abs() % 100)
+    Hundredths::saturating((numerator * 100 * 2 + unit).div_euclid(2 * unit)).to_string()
 }
 
 fn pct_value(part: Tick, whole: Tick) -> Value {
@@ -116,8 +114,7 @@ impl Budget {
         let allowed = self.allowed_scaled();
         (allowed > 0).then(|| {
             let n = i128::from(self.used) * 10_000 * 10_000;
-            let h = (n * 2 + allowed).div_euclid(2 * allowed);
-            format!("{}.{:02}", h / 100, h % 100)
+            Hundredths::saturating((n * 2 + allowed).div_euclid(2 * allowed)).to_string()
         })
     }
 }

@@ -67,7 +67,7 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// The form of a timestamp as spreadsheets write it when they re-save a CSV (issue 13 §3),
+/// The form of a timestamp as spreadsheets write it when they re-save a CSV (SPEC §1),
 /// in words, or `None`: `1/8/2024 10:00` (day and month in either order, `/`, `.` or `-`
 /// between, a 2- or 4-digit year, an optional `H:MM[:SS]` with an optional AM/PM), an ISO date
 /// with a 12-hour time (`2024-01-08 10:00 AM`), or a date serial number (`45299.41667`). Such
@@ -148,7 +148,7 @@ fn clock_form(t: &str) -> Option<&'static str> {
 }
 
 /// A time of day on a 12-hour clock (`9:00 AM`, `12:30:00 pm`), as spreadsheets re-save a
-/// time column (issue 13 §3). Not read as data; only called for rows already skipped.
+/// time column (SPEC §1). Not read as data; only called for rows already skipped.
 pub fn is_twelve_hour_time(value: &[u8]) -> bool {
     std::str::from_utf8(value.trim_ascii())
         .ok()
@@ -229,6 +229,20 @@ impl<'a> Cursor<'a> {
         Ok(micros)
     }
 
+    /// `:MM[:SS[.fraction]]` after an hour: the minute, the second and the fraction (0 when
+    /// absent). A fraction is only allowed after seconds (`HH:MM:SS.ffffff`).
+    fn minute_second_fraction(&mut self) -> Result<(u32, u32, Micros), TimeProblem> {
+        if !self.eat(b':') {
+            return Err(TimeProblem::Layout);
+        }
+        let minute = self.digits(2).ok_or(TimeProblem::Layout)?;
+        if !self.eat(b':') {
+            return Ok((minute, 0, 0));
+        }
+        let second = self.digits(2).ok_or(TimeProblem::Layout)?;
+        Ok((minute, second, self.fraction_micros()?))
+    }
+
     fn rest(&self) -> &'a [u8] {
         &self.bytes[self.pos..]
     }
@@ -241,8 +255,8 @@ pub fn parse_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
 }
 
 /// The last date [`parse_timestamp_after`] read, with its day number: a status file comes
-/// in time order, so row after row has the same date, and reading it again cost ~5 % of a
-/// status file's ingest in wasm.
+/// in time order, so row after row has the same date, and reading it again showed in the
+/// ingest's time in wasm (docs/perf-log.md).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct LastDate(Option<([u8; 10], i64)>);
 
@@ -340,17 +354,7 @@ fn parse_any_timestamp(text: &[u8]) -> Result<Micros, TimeProblem> {
         return Err(layout);
     }
     let hour = c.digits(2).ok_or(layout)?;
-    if !c.eat(b':') {
-        return Err(layout);
-    }
-    let minute = c.digits(2).ok_or(layout)?;
-    // A fraction is only allowed after seconds (`HH:MM:SS.ffffff`).
-    let (second, fraction) = if c.eat(b':') {
-        let second = c.digits(2).ok_or(layout)?;
-        (second, c.fraction_micros()?)
-    } else {
-        (0, 0)
-    };
+    let (minute, second, fraction) = c.minute_second_fraction()?;
     let offset = parse_zone_suffix(c.rest())?;
 
     let year = i64::from(year);
@@ -406,16 +410,7 @@ pub fn parse_time_of_day(text: &[u8], allow_end_of_day: bool) -> Result<Micros, 
     let mut c = Cursor::new(text);
     let layout = TimeProblem::Layout;
     let (hour, _) = c.digit_run(2).ok_or(layout)?;
-    if !c.eat(b':') {
-        return Err(layout);
-    }
-    let minute = c.digits(2).ok_or(layout)?;
-    let (second, fraction) = if c.eat(b':') {
-        let second = c.digits(2).ok_or(layout)?;
-        (second, c.fraction_micros()?)
-    } else {
-        (0, 0)
-    };
+    let (minute, second, fraction) = c.minute_second_fraction()?;
     if !c.rest().is_empty() {
         return Err(layout);
     }

@@ -290,7 +290,7 @@ impl Outcome {
     }
 
     /// [`Outcome::new`], telling `observe` how many CSV lines are written so far (the header
-    /// counts), as the CSV writer flushes: 140 000 stores take ~0.2 s in wasm.
+    /// counts), as the CSV writer flushes: a 10× fleet's CSV is long enough to need progress.
     pub fn new_observed(
         report: &Report,
         data: &Dataset,

@@ -135,7 +135,8 @@ pub const WORKER_JSON_FIELD: &str = "json";
 pub const WORKER_FILES_FIELD: &str = "files";
 /// The JS property of the worker's `Complete` message that holds the report CSV as UTF-8
 /// bytes in a transferred `ArrayBuffer` (its `outcome.csv` in the JSON is then empty): a
-/// 10 MB CSV inside the JSON cost the page ~0.2 s to decode and parse.
+/// large CSV inside the JSON made the page's main thread stall while it decoded and parsed it
+/// (docs/perf-log.md).
 pub const WORKER_CSV_FIELD: &str = "csv";
 
 /// What the header of an inspected file says.

@@ -293,7 +293,7 @@ async fn inspect_then_read_ahead(worker: Shared, token: u32, name: String, blob:
         w.ahead_next = Some((token, blob));
     }
     // Read ahead once every file is inspected: earlier, its reads would delay the other
-    // files' header reads (~70 ms at 1×). Not while a job runs: it would take reads from
+    // files' header reads (docs/perf-log.md). Not while a job runs: it would take reads from
     // the job.
     let idle = w.current.is_none();
     w.inspecting = w.inspecting.saturating_sub(1);

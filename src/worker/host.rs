@@ -72,7 +72,8 @@ impl Host for WebHost {
     }
 
     /// A message to ourselves, not `setTimeout(0)`: nested timeouts are clamped to 4 ms,
-    /// which cost ~0.13 s per 1× job once slices stopped being awaited (BENCHMARKS.md).
+    /// which adds up over a job's hundreds of slices once they stopped being awaited
+    /// (docs/perf-log.md).
     async fn pause(&self) {
         let turned = self.channel.as_ref().and_then(|channel| {
             let promise = js_sys::Promise::new(&mut |resolve, _| {

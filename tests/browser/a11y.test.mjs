@@ -1,4 +1,4 @@
-// Accessibility basics (issue 3): every control has a name, the file picker and the main
+// Accessibility basics: every control has a name, the file picker and the main
 // buttons are reached with the keyboard, the job status is announced (aria-live), and
 // status is never shown by colour alone; axe-core finds nothing serious after a report.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// What happens if … in the page (issue 6): the bad-input matrix of tests/bad_inputs.rs, run
+// What happens if … in the page: the bad-input matrix of tests/bad_inputs.rs, run
 // through the file input. One table of cases; each says which files go in and what the
 // page must show. For every case the page is held to the CLI on the same files: a refused
 // file shows the CLI's own error for it, every skipped-row example the CLI prints is in the

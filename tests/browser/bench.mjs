@@ -1,4 +1,4 @@
-// The browser benchmark (issue 5): the release page in Debian's chromium, files through the
+// The browser benchmark (BENCHMARKS.md): the release page in Debian's chromium, files through the
 // file input, timed from the files' `change` event to the report showing `Complete`.
 // Not a test (no timed assertions): it prints figures. Run by scripts/bench-browser.sh.
 //

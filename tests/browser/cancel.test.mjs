@@ -1,4 +1,4 @@
-// Reports are jobs (issue 3 §3): a job on a large generated file runs with progress, stops
+// Reports are jobs (SPEC §8): a job on a large generated file runs with progress, stops
 // on Cancel, and the worker still makes the next report.
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -1,4 +1,4 @@
-// Failure and recovery in the page (issue 6): a worker that crashes, runs out of memory or
+// Failure and recovery in the page: a worker that crashes, runs out of memory or
 // silently dies fails the running report with its reason and offers Retry (same files,
 // same options); a closed tab leaves the history intact with the job interrupted; a storage
 // quota error is reported and the report still downloads; two tabs share one history.

@@ -1,4 +1,4 @@
-// The fleet view (issue 4) on a generated set with a known fleet-wide outage (every store
+// The fleet view on a generated set with a known fleet-wide outage (every store
 // down Tuesday 8 October 2024 18:00-21:00 on its own wall clock): the detail's totals
 // equal its table row and the CLI's CSV row; sorting and filtering return the right
 // stores; the heatmap's hottest cell is the outage; the URL hash restores a detail after a
@@ -256,7 +256,7 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   await context.close();
 });
 
-// Issue 4 "done when": 14 000 stores, from "fleet looks fine?" to "store X was down Tuesday
+// The fleet view's promise: 14 000 stores, from "fleet looks fine?" to "store X was down Tuesday
 // 18:00-21:00 local" in a few clicks, without the page stuttering. Timings are printed.
 test("14 000 stores: the table scrolls and sorts without stutter; the outage is two clicks away", async () => {
   const dir = dataSet("fleet-14000", [

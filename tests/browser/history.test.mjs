@@ -1,4 +1,4 @@
-// Report history (issue 3 §3, SPEC §8): kept in IndexedDB, so after a reload the list is
+// Report history (SPEC §8): kept in IndexedDB, so after a reload the list is
 // still there and a finished report downloads again; a report running when the page
 // closed shows as interrupted; reports can be deleted one by one or all at once.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// Offline (issue 3 §4): after the first visit the service worker has the app shell, so
+// Offline: after the first visit the service worker has the app shell, so
 // with the server gone and the network off the page still loads and makes reports.
 import assert from "node:assert/strict";
 import { join } from "node:path";

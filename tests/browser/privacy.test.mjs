@@ -1,4 +1,4 @@
-// Private (issue 3 §4, issue 6): the CSP allows no other origin, the page says so, and during
+// Private: the CSP allows no other origin, the page says so, and during
 // a whole session (sample, upload, report, download, history, reload) every request the
 // browser makes goes to the page's own server on 127.0.0.1, is a GET of one of the app's
 // files in dist/, and carries no store id from the data.

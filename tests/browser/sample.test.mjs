@@ -1,4 +1,4 @@
-// "Try with sample data" (issue 3 §2): the built-in set from `gen-data --preset sample`,
+// "Try with sample data": the built-in set from `gen-data --preset sample`,
 // served from public/sample/, gives a complete report equal to the CLI's.
 import assert from "node:assert/strict";
 import { join } from "node:path";

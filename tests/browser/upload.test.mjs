@@ -1,4 +1,4 @@
-// Getting data in and a report out (issue 3 §2, §3): the file input and a drop, files in
+// Getting data in and a report out: the file input and a drop, files in
 // every order, a bad file, and the downloaded CSV equal to the CLI's byte for byte.
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";

@@ -1,4 +1,4 @@
-//! The fleet view of a finished report (issue 4): summary tiles, the uptime histogram, the
+//! The fleet view of a finished report: summary tiles, the uptime histogram, the
 //! hour-of-week heatmap, the store table and one store's detail. Everything drawn comes
 //! from the worker (`fleet_view` DTOs built by the engine); this module only asks for it,
 //! keeps it and draws it. The detail is addressed by the URL hash `#job=<id>&store=<id>`.
@@ -79,7 +79,7 @@ pub fn fleet_state() -> FleetState {
             detail: RwSignal::new(None),
             cell: RwSignal::new(None),
             cell_stores: RwSignal::new(None),
-            // Worst uptime first (issue 4 §3).
+            // Worst uptime first (docs/semantics.md, the fleet view: default sort).
             sort: RwSignal::new((Column::Pct, false)),
             filter_text: RwSignal::new(String::new()),
             zone_filter: RwSignal::new(None),

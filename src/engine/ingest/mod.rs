@@ -280,7 +280,7 @@ impl Ingest {
     }
 
     /// [`Ingest::finish`], telling `observe` how far the grouping has come (it is the one
-    /// long step of finishing: ~0.6 s for 18 M polls in wasm). Nothing can cancel it.
+    /// long step of finishing, linear in the polls). Nothing can cancel it.
     pub fn finish_observed(mut self, observe: &mut dyn FnMut(Progress)) -> Dataset {
         // Files never closed still count what they read; close them quietly. This can read
         // a last row, and intern a store, so count stores only afterwards.

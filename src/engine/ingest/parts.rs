@@ -4,7 +4,7 @@
 
 use super::rows::count_reason;
 use super::schema::FileKind;
-use super::store_ids::{IdKey, StoreIdx};
+use super::store_ids::{IdKey, StoreIdx, StoreTable};
 use super::{FileId, FileReader, Ingest};
 use crate::engine::error::FileProblem;
 
@@ -40,7 +40,7 @@ impl Ingest {
     ///
     /// Splitting is exact because no row of ours spans lines (a quote open at a line end
     /// is a broken row, see [`Ingest::push`]): each part starts a fresh row.
-    pub fn split_part(&self, file: FileId) -> Option<FilePart> {
+    pub fn split_part(&mut self, file: FileId) -> Option<FilePart> {
         let reader = self.readers.get(file.0)?.as_ref()?;
         let layout = reader.state.layout.filter(|l| l.kind == FileKind::Status)?;
         if reader.state.failed || !reader.tokens.at_row_start() {
@@ -48,6 +48,7 @@ impl Ingest {
         }
         let mut part = Ingest {
             csv_core_only: self.csv_core_only,
+            stores: StoreTable::for_part(self.stores.snapshot()),
             ..Ingest::default()
         };
         let id = part.open_file(&self.files[file.0].name);
@@ -101,9 +102,11 @@ impl Ingest {
             return Err(self.fail(file, &mut reader.state, problem.error));
         }
         let part = part.ingest;
-        // Stores in the part's first-seen order: interning them in that order gives the
-        // indices reading the rows here would have given.
-        let to_mine: Vec<StoreIdx> = part
+        // The part's indices below `first_own` are already ours. Its new stores in its
+        // first-seen order: interning them in that order gives the indices reading the rows
+        // here would have given (some may have come in with the parts merged since).
+        let first_own = part.stores.first_own();
+        let new_to_mine: Vec<StoreIdx> = part
             .stores
             .ids
             .iter()
@@ -113,8 +116,12 @@ impl Ingest {
             })
             .collect();
         self.poll_times.extend_from_slice(&part.poll_times);
+        let to_mine = |s: StoreIdx| match s.checked_sub(first_own) {
+            Some(own) => new_to_mine.get(own as usize).copied(),
+            None => Some(s),
+        };
         self.poll_stores
-            .extend(part.poll_stores.iter().map(|&s| to_mine[s as usize]));
+            .extend(part.poll_stores.iter().map(|&s| to_mine(s).unwrap_or(s)));
         if let Some(t) = part.latest_poll {
             self.latest_poll = Some(self.latest_poll.map_or(t, |l| l.max(t)));
         }
@@ -138,7 +145,7 @@ impl Ingest {
             while bits != 0 {
                 let theirs_index = word_index * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let Some(&store) = to_mine.get(theirs_index) else {
+                let Some(store) = to_mine(theirs_index as StoreIdx) else {
                     continue;
                 };
                 summary.stores += u64::from(reader.state.mark_seen(store));

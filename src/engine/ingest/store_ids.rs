@@ -2,6 +2,8 @@
 //! trimmed text, so `42` and `0042` are two stores; the numeric forms only make the one
 //! look-up per status row cheap.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 /// Index of a store in [`Dataset`]; ids are interned once.
@@ -9,15 +11,76 @@ pub type StoreIdx = u32;
 
 /// Store ids, interned once. The public exports' ids — lowercase UUIDs and decimal
 /// integers — are looked up by their value as a number: one compact table entry per look-up
-/// instead of a pointer chase to a string, which cost 40 % of a run (one look-up per status
-/// row, 14 000 ids outgrow the L2 cache). Each id has exactly one form, so this is exact;
-/// any other id goes through the string map.
+/// instead of a pointer chase to a string, once the largest cost of a run (one look-up per
+/// status row, and 14 000 ids outgrow the L2 cache; docs/perf-log.md). Each id has exactly
+/// one form, so this is exact; any other id goes through the string map.
+///
+/// A status file read in parts ([`super::FilePart`]) shares the reader's ids read-only:
+/// a part looks every row's id up in that snapshot first and keeps only ids new to it.
+/// Without the snapshot each part met nearly every store afresh (at 140 000 stores a part
+/// sees most of them), interned and copied each one, and the merge interned them all again.
 #[derive(Debug, Default)]
 pub(super) struct StoreTable {
+    /// Ids with their final indices; shared with the parts in flight, so while a part holds
+    /// it, new ids go to `own` and are folded in later ([`StoreTable::snapshot`]).
+    shared: Arc<IdMaps>,
+    /// Ids not in `shared`, with their indices (a part's start at `first_own`).
+    own: IdMaps,
+    /// The index of `ids[0]`: 0 for a reader; for a part, the reader's store count when the
+    /// part was split, so every index the part makes up is above the reader's.
+    first_own: StoreIdx,
+    /// The text of every id from `first_own` on, in first-seen order.
+    pub(super) ids: Vec<Box<str>>,
+}
+
+/// The look-up maps of [`StoreTable`], by the id's form.
+#[derive(Debug, Default, Clone)]
+pub(super) struct IdMaps {
     by_uuid: FxHashMap<u128, StoreIdx>,
     by_number: FxHashMap<u64, StoreIdx>,
     by_text: FxHashMap<Box<str>, StoreIdx>,
-    pub(super) ids: Vec<Box<str>>,
+}
+
+impl IdMaps {
+    #[inline]
+    fn get(&self, key: IdKey<'_>) -> Option<StoreIdx> {
+        match key {
+            IdKey::Uuid(value, _) => self.by_uuid.get(&value).copied(),
+            IdKey::Number(value, _) => self.by_number.get(&value).copied(),
+            IdKey::Text(text) => self.by_text.get(text).copied(),
+        }
+    }
+
+    /// The index of `key`, inserting `next` if it is new; and whether it was.
+    #[inline]
+    fn get_or_insert(&mut self, key: IdKey<'_>, next: StoreIdx) -> (StoreIdx, bool) {
+        let idx = match key {
+            IdKey::Uuid(value, _) => *self.by_uuid.entry(value).or_insert(next),
+            IdKey::Number(value, _) => *self.by_number.entry(value).or_insert(next),
+            IdKey::Text(text) => match self.by_text.get(text) {
+                Some(&idx) => idx,
+                None => {
+                    self.by_text.insert(text.into(), next);
+                    next
+                }
+            },
+        };
+        (idx, idx == next)
+    }
+
+    fn len(&self) -> usize {
+        self.by_uuid.len() + self.by_number.len() + self.by_text.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn absorb(&mut self, other: &mut IdMaps) {
+        self.by_uuid.extend(other.by_uuid.drain());
+        self.by_number.extend(other.by_number.drain());
+        self.by_text.extend(other.by_text.drain());
+    }
 }
 
 /// A trimmed, non-empty store id in the form it is looked up by.
@@ -48,6 +111,13 @@ impl<'a> IdKey<'a> {
             return Some(IdKey::Number(key, id));
         }
         std::str::from_utf8(id).ok().map(IdKey::Text)
+    }
+
+    fn text(&self) -> &'a [u8] {
+        match *self {
+            IdKey::Uuid(_, text) | IdKey::Number(_, text) => text,
+            IdKey::Text(text) => text.as_bytes(),
+        }
     }
 }
 
@@ -117,23 +187,48 @@ impl StoreTable {
     }
 
     pub(super) fn intern(&mut self, key: IdKey<'_>) -> StoreIdx {
-        let next = self.ids.len() as StoreIdx;
-        let (idx, text) = match key {
-            IdKey::Uuid(value, text) => (*self.by_uuid.entry(value).or_insert(next), text),
-            IdKey::Number(value, text) => (*self.by_number.entry(value).or_insert(next), text),
-            IdKey::Text(text) => match self.by_text.get(text) {
-                Some(&idx) => (idx, text.as_bytes()),
-                None => {
-                    self.by_text.insert(text.into(), next);
-                    (next, text.as_bytes())
-                }
-            },
+        if let Some(idx) = self.shared.get(key) {
+            return idx;
+        }
+        let next = self.first_own + self.ids.len() as StoreIdx;
+        // A reader whose snapshot no part holds keeps one map (one look-up per row).
+        let maps = match Arc::get_mut(&mut self.shared) {
+            Some(shared) if self.own.is_empty() => shared,
+            _ => &mut self.own,
         };
-        if idx == next {
+        let (idx, new) = maps.get_or_insert(key, next);
+        if new {
             // Numeric forms are ASCII, so this never replaces anything.
-            self.ids.push(String::from_utf8_lossy(text).into());
+            self.ids.push(String::from_utf8_lossy(key.text()).into());
         }
         idx
+    }
+
+    /// The ids read so far, read-only, for a part split off now ([`StoreTable::for_part`]).
+    /// Ids added while parts held the last snapshot are folded in once they are an eighth
+    /// of it, so the copies this takes sum to a few times the table at most.
+    pub(super) fn snapshot(&mut self) -> (Arc<IdMaps>, StoreIdx) {
+        if self.own.len() > self.shared.len() / 8 {
+            Arc::make_mut(&mut self.shared).absorb(&mut self.own);
+        }
+        let count = self.first_own + self.ids.len() as StoreIdx;
+        (Arc::clone(&self.shared), count)
+    }
+
+    /// A part's table: `shared` is the reader's snapshot holding `count` stores; ids new
+    /// to it get indices from `count` on.
+    pub(super) fn for_part((shared, count): (Arc<IdMaps>, StoreIdx)) -> StoreTable {
+        StoreTable {
+            shared,
+            own: IdMaps::default(),
+            first_own: count,
+            ids: Vec::new(),
+        }
+    }
+
+    /// The first index this table made up itself: smaller ones are the reader's.
+    pub(super) fn first_own(&self) -> StoreIdx {
+        self.first_own
     }
 }
 

@@ -18,13 +18,14 @@ use web_sys::{Blob, FileReaderSync};
 use crate::web::js_error_text;
 
 /// 4 MiB: large enough that per-slice overhead is nothing, small enough that progress and
-/// cancellation come several times a second; measured faster than 8 MiB, and no reading gap
-/// over 250 ms on the 10× set (BENCHMARKS.md).
+/// cancellation come several times a second; measured against 8, 2 and 1 MiB
+/// (docs/perf-log.md).
 pub const SLICE_BYTES: u32 = 4 << 20;
 
 /// How much of a file is read first to find its header (SPEC §1: files are recognised by
-/// it). Small, because the owner waits for it after choosing files: 1 MiB took 40–80 ms a
-/// file (BENCHMARKS.md). A longer first row is read on until it ends (`decide_by_reading`).
+/// it). Small, because the owner waits for it after choosing files, and 1 MiB was measurably
+/// slower (docs/perf-log.md). A longer first row is read on until it ends
+/// (`decide_by_reading`).
 pub const HEAD_BYTES: u32 = 64 << 10;
 
 /// Successive slices of one blob.
@@ -83,10 +84,10 @@ impl BlobSlices {
 }
 
 /// Successive slices of one blob read with `Blob.arrayBuffer()`, one slice ahead, so the next
-/// read is under way while the engine parses this one. Measured against `FileReaderSync`
-/// (BENCHMARKS.md, 10× set): the wait for reads shrinks only a little, 5.5 → 3.6–4.7 s (Chrome
-/// seems to copy the data in on the worker's own thread), but awaiting a read resets the timer
-/// nesting, so the per-slice `setTimeout(0)` yield is no longer clamped to 4 ms: 0.9 → 0.15 s.
+/// read is under way while the engine parses this one. Against `FileReaderSync` the wait for
+/// reads shrinks only a little (Chrome seems to copy the data in on the worker's own thread),
+/// but awaiting a read resets the timer nesting, so the per-slice `setTimeout(0)` yield is no
+/// longer clamped to 4 ms (measurements: docs/perf-log.md).
 pub struct PrefetchSlices {
     blob: Blob,
     offset: f64,

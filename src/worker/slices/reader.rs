@@ -46,9 +46,9 @@ extern "C" {
 const MORE: &str = "more";
 
 /// Slices read ahead by the engine worker's file reader, `reader.js`, on a thread of its
-/// own: the reads overlap the parsing, where [`PrefetchSlices`]' do not (BENCHMARKS.md). If
-/// the reader cannot start or fails, reading goes on with [`PrefetchSlices`] from where it
-/// stopped, so a read error is reported by the same code either way.
+/// own: the reads overlap the parsing, where [`PrefetchSlices`]' do not (docs/perf-log.md).
+/// If the reader cannot start or fails, reading goes on with [`PrefetchSlices`] from where
+/// it stopped, so a read error is reported by the same code either way.
 pub struct ReaderSlices {
     blob: Blob,
     slice_bytes: u32,
