@@ -29,7 +29,7 @@ usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
 Reads status polls, business hours and timezone CSV files, and optionally store names
 (store_id, name[, region]); recognised by their header, in any order; several files of one
 kind are merged; `-` is standard input. Zip archives and gzip files (.csv.gz) are opened
-and their CSV files read the same way. Writes to FILE or standard output; a summary of
+and their CSV files read the same way; a folder gives every CSV, zip and gzip file in it. Writes to FILE or standard output; a summary of
 what was read goes to standard error.
 
   report    the uptime report CSV
@@ -290,7 +290,7 @@ fn report(
 ) -> Result<Written, String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut ingest = Ingest::new();
-    for name in &args.files {
+    for name in &inputs_of(&args.files)? {
         for problem in read_input(&mut ingest, name, threads)? {
             // Left out of an archive: said now, and the rest is read (docs/archives.md).
             let _ = writeln!(stderr, "store-uptime: {problem}; left out");
@@ -396,6 +396,44 @@ fn report(
         }
     }
     Ok(Written::Done)
+}
+
+/// The files to read: each argument, and for a folder every CSV, zip and gzip file in it
+/// and its subfolders, in name order (so a run is repeatable).
+fn inputs_of(args: &[String]) -> Result<Vec<String>, String> {
+    let mut files = Vec::new();
+    for arg in args {
+        let path = std::path::Path::new(arg);
+        if arg != "-" && path.is_dir() {
+            let before = files.len();
+            folder_files(path, &mut files)
+                .map_err(|e| format!("{arg}: cannot read the folder: {e}"))?;
+            if files.len() == before {
+                return Err(format!("{arg}: the folder has no CSV, zip or gzip file"));
+            }
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn folder_files(folder: &std::path::Path, files: &mut Vec<String>) -> io::Result<()> {
+    let mut entries: Vec<std::fs::DirEntry> =
+        std::fs::read_dir(folder)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            if !crate::engine::archive::skipped_silently(&format!("{name}/x")) {
+                folder_files(&path, files)?;
+            }
+        } else if crate::engine::archive::taken_from_folder(&name) {
+            files.push(path.to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
 }
 
 /// Reads one input, a plain file, a gzip file or a zip archive (known by its first bytes);

@@ -443,3 +443,45 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_folder_gives_every_csv_zip_and_gzip_file_in_it() {
+    let dir = scratch("folder");
+    let plain = plain_report(&[]);
+    let exports = dir.join("exports");
+    std::fs::create_dir_all(exports.join("daily")).unwrap();
+    std::fs::create_dir_all(exports.join("__MACOSX")).unwrap();
+    write(&exports, FILES[0], &fixture(FILES[0]));
+    write(
+        &exports.join("daily"),
+        &format!("{}.gz", FILES[1]),
+        &gzip(&fixture(FILES[1])),
+    );
+    let zones = zip_of(
+        &[(FILES[2], fixture(FILES[2]))],
+        CompressionMethod::Deflated,
+        false,
+    );
+    write(&exports, "zones.zip", &zones);
+    write(&exports, "notes.txt", b"not read\n");
+    write(&exports, ".DS_Store", b"\0\0\0\x01Bud1");
+    write(
+        &exports.join("__MACOSX"),
+        "._store_status.csv",
+        b"\0\x05\x16\x07",
+    );
+    let folder = exports.to_string_lossy().into_owned();
+    let out = run(&["report", &folder]);
+    let summary = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{summary}");
+    assert_eq!(text(&out.stdout), plain);
+    assert!(
+        !summary.contains("notes.txt") && !summary.contains("DS_Store"),
+        "{summary}"
+    );
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = run(&["report", &empty.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("the folder has no CSV, zip or gzip file"));
+}

@@ -63,6 +63,16 @@ pub fn skipped_silently(path: &str) -> bool {
             .any(|part| part == "__MACOSX" || part.starts_with('.'))
 }
 
+/// Whether a file found in a folder is taken (the page's "Choose folder", the CLI given a
+/// folder): CSV, zip and gzip files by their name, dot-files and macOS forks never.
+pub fn taken_from_folder(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    !skipped_silently(name)
+        && [".csv", ".zip", ".gz"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+}
+
 /// Extensions of archives that are not opened when found inside an archive.
 const ARCHIVE_EXTENSIONS: [&str; 10] = [
     ".zip", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz", ".zst", ".jar",
@@ -343,6 +353,22 @@ mod tests {
             check_archive(&many[..10], 9),
             Err(ArchiveError::ArchiveTooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn a_folder_gives_its_csv_zip_and_gzip_files() {
+        for name in ["status.csv", "HOURS.CSV", "may.zip", "zones.csv.gz"] {
+            assert!(taken_from_folder(name), "{name}");
+        }
+        for name in [
+            "notes.txt",
+            "report.pdf",
+            ".status.csv",
+            "._status.csv",
+            "csv",
+        ] {
+            assert!(!taken_from_folder(name), "{name}");
+        }
     }
 
     #[test]

@@ -352,12 +352,12 @@ impl Ingest {
             name: name_text,
             region: region_text,
         };
-        match self.names.entry(id.text().into()) {
+        match self.names.entry(id.as_str().into()) {
             std::collections::hash_map::Entry::Occupied(first) => {
                 if *first.get() == entry {
                     return Some(false);
                 }
-                let id = id.text().as_bytes().to_vec();
+                let id = id.as_str().as_bytes().to_vec();
                 self.skip(file, line, Column::StoreId, SkipReason::DuplicateName, &id);
                 None
             }

@@ -93,7 +93,7 @@ pub(super) enum IdKey<'a> {
 
 impl<'a> IdKey<'a> {
     /// The id as text (UUIDs and numbers are ASCII digits and letters).
-    pub(super) fn text(&self) -> &'a str {
+    pub(super) fn as_str(&self) -> &'a str {
         match *self {
             IdKey::Uuid(_, bytes) | IdKey::Number(_, bytes) => {
                 std::str::from_utf8(bytes).unwrap_or_default()
@@ -179,11 +179,8 @@ fn decimal_value(id: &[u8]) -> Option<u64> {
 impl StoreTable {
     /// The index of the store `id` (trimmed text, as read), if it was interned.
     pub(super) fn find(&self, id: &str) -> Option<StoreIdx> {
-        match IdKey::new(id.as_bytes())? {
-            IdKey::Uuid(value, _) => self.by_uuid.get(&value).copied(),
-            IdKey::Number(value, _) => self.by_number.get(&value).copied(),
-            IdKey::Text(text) => self.by_text.get(text).copied(),
-        }
+        let key = IdKey::new(id.as_bytes())?;
+        self.shared.get(key).or_else(|| self.own.get(key))
     }
 
     pub(super) fn intern(&mut self, key: IdKey<'_>) -> StoreIdx {
