@@ -3,16 +3,17 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
+use crate::engine::archive::{sniff, ArchiveError, Container};
 use crate::engine::call_list::{call_list, write_call_list_csv, DEFAULT_TARGET};
 use crate::engine::fleet::analyse_fleet;
 use crate::engine::{
     analyse_figures_parallel, analyse_parallel, format_timestamp, parse_timestamp, write_csv,
-    write_outages_csv, Dataset, Figures, FileKind, Ingest, Interpolation, MissingDay, Options, Pct,
-    Report, RunError, Summary,
+    write_outages_csv, Dataset, Figures, FileKind, FileProblem, Ingest, Interpolation, MissingDay,
+    Options, Pct, Report, RunError, Summary,
 };
 use crate::fleet_view::{FleetView, TargetView};
 use crate::report_html::ReportFile;
@@ -31,9 +32,11 @@ usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
                          [--missing-day closed|open] [--target PCT] [--zone ZONE]
                          [-o FILE] FILE...
 
-Reads status polls, business hours and timezone CSV files (recognised by their header,
-in any order; several files of one kind are merged; `-` is standard input) and writes
-to FILE or standard output. A summary of what was read goes to standard error.
+Reads status polls, business hours and timezone CSV files, and optionally store names
+(store_id, name[, region]); recognised by their header, in any order; several files of one
+kind are merged; `-` is standard input. Zip archives and gzip files (.csv.gz) are opened
+and their CSV files read the same way; a folder gives every CSV, zip and gzip file in it. Writes to FILE or standard output; a summary of
+what was read goes to standard error.
 
   report    the uptime report CSV
   outages   one CSV row per outage in the last week: store_id, start_utc, end_utc,
@@ -53,7 +56,8 @@ to FILE or standard output. A summary of what was read goes to standard error.
   --missing-day MODE     a weekday without business-hours rows is closed (default) or open
   --extended             (report) add business_hours_last_week, observations_last_week,
                          uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted,
-                         status_now, last_poll_utc, outages_last_week, longest_outage_minutes
+                         status_now, last_poll_utc, outages_last_week, longest_outage_minutes,
+                         and name, region when a store names file is given
   --target PCT           (summary, calls, html) list the stores below PCT % uptime last week and the
                          fleet's error budget
   --fail-below PCT       (summary) exit with status 3 when the fleet's uptime last week is
@@ -315,15 +319,11 @@ fn report(
 ) -> Result<Written, String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut ingest = Ingest::new();
-    for name in &args.files {
-        let source: Box<dyn Read + Send> = if name == "-" {
-            Box::new(io::stdin())
-        } else {
-            Box::new(File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?)
-        };
-        ingest
-            .read_file_parallel(name, source, CHUNK_BYTES, threads)
-            .map_err(|problem| problem.to_string())?;
+    for name in &inputs_of(&args.files)? {
+        for problem in read_input(&mut ingest, name, threads)? {
+            // Left out of an archive: said now, and the rest is read (docs/archives.md).
+            let _ = writeln!(stderr, "store-uptime: {problem}; left out");
+        }
     }
     let data = ingest.finish();
     let no_report = |e: RunError| match e {
@@ -460,6 +460,106 @@ fn report(
     Ok(Written::Done)
 }
 
+/// The files to read: each argument, and for a folder every CSV, zip and gzip file in it
+/// and its subfolders, in name order (so a run is repeatable).
+fn inputs_of(args: &[String]) -> Result<Vec<String>, String> {
+    let mut files = Vec::new();
+    for arg in args {
+        let path = std::path::Path::new(arg);
+        if arg != "-" && path.is_dir() {
+            let before = files.len();
+            folder_files(path, &mut files)
+                .map_err(|e| format!("{arg}: cannot read the folder: {e}"))?;
+            if files.len() == before {
+                return Err(format!("{arg}: the folder has no CSV, zip or gzip file"));
+            }
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn folder_files(folder: &std::path::Path, files: &mut Vec<String>) -> io::Result<()> {
+    let mut entries: Vec<std::fs::DirEntry> =
+        std::fs::read_dir(folder)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            if !crate::engine::archive::skipped_silently(&format!("{name}/x")) {
+                folder_files(&path, files)?;
+            }
+        } else if crate::engine::archive::taken_from_folder(&name) {
+            files.push(path.to_string_lossy().into_owned());
+        }
+    }
+    Ok(())
+}
+
+/// Reads one input, a plain file, a gzip file or a zip archive (known by its first bytes);
+/// `-` is standard input. A plain file that cannot be used stops the run (`Err`); what
+/// cannot be read from an archive is returned, and the rest of it is read.
+fn read_input(ingest: &mut Ingest, name: &str, threads: usize) -> Result<Vec<FileProblem>, String> {
+    let mut head = [0u8; 4];
+    if name == "-" {
+        let mut stdin = io::stdin();
+        let filled = read_head(&mut stdin, &mut head).map_err(|e| format!("{name}: {e}"))?;
+        let source = io::Cursor::new(head[..filled].to_vec()).chain(stdin);
+        return match sniff(&head[..filled]) {
+            Some(Container::Zip) => Ok(vec![ingest.refuse(name, ArchiveError::ZipOnStandardInput)]),
+            Some(Container::Gzip) => Ok(ingest
+                .read_gzip_parallel(name, source, CHUNK_BYTES, threads)
+                .err()
+                .into_iter()
+                .collect()),
+            None => ingest
+                .read_file_parallel(name, source, CHUNK_BYTES, threads)
+                .map(|()| Vec::new())
+                .map_err(|problem| problem.to_string()),
+        };
+    }
+    let mut file = File::open(name).map_err(|e| format!("{name}: cannot open: {e}"))?;
+    let filled =
+        read_head(&mut file, &mut head).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("{name}: cannot read: {e}"))?;
+    match sniff(&head[..filled]) {
+        Some(Container::Zip) => {
+            let size = file
+                .metadata()
+                .map_err(|e| format!("{name}: cannot read: {e}"))?
+                .len();
+            let read = ingest.read_zip_parallel(name, &mut file, size, CHUNK_BYTES, threads);
+            Ok(read.problems)
+        }
+        Some(Container::Gzip) => Ok(ingest
+            .read_gzip_parallel(name, file, CHUNK_BYTES, threads)
+            .err()
+            .into_iter()
+            .collect()),
+        None => ingest
+            .read_file_parallel(name, file, CHUNK_BYTES, threads)
+            .map(|()| Vec::new())
+            .map_err(|problem| problem.to_string()),
+    }
+}
+
+/// Fills `head` as far as the source goes; the number of bytes read.
+fn read_head(source: &mut impl Read, head: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < head.len() {
+        match source.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 /// Counts the lines the wrapped writer accepted, so an early-closed output can say how far
 /// the report got.
 struct LineCounter<W> {
@@ -489,6 +589,10 @@ pub fn summary_of_run(
 ) -> String {
     let mut s = String::new();
     for file in &data.files {
+        if file.error.is_some() {
+            let _ = writeln!(s, "{}: left out (see above)", file.name);
+            continue;
+        }
         let kind = file.kind.map_or("?", FileKind::describe);
         let _ = write!(s, "{}: {kind}, {} rows", file.name, file.rows);
         if file.rows > file.valid_rows {
@@ -536,6 +640,10 @@ pub fn summary_of_run(
             "only in the hours/timezone files, not reported",
         ),
         (q.polls_after_now, "polls after `now`, ignored"),
+        (
+            data.names_without_polls(),
+            "named in the store names file but without polls, not reported",
+        ),
     ] {
         if count > 0 {
             let _ = writeln!(s, "  {count} {what}");

@@ -197,6 +197,13 @@ impl FleetRow {
     pub fn has(&self, flag: u8) -> bool {
         self.flags & flag != 0
     }
+
+    /// The week's uptime %, when the store has observed business time (the engine then
+    /// gives it a histogram bin). A store that never reported in its business hours has a
+    /// `pct` of 0.00 in the CSV, but that is no measurement: it has no uptime to rank.
+    pub fn observed_pct(&self) -> Option<i64> {
+        self.bin.and(self.pct)
+    }
 }
 
 /// Where the heatmap's colour steps start, in percent of observed business time down: the
@@ -671,7 +678,7 @@ impl WeekRecord {
             stores: view
                 .rows
                 .iter()
-                .map(|r| (r.id.clone(), r.pct, r.down[2]))
+                .map(|r| (r.id.clone(), r.observed_pct(), r.down[2]))
                 .collect(),
         }
     }
@@ -1034,6 +1041,47 @@ mod tests {
         let detail = DetailView::new(&detail, &data, view.rows[3].zone);
         assert_eq!(detail.row, view.rows[3]);
         assert!(!detail.days.is_empty() && !detail.hours.is_empty());
+    }
+
+    /// A store polled only outside its business hours has no observation (SPEC §5): the CSV
+    /// writes 0.00 % for it, but its row has no bin and no uptime to rank, and a comparison
+    /// leaves it out; a store with observed time keeps its number.
+    #[test]
+    fn a_store_without_observations_has_no_uptime_to_rank() {
+        let status = "store_id,status,timestamp_utc\n\
+            night,active,2024-10-14 03:00:00 UTC\n\
+            night,active,2024-10-13 03:00:00 UTC\n\
+            day,inactive,2024-10-14 10:30:00 UTC\n\
+            day,active,2024-10-13 10:30:00 UTC\n";
+        let hours = "store_id,dayOfWeek,start_time_local,end_time_local\n\
+            night,0,10:00:00,11:00:00\nnight,6,10:00:00,11:00:00\n\
+            day,0,10:00:00,11:00:00\nday,6,10:00:00,11:00:00\n";
+        let zones = "store_id,timezone_str\nnight,UTC\nday,UTC\n";
+        let data = dataset_from_bytes(&[
+            ("s", status.as_bytes()),
+            ("h", hours.as_bytes()),
+            ("z", zones.as_bytes()),
+        ])
+        .unwrap();
+        let (report, fleet) =
+            analyse_fleet(
+                &data,
+                Options::default(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .unwrap();
+        let view = FleetView::new(&report, &fleet, &data);
+        let row = |id: &str| view.rows.iter().find(|r| r.id == id).unwrap();
+        let (night, day) = (row("night"), row("day"));
+        assert_eq!(night.pct, Some(0), "the CSV's 0.00");
+        assert_eq!((night.bin, night.observed_pct()), (None, None));
+        assert!(day.bin.is_some());
+        assert_eq!(day.observed_pct(), day.pct);
+        assert!(day.pct.is_some());
+        let week = WeekRecord::of(&view);
+        let pct_of = |id: &str| week.stores.iter().find(|s| s.0 == id).unwrap().1;
+        assert_eq!(pct_of("night"), None);
+        assert_eq!(pct_of("day"), day.pct);
     }
 
     /// The heatmap's steps are fixed and exact at their edges; the words name them.

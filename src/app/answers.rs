@@ -14,10 +14,9 @@ use chrono_tz::Tz;
 use leptos::ev;
 use leptos::prelude::*;
 
-use super::fleet::{fleet_state, open_store};
 use super::share::{Chart, ChartImage};
 use super::text::{group_digits, options_line};
-use super::{browser, history_store, use_state, worker_link};
+use super::{browser, history_store, use_answers, use_fleet, use_state, worker_link};
 use crate::engine::business::utc_offset;
 use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
 use crate::engine::outages::StatusNow;
@@ -78,26 +77,20 @@ pub struct AnswersState {
     pub comparison: RwSignal<Option<ComparisonOf>>,
 }
 
-thread_local! {
-    static ANSWERS: std::cell::Cell<Option<AnswersState>> = const { std::cell::Cell::new(None) };
-}
-
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The first screen's state (created on first use).
-pub fn answers_state() -> AnswersState {
-    ANSWERS.with(|a| {
-        if let Some(state) = a.get() {
-            return state;
-        }
+impl AnswersState {
+    /// A new state, with the target and zone this browser remembers (part of the page's
+    /// [`super::State`], in context).
+    pub(crate) fn new() -> AnswersState {
         let remembered = |key: &str| storage().and_then(|s| s.get_item(key).ok().flatten());
         let target = remembered(TARGET_KEY)
             .and_then(|t| t.parse::<u32>().ok())
             .filter(|t| *t <= 10_000)
             .unwrap_or(DEFAULT_TARGET.0);
-        let state = AnswersState {
+        AnswersState {
             target: RwSignal::new(target),
             target_view: RwSignal::new(None),
             slot: RwSignal::new(None),
@@ -111,15 +104,12 @@ pub fn answers_state() -> AnswersState {
             download_error: RwSignal::new(None),
             compare_with: RwSignal::new(None),
             comparison: RwSignal::new(None),
-        };
-        a.set(Some(state));
-        state
-    })
+        }
+    }
 }
 
 /// The worker's answers to this module's questions.
-pub fn on_worker(message: FromWorker) {
-    let answers = answers_state();
+pub fn on_worker(answers: AnswersState, message: FromWorker) {
     match message {
         FromWorker::Target { job, answers: view } => {
             answers.target_view.set(Some((job, Arc::new(*view))));
@@ -171,8 +161,8 @@ fn default_other(history: &[ReportRecord], job: &str) -> Option<String> {
 }
 
 /// `Week to Tue 7 Nov 2023 23:59` for a history record (UTC when the zone is unknown).
-pub fn record_week(record: &ReportRecord) -> Option<String> {
-    let zone = answers_state().zone.with_untracked(|z| shown_zone(z));
+pub fn record_week(answers: AnswersState, record: &ReportRecord) -> Option<String> {
+    let zone = answers.zone.with_untracked(|z| shown_zone(z));
     record_now(record).map(|now| format!("Week to {} {}", zoned_long(now, zone), zone_name(zone)))
 }
 
@@ -276,17 +266,19 @@ pub fn focus_headline() {
     };
     // Drawn in the next frame at the latest.
     if !focus() {
-        gloo_timers::callback::Timeout::new(50, move || {
-            focus();
-        })
-        .forget();
+        set_timeout(
+            move || {
+                focus();
+            },
+            std::time::Duration::from_millis(50),
+        );
     }
 }
 
 /// Selects a report and brings its headline into view (the history's Show).
 pub fn show_report(id: &str) {
     let state = use_state();
-    let answers = answers_state();
+    let answers = use_answers();
     answers.focus_pending.set(Some(id.to_string()));
     if state.selected.get_untracked().as_deref() == Some(id) {
         answers.focus_pending.set(None);
@@ -301,7 +293,7 @@ pub fn show_report(id: &str) {
 #[component]
 pub fn InputsFold(children: Children) -> impl IntoView {
     let state = use_state();
-    let answers = answers_state();
+    let answers = use_answers();
     let record = Memo::new(move |_| {
         let id = state.selected.get()?;
         state.history.with(|h| {
@@ -353,8 +345,8 @@ pub fn InputsFold(children: Children) -> impl IntoView {
 #[component]
 pub fn AnswersPanel() -> impl IntoView {
     let state = use_state();
-    let fleet = fleet_state();
-    let answers = answers_state();
+    let fleet = use_fleet();
+    let answers = use_answers();
     let view_of = Memo::new(move |_| {
         let selected = state.selected.get()?;
         fleet.view.with(|v| {
@@ -394,7 +386,7 @@ pub fn AnswersPanel() -> impl IntoView {
 
 #[component]
 fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let doc = Arc::new(SummaryDoc::of(&view.summary));
     let zone = Memo::new(move |_| answers.zone.with(|z| shown_zone(z)));
     let now = utc_micros(&doc.now_utc).unwrap_or(0);
@@ -485,7 +477,7 @@ fn stores_word(n: u64) -> String {
 
 #[component]
 fn ZonePicker(zones: Vec<String>) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let browser = browser_zone()
         .map(zone_name)
         .unwrap_or_else(|| "UTC".into());
@@ -513,7 +505,7 @@ type TargetDoc = Memo<Option<(Arc<TargetView>, Arc<SummaryDoc>)>>;
 
 #[component]
 fn AnswerTiles(job: String, doc: Arc<SummaryDoc>, target_doc: TargetDoc) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let longest_down = doc
         .down_now
         .first()
@@ -620,8 +612,13 @@ fn AnswerTiles(job: String, doc: Arc<SummaryDoc>, target_doc: TargetDoc) -> impl
 /// The target field, pass/fail counts and the error budget.
 #[component]
 fn TargetLine(view: Arc<FleetView>, target_doc: TargetDoc) -> impl IntoView {
-    let answers = answers_state();
-    let with_data = view.rows.iter().filter(|r| r.pct.is_some()).count() as u64;
+    let answers = use_answers();
+    // As the engine's "below the target", which leaves out stores without observed time.
+    let with_data = view
+        .rows
+        .iter()
+        .filter(|r| r.observed_pct().is_some())
+        .count() as u64;
     let error = RwSignal::new(None::<String>);
     let on_change = move |e: ev::Event| {
         let text = event_target_value(&e);
@@ -707,14 +704,93 @@ fn store_time(view: &FleetView, row: usize, seconds: i64) -> (String, String) {
     )
 }
 
+/// The store buttons of a list, for [`rove`].
+const STORE_LINKS: &str = ".store-link";
+/// A long list's stores and, after them, its "Show all" button: one tab stop, End reaches
+/// the button.
+const STORES_AND_MORE: &str = ".store-link, .show-all";
+
+/// A store's id as a button that opens its week. In a list of them only the `first` is a
+/// tab stop: the list is one stop and the arrow keys walk it (see [`rove`]).
 #[component]
-fn StoreButton(id: String) -> impl IntoView {
+fn StoreButton(id: String, first: bool) -> impl IntoView {
+    let fleet = use_fleet();
     let shown = id.clone();
     view! {
-        <button type="button" class="button link store-link" title=id.clone() on:click=move |_| open_store(id.clone())>
+        <button type="button" class="button link store-link" title=id.clone()
+            tabindex=if first { "0" } else { "-1" }
+            on:click=move |_| fleet.open_store(id.clone())>
             <code>{shown}</code>
         </button>
     }
+}
+
+/// Focuses the element with this `data-testid`, if it is drawn.
+fn focus_by_test_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    let found = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(&format!("[data-testid=\"{id}\"]"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = found {
+        let _ = el.focus();
+    }
+}
+
+/// Keys of a group of buttons that is one tab stop (roving tabindex, as the charts): the
+/// buttons matching `selector` inside the element listening. Down/Right and Up/Left step
+/// to the next and previous, Home and End to the first and last; the button stepped to
+/// becomes the group's tab stop, so Tab leaves the group and Shift+Tab comes back to the
+/// same button. Enter and Space are the button's own (open the store, sort).
+fn rove(e: ev::KeyboardEvent, selector: &str) {
+    use wasm_bindgen::JsCast;
+    let step = |at: u32, n: u32| -> Option<u32> {
+        match e.key().as_str() {
+            "ArrowDown" | "ArrowRight" => Some((at + 1).min(n - 1)),
+            "ArrowUp" | "ArrowLeft" => Some(at.saturating_sub(1)),
+            "Home" => Some(0),
+            "End" => Some(n - 1),
+            _ => None,
+        }
+    };
+    let element =
+        |t: Option<web_sys::EventTarget>| t.and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    let (Some(list), Some(from)) = (element(e.current_target()), element(e.target())) else {
+        return;
+    };
+    if !from.matches(selector).unwrap_or(false) {
+        return;
+    }
+    let Ok(items) = list.query_selector_all(selector) else {
+        return;
+    };
+    let n = items.length();
+    let Some(at) = (0..n).find(|&i| {
+        items
+            .item(i)
+            .is_some_and(|node| from.is_same_node(Some(&node)))
+    }) else {
+        return;
+    };
+    let Some(to) = step(at, n) else {
+        return;
+    };
+    e.prevent_default();
+    let Some(next) = items
+        .item(to)
+        .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    if let Ok(from) = from.dyn_into::<web_sys::HtmlElement>() {
+        from.set_tab_index(-1);
+    }
+    next.set_tab_index(0);
+    let _ = next.focus();
 }
 
 #[component]
@@ -758,9 +834,9 @@ fn DownNow(
             <h3 id="down-now-title">"Down now: " {stores_word(count as u64)}</h3>
             {(count == 0).then(|| view! { <p class="hint">"Every store open now is up (or closed, or without data)."</p> })}
             {(count > 0).then(|| view! {
-                <div class="table-wrap">
+                <div class="table-wrap" on:keydown=|e| rove(e, STORE_LINKS)>
                 <table class="answers-table">
-                    <caption class="visually-hidden">"Stores down now, the longest down first"</caption>
+                    <caption class="visually-hidden">"Stores down now, the longest down first; arrow keys move between the stores, Enter opens one"</caption>
                     <thead><tr>
                         <th scope="col">"Store"</th>
                         <th scope="col">"Down since (store's time)"</th>
@@ -768,9 +844,9 @@ fn DownNow(
                         <th scope="col">"Last poll"</th>
                     </tr></thead>
                     <tbody>
-                        {rows.into_iter().take(LIST_MAX).map(|(id, zone, since, for_, last, stale)| view! {
+                        {rows.into_iter().take(LIST_MAX).enumerate().map(|(k, (id, zone, since, for_, last, stale))| view! {
                             <tr data-testid="down-now-row" data-store=id.clone()>
-                                <td data-label="Store"><StoreButton id=id.clone() /></td>
+                                <td data-label="Store"><StoreButton id=id.clone() first=k == 0 /></td>
                                 <td data-label="Down since">{since.map(|(l, u)| view! { <span title=u>{l}</span> })} " " <small class="zone">{zone}</small></td>
                                 <td data-label="For" class="num">{for_}</td>
                                 <td data-label="Last poll">
@@ -795,7 +871,7 @@ fn FleetTimeline(
     doc: Arc<SummaryDoc>,
     zone: Memo<Tz>,
 ) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let slots: Arc<Vec<(i64, u64, Option<i64>)>> = Arc::new(
         doc.timeline
             .iter()
@@ -991,10 +1067,10 @@ fn FleetTimeline(
                 Some(view! {
                     <div class="slot-stores" data-testid="slot-stores">
                         <p><strong>{stores_word(u64::from(stores.total))}</strong> " down in this quarter hour" {(stores.total as usize > shown).then(|| format!(" (the {shown} with the most down time shown)"))} ":"</p>
-                        <ul class="ids">
-                            {stores.stores.iter().map(|&(row, minutes)| {
+                        <ul class="ids" aria-label="Stores down in this quarter hour: arrow keys move between them, Enter opens one" on:keydown=|e| rove(e, STORE_LINKS)>
+                            {stores.stores.iter().enumerate().map(|(k, &(row, minutes))| {
                                 let id = view.rows.get(row as usize).map(|r| r.id.clone()).unwrap_or_default();
-                                view! { <li data-testid="slot-store"><StoreButton id=id /> " " {format!("{} min", hundredths_text(minutes))}</li> }
+                                view! { <li data-testid="slot-store"><StoreButton id=id first=k == 0 /> " " {format!("{} min", hundredths_text(minutes))}</li> }
                             }).collect_view()}
                         </ul>
                     </div>
@@ -1049,8 +1125,8 @@ fn Trend(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>, zone: Memo<Tz>
     }
 }
 
-fn download(job: &str, file: DownloadFile) {
-    answers_state().download_error.set(None);
+fn download(answers: AnswersState, job: &str, file: DownloadFile) {
+    answers.download_error.set(None);
     worker_link::send(
         &ToWorker::Download {
             job: job.to_string(),
@@ -1061,8 +1137,8 @@ fn download(job: &str, file: DownloadFile) {
 }
 
 #[component]
-fn SortHeader(label: &'static str, key: OutageSort, numeric: bool) -> impl IntoView {
-    let answers = answers_state();
+fn SortHeader(label: &'static str, key: OutageSort, numeric: bool, first: bool) -> impl IntoView {
+    let answers = use_answers();
     let sort = move || answers.outage_sort.get();
     let aria = move || match sort() {
         (k, true) if k == key => "ascending",
@@ -1071,7 +1147,8 @@ fn SortHeader(label: &'static str, key: OutageSort, numeric: bool) -> impl IntoV
     };
     view! {
         <th scope="col" class:num=numeric aria-sort=aria>
-            <button type="button" class="sort" data-testid=format!("sort-{}", label.to_lowercase().replace(' ', "-")) on:click=move |_| {
+            <button type="button" class="sort" tabindex=if first { "0" } else { "-1" }
+                data-testid=format!("sort-{}", label.to_lowercase().replace(' ', "-")) on:click=move |_| {
                 answers.outage_sort.update(|(k, asc)| {
                     if *k == key { *asc = !*asc } else { *k = key; *asc = key != OutageSort::Duration }
                 })
@@ -1085,7 +1162,7 @@ fn SortHeader(label: &'static str, key: OutageSort, numeric: bool) -> impl IntoV
 
 #[component]
 fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let total = view.outages.len();
     let longest = doc
         .outages
@@ -1116,7 +1193,8 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
             order
                 .into_iter()
                 .take(limit)
-                .map(|i| {
+                .enumerate()
+                .map(|(k, i)| {
                     let o = view.outages[i];
                     let store = view.rows[o.row as usize].id.clone();
                     let (start_full, end_full) = o.local_times();
@@ -1124,7 +1202,7 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
                     let end = short_local(o.end, o.end_offset);
                     view! {
                         <tr data-testid="outage-row" data-store=store.clone()>
-                            <td data-label="Store"><StoreButton id=store.clone() /></td>
+                            <td data-label="Store"><StoreButton id=store.clone() first=k == 0 /></td>
                             <td data-label="When (store's time)"><span title=format!("{start_full} – {end_full}")>{start} " – " {end}</span></td>
                             <td data-label="Down (h:mm)" class="num" data-testid="outage-duration">{hours_minutes(o.down)}</td>
                             <td data-label="State">
@@ -1149,26 +1227,28 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
             </p>
             <p class="actions">
                 <button class="button" type="button" data-testid="download-outages" disabled=total == 0
-                    on:click=move |_| download(&download_job, DownloadFile::Outages)>
+                    on:click=move |_| download(answers, &download_job, DownloadFile::Outages)>
                     "Download outages (CSV)"
                 </button>
                 <span class="hint">{DownloadFile::Outages.file_name(&job)}</span>
             </p>
             {(total > 0).then(|| view! {
+                <div class="roving-list" on:keydown=|e| rove(e, STORES_AND_MORE)>
                 <div class="table-wrap">
                 <table class="answers-table outage-list">
-                    <caption class="visually-hidden">"Outages this week; the column buttons sort"</caption>
-                    <thead><tr>
-                        <SortHeader label="Store" key=OutageSort::Store numeric=false />
-                        <SortHeader label="When" key=OutageSort::Start numeric=false />
-                        <SortHeader label="Down" key=OutageSort::Duration numeric=true />
+                    <caption class="visually-hidden">"Outages this week; the column buttons sort (Left and Right move between them); arrow keys move between the stores, Enter opens one, End reaches Show all"</caption>
+                    // The sort buttons are one tab stop; Left and Right move between them.
+                    <thead><tr on:keydown=|e| rove(e, "button.sort")>
+                        <SortHeader label="Store" key=OutageSort::Store numeric=false first=true />
+                        <SortHeader label="When" key=OutageSort::Start numeric=false first=false />
+                        <SortHeader label="Down" key=OutageSort::Duration numeric=true first=false />
                         <th scope="col">"State"</th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
                 </div>
                 {(total > LIST_SHOWN).then(|| view! {
-                    <button class="button small" type="button" data-testid="outages-show-all"
+                    <button class="button small show-all" type="button" tabindex="-1" data-testid="outages-show-all"
                         on:click=move |_| answers.all_outages.update(|a| *a = !*a)>
                         {move || if answers.all_outages.get() {
                             "Show fewer".to_string()
@@ -1179,6 +1259,7 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
                         }}
                     </button>
                 })}
+                </div>
             })}
         </section>
     }
@@ -1186,7 +1267,7 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
 
 #[component]
 fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let body = {
         let view = view.clone();
         move || {
@@ -1202,7 +1283,8 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
                 .calls
                 .iter()
                 .take(limit)
-                .map(|&[row, reason]| {
+                .enumerate()
+                .map(|(k, &[row, reason])| {
                     let row = row as usize;
                     let reason = CallReason::ALL[(reason as usize).min(2)];
                     let r = &view.rows[row];
@@ -1220,9 +1302,9 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
                     view! {
                         {heading}
                         <tr data-testid="call-row" data-store=r.id.clone() data-reason=reason.name()>
-                            <td data-label="Store"><StoreButton id=r.id.clone() /></td>
+                            <td data-label="Store"><StoreButton id=r.id.clone() first=k == 0 /></td>
                             <td data-label="Why">{reason.name()}</td>
-                            <td data-label="Uptime" class="num">{r.pct.map(|p| format!("{} %", hundredths_text(p))).unwrap_or_else(|| "—".into())}</td>
+                            <td data-label="Uptime" class="num">{r.observed_pct().map(|p| format!("{} %", hundredths_text(p))).unwrap_or_else(|| "—".into())}</td>
                             <td data-label="Down this week (h:mm)" class="num">{hours_hm(r.down[2])}</td>
                             <td data-label="Now">{status} {since.map(|s| format!(" since {s}"))}</td>
                         </tr>
@@ -1230,9 +1312,10 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
                 })
                 .collect_view();
             Some(view! {
+                <div class="roving-list" on:keydown=|e| rove(e, STORES_AND_MORE)>
                 <div class="table-wrap">
                 <table class="answers-table call-table">
-                    <caption class="visually-hidden">"Stores to call: down now first, then below the target, then without data"</caption>
+                    <caption class="visually-hidden">"Stores to call: down now first, then below the target, then without data; arrow keys move between the stores, Enter opens one, End reaches Show all"</caption>
                     <thead><tr>
                         <th scope="col">"Store"</th>
                         <th scope="col">"Why"</th>
@@ -1244,11 +1327,16 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
                 </table>
                 </div>
                 {(total > LIST_SHOWN).then(|| view! {
-                    <button class="button small" type="button" data-testid="calls-show-all"
-                        on:click=move |_| answers.all_calls.update(|a| *a = !*a)>
+                    <button class="button small show-all" type="button" tabindex="-1" data-testid="calls-show-all"
+                        on:click=move |_| {
+                            answers.all_calls.update(|a| *a = !*a);
+                            // The list is drawn anew, this button with it: focus the new one.
+                            set_timeout(|| focus_by_test_id("calls-show-all"), std::time::Duration::ZERO);
+                        }>
                         {move || if answers.all_calls.get() { "Show fewer".to_string() } else { format!("Show all {}", group_digits(total as u64)) }}
                     </button>
                 })}
+                </div>
             }.into_any())
         }
     };
@@ -1259,7 +1347,7 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
             <p class="hint">"Every store down now, then every store below the target this week (the worst first), then stores without data."</p>
             <p class="actions">
                 <button class="button primary" type="button" data-testid="download-call-list"
-                    on:click=move |_| download(&download_job, DownloadFile::Calls { target: answers.target.get_untracked() })>
+                    on:click=move |_| download(answers, &download_job, DownloadFile::Calls { target: answers.target.get_untracked() })>
                     "Download the list (CSV)"
                 </button>
                 <span class="hint">{DownloadFile::Calls { target: 0 }.file_name(&job)}</span>
@@ -1274,7 +1362,7 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
 #[component]
 fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
     let state = use_state();
-    let answers = answers_state();
+    let answers = use_answers();
     let this_week = Arc::new(WeekRecord::of(&view));
     let choices = {
         let job = job.clone();
@@ -1282,7 +1370,12 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
             state.history.with(|h| {
                 h.iter()
                     .filter(|r| r.id != job && r.status == ReportStatus::Complete)
-                    .map(|r| (r.id.clone(), record_week(r).unwrap_or_else(|| r.id.clone())))
+                    .map(|r| {
+                        (
+                            r.id.clone(),
+                            record_week(answers, r).unwrap_or_else(|| r.id.clone()),
+                        )
+                    })
                     .collect::<Vec<_>>()
             })
         })
@@ -1366,7 +1459,8 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
     view! {
         <section class="answer compare" aria-labelledby="compare-title" data-testid="compare">
             <h3 id="compare-title">"Compared with another report"</h3>
-            <label>
+            // Nothing to choose without another report: the hint below says so instead.
+            <label hidden=move || choices.with(Vec::is_empty)>
                 "Compare with "
                 <select data-testid="compare-with" on:change=move |e: ev::Event| answers.compare_with.set(Some(event_target_value(&e)))
                     prop:value=move || other.get().unwrap_or_default()>
@@ -1390,9 +1484,9 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
                             {(!c.only_this.is_empty()).then(|| format!(" {} only in this report.", stores_word(c.only_this.len() as u64)))}
                             {(!c.only_other.is_empty()).then(|| format!(" {} only in the other.", stores_word(c.only_other.len() as u64)))}
                         </p>
-                        <div class="table-wrap">
+                        <div class="table-wrap" on:keydown=|e| rove(e, STORE_LINKS)>
                         <table class="answers-table compare-table">
-                            <caption class="visually-hidden">"Stores whose week uptime changed, the most worsened first"</caption>
+                            <caption class="visually-hidden">"Stores whose week uptime changed, the most worsened first; arrow keys move between the stores, Enter opens one"</caption>
                             <thead><tr>
                                 <th scope="col">"Store"</th>
                                 <th scope="col" class="num">"Before"</th>
@@ -1400,9 +1494,9 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
                                 <th scope="col" class="num">"Change"</th>
                             </tr></thead>
                             <tbody>
-                                {c.stores.iter().filter(|s| s.change() != 0).take(LIST_SHOWN).map(|s| view! {
+                                {c.stores.iter().filter(|s| s.change() != 0).take(LIST_SHOWN).enumerate().map(|(k, s)| view! {
                                     <tr data-testid="compare-row" data-store=s.id.clone() data-change=s.change().to_string()>
-                                        <td data-label="Store"><StoreButton id=s.id.clone() /></td>
+                                        <td data-label="Store"><StoreButton id=s.id.clone() first=k == 0 /></td>
                                         <td data-label="Before" class="num">{format!("{} %", hundredths_text(s.before))}</td>
                                         <td data-label="Now" class="num">{format!("{} %", hundredths_text(s.after))}</td>
                                         <td data-label="Change" class="num">{points(s.change())}</td>

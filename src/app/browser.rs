@@ -46,10 +46,12 @@ pub fn save_blob(name: &str, blob: &Blob) -> Result<(), String> {
     anchor.click();
     anchor.remove();
     // Revoke later: some browsers start reading the URL only after the click returns.
-    gloo_timers::callback::Timeout::new(60_000, move || {
-        let _ = Url::revoke_object_url(&url);
-    })
-    .forget();
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_millis(60_000),
+    );
     Ok(())
 }
 
@@ -129,11 +131,14 @@ pub async fn fetch_sample(name: &str) -> Result<Blob, String> {
     Ok(blob.unchecked_into())
 }
 
+// Handles to browser facilities that live as long as the tab, not page state (nothing drawn
+// reads them); the page's state lives in context (`super::State`).
 thread_local! {
     /// Resolving one of these releases the Web Lock of that running report.
     static JOB_LOCKS: RefCell<HashMap<String, js_sys::Function>> = RefCell::new(HashMap::new());
-    /// The channel other tabs of this page listen on for history changes.
-    static HISTORY_CHANNEL: RefCell<Option<JsValue>> = const { RefCell::new(None) };
+    /// The channel other tabs of this page listen on for history changes. Not page state:
+    /// the tab's one connection to its other tabs, opened once when the page starts.
+    static HISTORY_CHANNEL: RefCell<Option<web_sys::BroadcastChannel>> = const { RefCell::new(None) };
 }
 
 const JOB_LOCK_PREFIX: &str = "store-uptime-job-";
@@ -208,16 +213,13 @@ pub async fn reports_running_in_tabs() -> Option<HashSet<String>> {
 
 /// Calls `on_change` whenever another tab of this page changes the stored history.
 pub fn listen_for_history_changes(on_change: impl Fn() + 'static) {
-    let Some(constructor) = method(&js_sys::global(), "BroadcastChannel") else {
-        return;
-    };
-    let args: Array = std::iter::once(JsValue::from_str(HISTORY_CHANNEL_NAME)).collect();
-    let Ok(channel) = Reflect::construct(&constructor, &args) else {
+    // Fails only where the browser has no BroadcastChannel: then tabs do not hear each other.
+    let Ok(channel) = web_sys::BroadcastChannel::new(HISTORY_CHANNEL_NAME) else {
         return;
     };
     let listener = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| on_change());
-    let _ = Reflect::set(&channel, &"onmessage".into(), listener.as_ref());
-    // The page lives as long as the tab: so does the listener.
+    channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    // The page lives as long as the tab: so do the channel and its listener.
     listener.forget();
     HISTORY_CHANNEL.with(|c| *c.borrow_mut() = Some(channel));
 }
@@ -226,9 +228,7 @@ pub fn listen_for_history_changes(on_change: impl Fn() + 'static) {
 pub fn announce_history_change() {
     HISTORY_CHANNEL.with(|c| {
         if let Some(channel) = c.borrow().as_ref() {
-            if let Some(post) = method(channel, "postMessage") {
-                let _ = post.call1(channel, &JsValue::from_str("changed"));
-            }
+            let _ = channel.post_message(&JsValue::from_str("changed"));
         }
     });
 }

@@ -66,7 +66,7 @@ fn HistoryRow(record: ReportRecord) -> impl IntoView {
     let running = record.status == ReportStatus::Running;
     // What the report covers: its week, its stores and the fleet's week uptime.
     let covers = record.summary.as_ref().and_then(|s| {
-        let week = super::answers::record_week(&record)?;
+        let week = super::answers::record_week(state.answers, &record)?;
         Some(format!(
             "{week} · {} stores · {}",
             super::text::group_digits(s.stores),

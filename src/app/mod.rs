@@ -12,6 +12,7 @@ pub mod history_store;
 pub mod job;
 pub mod report_view;
 pub mod share;
+pub mod storage;
 pub mod text;
 pub mod upload;
 pub mod worker_link;
@@ -101,6 +102,10 @@ pub struct State {
     /// Files are being dragged over the page.
     pub dragging: RwSignal<bool>,
     pub history_loaded: RwSignal<bool>,
+    /// The fleet view's state (charts, table, the open store).
+    pub fleet: fleet::FleetState,
+    /// The first screen's state (target, timeline, lists, comparison).
+    pub answers: answers::AnswersState,
 }
 
 impl State {
@@ -123,13 +128,15 @@ impl State {
             worker_ready: RwSignal::new(false),
             dragging: RwSignal::new(false),
             history_loaded: RwSignal::new(false),
+            fleet: fleet::FleetState::new(),
+            answers: answers::AnswersState::new(),
         }
     }
 
     /// Adds files (from the picker, a drop, or the sample) and asks the worker their kinds.
     pub fn add_files(&self, files: Vec<(String, Blob)>) {
         // New files: the owner is preparing a report, so the inputs unfold.
-        answers::answers_state().inputs_open.set(true);
+        self.answers.inputs_open.set(true);
         for (name, blob) in files {
             let token = self.next_token.get_value();
             self.next_token.set_value(token + 1);
@@ -277,18 +284,20 @@ impl State {
         };
         worker_link::send(&ToWorker::Cancel { job: id.clone() }, &[]);
         let state = *self;
-        gloo_timers::callback::Timeout::new(CANCEL_GRACE_MS, move || {
-            if state
-                .running
-                .get_untracked()
-                .is_some_and(|(running, _)| running == id)
-            {
-                worker_link::restart();
-                state.worker_ready.set(false);
-                state.finish(&id, ReportStatus::Cancelled, None);
-            }
-        })
-        .forget();
+        set_timeout(
+            move || {
+                if state
+                    .running
+                    .get_untracked()
+                    .is_some_and(|(running, _)| running == id)
+                {
+                    worker_link::restart();
+                    state.worker_ready.set(false);
+                    state.finish(&id, ReportStatus::Cancelled, None);
+                }
+            },
+            std::time::Duration::from_millis(CANCEL_GRACE_MS.into()),
+        );
     }
 
     fn on_worker(&self, message: FromWorker) {
@@ -347,7 +356,7 @@ impl State {
                 });
                 fleet::job_complete(self, &job, &tokens);
                 // Results first: the headline takes focus once drawn, the inputs fold.
-                let answers = answers::answers_state();
+                let answers = self.answers;
                 answers.focus_pending.set(Some(job.clone()));
                 answers.inputs_open.set(false);
                 let outcome = *outcome;
@@ -391,10 +400,10 @@ impl State {
             fleet_message @ (FromWorker::Fleet { .. }
             | FromWorker::FleetUnavailable { .. }
             | FromWorker::Detail { .. }
-            | FromWorker::CellStores { .. }) => fleet::on_worker(fleet_message),
+            | FromWorker::CellStores { .. }) => fleet::on_worker(self.fleet, fleet_message),
             answer @ (FromWorker::Target { .. }
             | FromWorker::SlotStores { .. }
-            | FromWorker::Download { .. }) => answers::on_worker(answer),
+            | FromWorker::Download { .. }) => answers::on_worker(self.answers, answer),
         }
     }
 
@@ -552,7 +561,6 @@ impl State {
         self.csv_cache.update_value(|c| {
             c.remove(&id);
         });
-        fleet::forget(Some(id.clone()));
         if self.selected.get_untracked().as_deref() == Some(&id) {
             self.selected.set(None);
         }
@@ -571,7 +579,7 @@ impl State {
         self.history
             .update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
         self.csv_cache.update_value(|c| c.clear());
-        fleet::forget(None);
+        fleet::inputs_store::forget_legacy();
         self.selected.set(running.clone());
         let state = *self;
         let keep = self.history.get_untracked();
@@ -706,9 +714,12 @@ pub fn App() -> impl IntoView {
                 <job::Run />
             </answers::InputsFold>
             <job::Notice />
+            // The answers, then each store's (charts, table, one store), then how the report
+            // was made (status, its CSV, files read, data quality): by keyboard the store table
+            // is a few steps from the headline.
             <answers::AnswersPanel />
-            <report_view::SelectedReport />
             <fleet::FleetPanel />
+            <report_view::SelectedReport />
             <history::History />
         </main>
         <footer class="footer">
@@ -739,7 +750,19 @@ fn skip_to_results(e: leptos::ev::MouseEvent) {
     }
 }
 
-/// The page's state, from context.
+/// The page's state, from context: in a component's body, its reactive closures and its
+/// event handlers. Code called from outside the page's ownership (the worker's messages,
+/// timers, window listeners) is handed the state instead.
 pub fn use_state() -> State {
     expect_context::<State>()
+}
+
+/// The fleet view's part of the page's state (see [`use_state`]).
+pub fn use_fleet() -> fleet::FleetState {
+    use_state().fleet
+}
+
+/// The first screen's part of the page's state (see [`use_state`]).
+pub fn use_answers() -> answers::AnswersState {
+    use_state().answers
 }

@@ -12,8 +12,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::answers::{answers_state, shown_zone};
+use super::answers::shown_zone;
 use super::browser;
+use super::use_answers;
 use super::worker_link;
 use crate::engine::call_list::CallReason;
 use crate::engine::outages::StatusNow;
@@ -30,8 +31,7 @@ pub const PRINTED_CALLS: usize = 40;
 const PNG_SCALE: f64 = 2.0;
 
 /// The report's name as the shared forms carry it: `Week to Tue 7 Nov 2023 23:59 UTC`.
-fn report_title(view: &FleetView) -> String {
-    let zone = answers_state().zone.with_untracked(|z| shown_zone(z));
+fn report_title(view: &FleetView, zone: chrono_tz::Tz) -> String {
     format!(
         "{} {}",
         week_name(&SummaryDoc::of(&view.summary), zone),
@@ -42,7 +42,7 @@ fn report_title(view: &FleetView) -> String {
 /// "Save report as a file" and "Print": under the headline.
 #[component]
 pub fn ShareBar(job: String) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let save = {
         let job = job.clone();
         move |_| {
@@ -83,7 +83,7 @@ pub fn ShareBar(job: String) -> impl IntoView {
 /// more the CSV has. Hidden on screen (the screen's list has its own "Show all").
 #[component]
 pub fn PrintedCallList(job: String, view: Arc<FleetView>) -> impl IntoView {
-    let answers = answers_state();
+    let answers = use_answers();
     let body = move || {
         answers.target_view.with(|t| {
             let (_, target) = t.as_ref().filter(|(j, _)| *j == job)?;
@@ -161,9 +161,8 @@ impl Chart {
     }
 
     /// The chart as a standalone SVG document in the shown zone.
-    fn svg(self, view: &FleetView) -> String {
-        let title = report_title(view);
-        let zone = answers_state().zone.with_untracked(|z| shown_zone(z));
+    fn svg(self, view: &FleetView, zone: chrono_tz::Tz) -> String {
+        let title = report_title(view, zone);
         let doc = SummaryDoc::of(&view.summary);
         let svg = match self {
             Chart::Timeline => timeline_svg(&doc, zone, &title),
@@ -183,13 +182,16 @@ fn image_name(chart: Chart, job: &str, ext: &str) -> String {
 /// "Download image": one disclosure (one tab stop) holding the SVG and PNG buttons.
 #[component]
 pub fn ChartImage(chart: Chart, job: String, view: Arc<FleetView>) -> impl IntoView {
+    // Taken now: event handlers run outside the component's context.
+    let answers = use_answers();
+    let zone = move || answers.zone.with_untracked(|z| shown_zone(z));
     let error = RwSignal::new(None::<String>);
     let svg = {
         let (job, view) = (job.clone(), view.clone());
         move |_| {
             let result = browser::save_text(
                 &image_name(chart, &job, "svg"),
-                &chart.svg(&view),
+                &chart.svg(&view, zone()),
                 "image/svg+xml;charset=utf-8",
             );
             error.set(result.err());
@@ -198,7 +200,7 @@ pub fn ChartImage(chart: Chart, job: String, view: Arc<FleetView>) -> impl IntoV
     let png = move |_| {
         let (job, view) = (job.clone(), view.clone());
         leptos::task::spawn_local(async move {
-            let result = match svg_to_png(&chart.svg(&view)).await {
+            let result = match svg_to_png(&chart.svg(&view, zone())).await {
                 Ok(blob) => browser::save_blob(&image_name(chart, &job, "png"), &blob),
                 Err(e) => Err(e),
             };
@@ -207,7 +209,7 @@ pub fn ChartImage(chart: Chart, job: String, view: Arc<FleetView>) -> impl IntoV
     };
     view! {
         <details class="image-menu" data-testid=format!("image-{}", chart.slug())>
-            <summary>"Download image"<span class="visually-hidden">{format!(" of {}", chart.name())}</span></summary>
+            <summary data-testid=format!("image-menu-{}", chart.slug())>"Download image"<span class="visually-hidden">{format!(" of {}", chart.name())}</span></summary>
             <span class="image-menu-items">
                 <button class="button small" type="button" data-testid="image-svg" on:click=svg>"SVG"</button>
                 <button class="button small" type="button" data-testid="image-png" on:click=png>"PNG"</button>

@@ -23,6 +23,13 @@ fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
         .collect()
 }
 
+/// A picked folder's files: every CSV, zip and gzip file in it (docs/archives.md).
+fn folder_list(list: Option<FileList>) -> Vec<(String, Blob)> {
+    let mut files = file_list(list);
+    files.retain(|(name, _)| crate::engine::archive::taken_from_folder(name));
+    files
+}
+
 /// Any file dropped anywhere on the page is added; dragging shows where to drop.
 pub fn listen_for_drops(state: State) {
     let dragging = state.dragging;
@@ -97,6 +104,7 @@ fn kind_label(kind: InputKind) -> &'static str {
         InputKind::Status => "Status polls",
         InputKind::Hours => "Business hours",
         InputKind::Timezones => "Timezones",
+        InputKind::Names => "Store names",
     }
 }
 
@@ -113,6 +121,17 @@ pub fn Inputs() -> impl IntoView {
         };
         let files = file_list(input.files());
         // Let the same file be chosen again later.
+        input.set_value("");
+        state.add_files(files);
+    };
+    let on_folder = move |e: ev::Event| {
+        let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let files = folder_list(input.files());
         input.set_value("");
         state.add_files(files);
     };
@@ -143,7 +162,7 @@ pub fn Inputs() -> impl IntoView {
             <div class="dropzone" class:dragging=move || dragging.get() data-testid="drop-zone">
                 <p class="drop-hint">
                     <strong>"Drop your CSV files anywhere on this page"</strong>
-                    " — status polls (required), business hours and timezones (optional), in any order."
+                    " — status polls (required), business hours, timezones and store names (optional), in any order; .csv.gz files too, or choose a folder."
                 </p>
                 <div class="drop-actions">
                     <label class="button primary file-picker">
@@ -151,10 +170,21 @@ pub fn Inputs() -> impl IntoView {
                         <input
                             type="file"
                             multiple
-                            accept=".csv,text/csv,text/plain"
+                            accept=".csv,.gz,text/csv,text/plain,application/gzip"
                             class="visually-hidden"
                             data-testid="file-input"
                             on:change=on_change
+                        />
+                    </label>
+                    <label class="button file-picker">
+                        "Choose folder…"
+                        <input
+                            type="file"
+                            multiple
+                            prop:webkitdirectory=true
+                            class="visually-hidden"
+                            data-testid="folder-input"
+                            on:change=on_folder
                         />
                     </label>
                     <button class="button" type="button" data-testid="sample-data"

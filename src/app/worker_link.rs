@@ -31,6 +31,9 @@ struct Link {
 }
 
 thread_local! {
+    /// The one worker of the tab and its queue: a connection, not page state (nothing drawn
+    /// reads it), needed by code outside any component (timers, its own restarts); the
+    /// page's state lives in context (`super::State`).
     static LINK: RefCell<Link> = RefCell::new(Link::default());
 }
 

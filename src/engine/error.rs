@@ -36,10 +36,12 @@ pub enum SkipReason {
     StartAtMidnightEnd,
     UnknownTimezone,
     ConflictingTimezone,
+    /// A store names row for an id an earlier row named otherwise: the first wins.
+    DuplicateName,
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 19] = [
+    pub const ALL: [SkipReason; 20] = [
         SkipReason::MissingFields,
         SkipReason::RowTooLong,
         SkipReason::UnbalancedQuote,
@@ -59,6 +61,7 @@ impl SkipReason {
         SkipReason::StartAtMidnightEnd,
         SkipReason::UnknownTimezone,
         SkipReason::ConflictingTimezone,
+        SkipReason::DuplicateName,
     ];
 
     /// A short name for the kind, as a heading in summaries.
@@ -83,6 +86,7 @@ impl SkipReason {
             SkipReason::StartAtMidnightEnd => "start time 24:00",
             SkipReason::UnknownTimezone => "unknown timezone (default used)",
             SkipReason::ConflictingTimezone => "second timezone ignored",
+            SkipReason::DuplicateName => "second name ignored",
         }
     }
 
@@ -146,6 +150,10 @@ impl SkipReason {
             SkipReason::ConflictingTimezone => {
                 format!("`{value}` ignored: an earlier row gave this store another timezone")
             }
+            SkipReason::DuplicateName => format!(
+                "`{value}` ignored: an earlier row gave this store another name or region \
+                 (the first wins)"
+            ),
         }
     }
 }
@@ -161,6 +169,7 @@ pub enum Column {
     StartTimeLocal,
     EndTimeLocal,
     TimezoneStr,
+    Name,
 }
 
 impl Column {
@@ -174,6 +183,7 @@ impl Column {
             Column::StartTimeLocal => "start_time_local",
             Column::EndTimeLocal => "end_time_local",
             Column::TimezoneStr => "timezone_str",
+            Column::Name => "name",
         }
     }
 }
@@ -285,6 +295,9 @@ pub enum FileError {
     HeaderTooLong,
     /// The byte source failed (the CLI's file read, the page's `FileReader`).
     Read(String),
+    /// A gzip file, a zip archive or one of its entries that was not read, or not to its end
+    /// (docs/archives.md).
+    Archive(super::archive::ArchiveError),
 }
 
 /// A file error with the file's name.
@@ -296,7 +309,8 @@ pub struct FileProblem {
 
 pub(crate) const EXPECTED_LAYOUTS: &str = "expected one of: status polls (store_id, status, \
      timestamp_utc); business hours (store_id, dayOfWeek or day, start_time_local, \
-     end_time_local); timezones (store_id, timezone_str)";
+     end_time_local); timezones (store_id, timezone_str); store names (store_id, name, and \
+     optionally region)";
 
 impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -338,6 +352,7 @@ impl fmt::Display for FileProblem {
                  first 2 MiB: is it CSV text?); {EXPECTED_LAYOUTS}"
             ),
             FileError::Read(why) => write!(f, "{file}: could not be read: {why}"),
+            FileError::Archive(why) => write!(f, "{file}: {why}"),
         }
     }
 }

@@ -14,6 +14,7 @@
 //! `analyse_figures_parallel`, or `fleet::analyse_fleet` for the page) gives the [`Report`]
 //! and [`Figures`]; [`write_outages_csv`] and [`Summary`] write them.
 
+pub mod archive;
 pub mod business;
 pub mod call_list;
 pub mod error;

@@ -109,7 +109,7 @@ impl Ingest {
                 Ok(0) => return self.close_file(file).map(|_| ()),
                 Ok(n) => self.push(file, &head[..n])?,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.reject(file, e.to_string())),
+                Err(e) => return Err(self.reject_io(file, &e)),
             }
         }
         drop(head);
@@ -195,7 +195,7 @@ impl Merger<'_> {
                 Ok(chunk) => chunk,
                 Err(e) => {
                     self.drain()?;
-                    return Err(self.ingest.reject(file, e.to_string()));
+                    return Err(self.ingest.reject_io(file, &e));
                 }
             };
             let mut start = 0;

@@ -317,6 +317,9 @@ pub const REPORT_HEADER: &str =
 pub const EXTENDED_HEADER: &str =
     ",business_hours_last_week,observations_last_week,uptime_pct_last_week,timezone,hours_defaulted,timezone_defaulted,status_now,last_poll_utc,outages_last_week,longest_outage_minutes";
 
+/// The extended report's last columns when a store names file was read.
+pub const NAMES_HEADER: &str = ",name,region";
+
 /// Writes the report file (SPEC §7): LF, UTF-8 without BOM, two decimals, sorted by id.
 pub fn write_csv(
     report: &Report,
@@ -324,9 +327,15 @@ pub fn write_csv(
     extended: bool,
     out: &mut impl Write,
 ) -> io::Result<()> {
+    // Names are appended only when a names file was read, so the extended report of the
+    // three files alone stays as it was (docs/semantics.md, "Store names").
+    let names = extended && data.has_names();
     out.write_all(REPORT_HEADER.as_bytes())?;
     if extended {
         out.write_all(EXTENDED_HEADER.as_bytes())?;
+    }
+    if names {
+        out.write_all(NAMES_HEADER.as_bytes())?;
     }
     out.write_all(b"\n")?;
     for row in &report.stores {
@@ -360,6 +369,13 @@ pub fn write_csv(
                 row.outages_last_week,
                 Hundredths::of(row.longest_outage, MICROS_PER_MINUTE)
             )?;
+        }
+        if names {
+            let name = data.name(row.store);
+            for text in [name.map(|n| &*n.name), name.map(|n| &*n.region)] {
+                out.write_all(b",")?;
+                write_field(out, &formula_safe(text.unwrap_or_default()))?;
+            }
         }
         out.write_all(b"\n")?;
     }

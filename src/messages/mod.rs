@@ -20,12 +20,13 @@ use crate::engine::{
     MissingDay, Options, Progress, Report, SkipReason, Window,
 };
 
-/// SPEC §1: the three layouts.
+/// SPEC §1: the three layouts, and the optional store names (docs/semantics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InputKind {
     Status,
     Hours,
     Timezones,
+    Names,
 }
 
 impl InputKind {
@@ -38,6 +39,7 @@ impl InputKind {
             InputKind::Status => FileKind::Status,
             InputKind::Hours => FileKind::Hours,
             InputKind::Timezones => FileKind::Timezones,
+            InputKind::Names => FileKind::Names,
         }
     }
 }
@@ -48,6 +50,7 @@ impl From<FileKind> for InputKind {
             FileKind::Status => InputKind::Status,
             FileKind::Hours => InputKind::Hours,
             FileKind::Timezones => InputKind::Timezones,
+            FileKind::Names => InputKind::Names,
         }
     }
 }
@@ -391,6 +394,42 @@ pub fn inspect_header(
     head: &[u8],
     complete: bool,
 ) -> Result<Option<InputKind>, String> {
+    use engine::archive::{sniff, Container, Halt, Inflater};
+    let mut unpacked = Vec::new();
+    let (head, complete) = match sniff(head) {
+        // A gzip file is known by the header of what it holds: the head is decompressed
+        // as far as it goes, a few MiB at most (a header must come within 2 MiB).
+        Some(Container::Gzip) => {
+            let mut inflater = Inflater::gzip();
+            let limit = 2 * engine::ingest::HEADER_SEARCH_BYTES as usize;
+            let mut sink = |bytes: &[u8]| -> Result<(), ()> {
+                unpacked.extend_from_slice(bytes);
+                if unpacked.len() >= limit {
+                    return Err(());
+                }
+                Ok(())
+            };
+            let mut result = inflater.feed(head, &mut sink);
+            if result.is_ok() {
+                result = match complete {
+                    true => inflater.finish(&mut sink),
+                    false => inflater.flush_held(&mut sink),
+                };
+            }
+            match result {
+                Err(Halt::Archive(error)) => return Err(format!("{name}: {error}")),
+                Err(Halt::Sink(())) => (&unpacked[..], false),
+                Ok(()) => (&unpacked[..], complete),
+            }
+        }
+        Some(Container::Zip) => {
+            return Err(format!(
+                "{name}: a zip archive, which the page cannot open yet: unzip it and add its \
+                 CSV files (the command line reads the archive as it is)"
+            ))
+        }
+        None => (head, complete),
+    };
     let mut ingest = engine::Ingest::new();
     let file = ingest.open_file(name);
     ingest.push(file, head).map_err(|p| p.to_string())?;
@@ -544,6 +583,29 @@ mod tests {
         assert!(inspect_header("empty.csv", b"", true)
             .unwrap_err()
             .contains("empty"));
+    }
+
+    #[test]
+    fn a_gzip_file_is_inspected_by_what_it_holds() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(STATUS.as_bytes()).unwrap();
+        let packed = e.finish().unwrap();
+        assert_eq!(
+            inspect_header("s.csv.gz", &packed, true),
+            Ok(Some(InputKind::Status))
+        );
+        // The head of a large file: the header is inside its first compressed bytes.
+        assert_eq!(
+            inspect_header("s.csv.gz", &packed[..packed.len() - 8], false),
+            Ok(Some(InputKind::Status))
+        );
+        assert_eq!(
+            inspect_header("names.csv", b"store_id,name,region\n", false),
+            Ok(Some(InputKind::Names))
+        );
+        let err = inspect_header("a.zip", b"PK\x03\x04rest", false).unwrap_err();
+        assert!(err.starts_with("a.zip: a zip archive"), "{err}");
     }
 
     #[test]

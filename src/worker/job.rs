@@ -8,6 +8,7 @@ use std::future::Future;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
+use crate::engine::archive::{sniff, Container, Halt, Inflater};
 use crate::engine::summary::Pct;
 use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
@@ -190,6 +191,11 @@ where
             Some((_, slices)) => slices,
             None => open(index),
         };
+        // A gzip file is known by its first bytes and decompressed as it streams in
+        // (docs/archives.md); progress still counts the compressed bytes read.
+        let mut gzip: Option<Inflater> = None;
+        let mut first = true;
+        let mut refused = false;
         loop {
             host.phase_start();
             match slices.next_into(&mut buf).await {
@@ -198,8 +204,22 @@ where
                 Err(why) => return Err(failed(read_problem(name, why), &ingest)),
             }
             host.phase_end("store-uptime read wait");
-            if let Err(problem) = ingest.push(file, &buf) {
-                return Err(failed(problem.to_string(), &ingest));
+            if std::mem::take(&mut first) && sniff(&buf) == Some(Container::Gzip) {
+                gzip = Some(Inflater::gzip());
+            }
+            let pushed = match &mut gzip {
+                Some(inflater) => inflater.feed(&buf, &mut |out| ingest.push(file, out)),
+                None => ingest.push(file, &buf).map_err(Halt::Sink),
+            };
+            match pushed {
+                Ok(()) => {}
+                Err(Halt::Sink(problem)) => return Err(failed(problem.to_string(), &ingest)),
+                // Damaged or a bomb: named in the file list, the rows before it kept, and
+                // the other files still read.
+                Err(Halt::Archive(error)) => {
+                    let _ = ingest.reject_io(file, &std::io::Error::other(error));
+                    refused = true;
+                }
             }
             host.phase_end("store-uptime ingest");
             run.progress(|| {
@@ -215,8 +235,20 @@ where
                 return Err(Stop::Cancelled);
             }
         }
-        if let Err(problem) = ingest.close_file(file) {
-            return Err(failed(problem.to_string(), &ingest));
+        if let Some(inflater) = &mut gzip {
+            match inflater.finish(&mut |out| ingest.push(file, out)) {
+                Ok(()) => {}
+                Err(Halt::Sink(problem)) => return Err(failed(problem.to_string(), &ingest)),
+                Err(Halt::Archive(error)) => {
+                    let _ = ingest.reject_io(file, &std::io::Error::other(error));
+                    refused = true;
+                }
+            }
+        }
+        if !refused {
+            if let Err(problem) = ingest.close_file(file) {
+                return Err(failed(problem.to_string(), &ingest));
+            }
         }
         before += slices.size();
     }
@@ -677,6 +709,61 @@ mod tests {
         let types = host.types();
         assert_eq!(types[types.len() - 2], "Progress");
         assert_eq!(host.pauses.get() as usize, slices);
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn complete_csv(host: &Fake) -> Outcome {
+        match host.posted.borrow().last() {
+            Some(FromWorker::Complete { outcome, .. }) => (**outcome).clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn gzip_files_give_the_plain_files_report_and_a_bomb_is_named() {
+        let status = status_file(300);
+        let plain = [("status.csv", &status[..]), ("hours.csv", HOURS)];
+        let packed = [gzip(&status), gzip(HOURS)];
+        let zipped = [
+            ("status.csv.gz", &packed[0][..]),
+            ("hours.csv.gz", &packed[1][..]),
+        ];
+        let run_files = |files: &[(&str, &[u8])], slice: usize| {
+            let host = Fake::new(1.0);
+            let cancel = Cell::new(false);
+            let mut run = Run::new("j", &host, &cancel);
+            let reads = Rc::default();
+            let ended = run_now(run_job(
+                &mut run,
+                &JobOptions::default(),
+                inputs(files, slice, None, &reads),
+            ));
+            assert!(ended.is_ok(), "the report is made");
+            complete_csv(&host)
+        };
+        let want = run_files(&plain, 512);
+        for slice in [3, 512, 1 << 20] {
+            let got = run_files(&zipped, slice);
+            assert_eq!(got.csv, want.csv, "slice {slice}");
+            assert_eq!(got.files[0].name, "status.csv.gz");
+        }
+        // A gzip bomb beside them: named, left out, the report made from the rest.
+        let bomb = gzip(&vec![b'a'; 32 << 20]);
+        let mut with_bomb = zipped.to_vec();
+        with_bomb.push(("bomb.csv.gz", &bomb[..]));
+        let got = run_files(&with_bomb, 4096);
+        assert_eq!(got.csv, want.csv);
+        let error = got.files[2].error.clone().unwrap_or_default();
+        assert!(
+            error.contains("bomb.csv.gz: expands to more than"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -22,12 +22,12 @@ test("controls are labelled and reachable with the keyboard", async () => {
   );
   assert.deepEqual(unlabelled, []);
   const reached = [];
-  for (let i = 0; i < 9; i++) {
+  for (let i = 0; i < 10; i++) {
     await page.keyboard.press("Tab");
     reached.push(await page.evaluate(() => document.activeElement?.dataset.testid ?? document.activeElement?.id));
   }
-  // "Skip to results" first, then the files.
-  assert.deepEqual(reached.slice(0, 3), ["skip-link", "file-input", "sample-data"]);
+  // "Skip to results" first, then the files, the folder, the sample.
+  assert.deepEqual(reached.slice(0, 4), ["skip-link", "file-input", "folder-input", "sample-data"]);
   assert.ok(reached.includes("opt-now") && reached.includes("opt-extended"), reached.join(", "));
   // Enter on the sample button starts a report; its status is in a live region, with a
   // symbol beside the word.

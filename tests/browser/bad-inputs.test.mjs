@@ -53,6 +53,7 @@ const timestamp = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 1
 // `good: true` adds polls.csv (GOOD) before them. What the page must show:
 //   kinds     the file list's kind word for some files
 //   refused   files the page refuses; the text must be the CLI's error for that file
+//   pageWordsOnly  refused files the CLI reads (a zip): only the page's words are checked
 //   skipped   text in the data-quality panel (beyond the CLI's examples, always checked)
 //   status    "Complete" (default) or "Failed" (then the reason is the CLI's error)
 //   reason    with "Failed", text the reason must also hold
@@ -105,10 +106,13 @@ const CASES = [
     refused: { "logo.png": /not a CSV text file/ },
   },
   {
+    // The command line opens zips (tests/archives.rs); the page does not yet, and says so
+    // in its own words, so this file is not held to the CLI's.
     name: "a ZIP",
     good: true,
     files: { "archive.zip": Buffer.concat([Buffer.from("504b0304140000000800", "hex"), Buffer.from("store_status.csv")]) },
-    refused: { "archive.zip": /not a CSV text file/ },
+    refused: { "archive.zip": /archive\.zip: a zip archive, which the page cannot open yet/ },
+    pageWordsOnly: ["archive.zip"],
   },
   {
     name: "UTF-16 without and with a byte-order mark",
@@ -352,7 +356,9 @@ CASES.forEach((c, index) => {
       const error = page.locator(`[data-testid="file-row"][data-file-name="${file}"] + tr [data-testid="file-error"]`);
     const shown = (await error.innerText()).trim();
       assert.match(shown, c.refused[file], file);
-      assert.equal(shown, cliError([join(dir, file)]), `${file}: the page and the CLI say the same`);
+      if (!(c.pageWordsOnly ?? []).includes(file)) {
+        assert.equal(shown, cliError([join(dir, file)]), `${file}: the page and the CLI say the same`);
+      }
     }
     const usable = paths.filter((p) => !refused.includes(name(p)));
 

@@ -4,10 +4,10 @@
 // stores; the heatmap's hottest cell is the outage; the URL hash restores a detail after a
 // reload. Screenshots of each view, light and dark, go to SCREENSHOT_DIR.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { FILES, chooseFiles, cliReport, dataSet, launch, openPage, waitForEnd, waitForFileKinds, waitForWorker } from "./helpers.mjs";
+import { DATA_DIR, FILES, chooseFiles, cliReport, dataSet, launch, openPage, waitForEnd, waitForFileKinds, waitForWorker } from "./helpers.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
 mkdirSync(SHOTS, { recursive: true });
@@ -109,10 +109,14 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   assert.deepEqual(tabbable, { bins: 1, cells: 1 });
   const focused = () => page.evaluate(() => ({ id: document.activeElement?.dataset.testid, bin: document.activeElement?.dataset.bin, cell: document.activeElement?.dataset.cell }));
   await page.locator('[data-testid="hist-bin"][tabindex="0"]').focus();
+  // Between the two: the heatmap's one "Download image" disclosure.
   await page.keyboard.press("Tab");
-  assert.equal((await focused()).id, "heat-cell", "one Tab from the histogram reaches the heatmap");
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid="image-heatmap"]') != null), true, "one Tab from the histogram reaches the heatmap's image menu");
+  await page.keyboard.press("Tab");
+  assert.equal((await focused()).id, "heat-cell", "the next reaches the heatmap");
   await page.keyboard.press("Tab");
   assert.notEqual((await focused()).id, "heat-cell", "one Tab leaves the heatmap");
+  await page.keyboard.press("Shift+Tab");
   await page.keyboard.press("Shift+Tab");
   await page.keyboard.press("Shift+Tab");
   assert.equal((await focused()).id, "hist-bin");
@@ -157,11 +161,13 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize({ width: 1280, height: 900 });
 
-  // Default order: worst uptime last week first.
-  const withPct = csv.filter((r) => r.uptime_pct_last_week !== "");
-  const worst = Math.min(...withPct.map((r) => Number(r.uptime_pct_last_week)));
+  // Default order: worst uptime last week first, among the stores with observed time (a
+  // store without any has 0.00 in the CSV, which is no measurement: see the test below).
+  const observed = csv.filter((r) => Number(r.uptime_last_week) + Number(r.downtime_last_week) > 0);
+  const worst = Math.min(...observed.map((r) => Number(r.uptime_pct_last_week)));
   let shown = await rowsShown(page);
   assert.equal(Number(shown[0].pct), worst);
+  assert.ok(observed.some((r) => r.store_id === shown[0].id), `${shown[0].id} has observed time`);
 
   // Sorting by downtime last week (descending on first click), ties by id.
   await page.locator('[data-sort="down_week"]').click();
@@ -252,6 +258,97 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 60_000 });
   await page.getByTestId("fleet").screenshot({ path: join(SHOTS, "fleet-toggle-dark.png") });
 
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** The small clean set plus stores that poll only outside their business hours: they have
+ * no observation (SPEC §5), so no uptime, though the CSV writes 0.00 for them. */
+function setWithoutData() {
+  const base = dataSet("clean-s7", ["--stores", "40", "--days", "8", "--seed", "7", "--clean"]);
+  const dir = join(DATA_DIR, "clean-s7-nodata");
+  mkdirSync(dir, { recursive: true });
+  const noData = ["000-polls-at-night", "zzz-polls-at-night"];
+  const [status, hours, zones] = FILES.map((f) => readFileSync(join(base, f), "utf8").trimEnd());
+  // Open 10:00-11:00 UTC every day; polled at 03:00 UTC on each day of the week.
+  const last = status.split("\n").slice(1).map((l) => l.split(",")[2]).sort().at(-1).slice(0, 10);
+  const days = Array.from({ length: 7 }, (_, i) => new Date(Date.parse(`${last}T03:00:00Z`) - i * 86_400_000).toISOString().slice(0, 10));
+  const statusHeader = status.split("\n")[0].split(",");
+  const polls = noData.flatMap((id) => days.map((d) => {
+    const row = { store_id: id, status: "active", timestamp_utc: `${d} 03:00:00.000000 UTC` };
+    return statusHeader.map((c) => row[c]).join(",");
+  }));
+  const hoursHeader = hours.split("\n")[0].split(",");
+  const opening = noData.flatMap((id) => [0, 1, 2, 3, 4, 5, 6].map((day) => {
+    const row = { store_id: id, dayOfWeek: day, day: day, start_time_local: "10:00:00", end_time_local: "11:00:00" };
+    return hoursHeader.map((c) => row[c]).join(",");
+  }));
+  const zonesHeader = zones.split("\n")[0].split(",");
+  const zoneRows = noData.map((id) => zonesHeader.map((c) => ({ store_id: id, timezone_str: "UTC" })[c]).join(","));
+  writeFileSync(join(dir, FILES[0]), [status, ...polls].join("\n") + "\n");
+  writeFileSync(join(dir, FILES[1]), [hours, ...opening].join("\n") + "\n");
+  writeFileSync(join(dir, FILES[2]), [zones, ...zoneRows].join("\n") + "\n");
+  return { dir, noData };
+}
+
+test("stores without data are a group of their own after every store with a number, both ways", async () => {
+  const { page, context, errors } = await openPage(browser, undefined, { viewport: { width: 1280, height: 900 } });
+  const { dir, noData } = setWithoutData();
+  const paths = FILES.map((f) => join(dir, f));
+  const csv = csvRows(paths);
+  // The CLI lists them with 0.00 % and no observed time.
+  for (const id of noData) {
+    const r = csv.find((x) => x.store_id === id);
+    assert.ok(r, id);
+    assert.equal(Number(r.uptime_last_week) + Number(r.downtime_last_week), 0, id);
+  }
+  await generate(page, paths);
+  const bottom = async () => {
+    await page.evaluate(() => {
+      const box = document.querySelector(".table-scroll");
+      box.scrollTop = box.scrollHeight;
+      box.dispatchEvent(new Event("scroll"));
+    });
+    await page.waitForFunction((n) => {
+      const rows = document.querySelectorAll('[data-testid="store-table"] tbody tr[data-row]');
+      return rows.length && Number(rows[rows.length - 1].dataset.row) === n - 1;
+    }, csv.length);
+    return rowsShown(page);
+  };
+  const top = async () => {
+    await page.evaluate(() => {
+      const box = document.querySelector(".table-scroll");
+      box.scrollTop = 0;
+      box.dispatchEvent(new Event("scroll"));
+    });
+    await page.waitForFunction(() => document.querySelector('[data-testid="store-table"] tbody tr[data-row]')?.dataset.row === "0");
+    return rowsShown(page);
+  };
+  // Worst first (the default) and best first: the worst or best store with a number on
+  // top, the stores without data last, saying "no data".
+  for (const direction of ["ascending", "descending"]) {
+    if (direction === "descending") await page.locator('[data-sort="pct"]').click();
+    assert.equal(await page.locator(`th[aria-sort="${direction}"] [data-sort="pct"]`).count(), 1);
+    const first = await top();
+    assert.ok(!noData.includes(first[0].id), `${direction}: ${first[0].id} first`);
+    const last = (await bottom()).slice(-noData.length);
+    assert.deepEqual(last.map((r) => r.id).sort(), noData, direction);
+    for (const id of noData) {
+      assert.equal((await page.locator(`tr[data-store="${id}"] [data-col="pct"]`).innerText()).trim(), "no data");
+    }
+  }
+  // Under downtime too (most first, then least first): the zeros of no data come last.
+  for (const click of [1, 2]) {
+    await page.locator('[data-sort="down_week"]').click();
+    const last = (await bottom()).slice(-noData.length);
+    assert.deepEqual(last.map((r) => r.id).sort(), noData, `down_week, click ${click}`);
+  }
+  // The call list puts them in its own group, last, never as "below the target".
+  await page.getByTestId("call-row").first().waitFor();
+  if (await page.getByTestId("calls-show-all").count()) await page.getByTestId("calls-show-all").click();
+  const calls = await page.$$eval('[data-testid="call-row"]', (trs) => trs.map((tr) => [tr.dataset.store, tr.dataset.reason]));
+  for (const id of noData) assert.deepEqual(calls.find(([s]) => s === id), [id, "no data"]);
+  assert.ok(calls.slice(-noData.length).every(([, reason]) => reason === "no data"));
   assert.deepEqual(errors, []);
   await context.close();
 });

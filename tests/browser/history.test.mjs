@@ -88,3 +88,63 @@ test("a report running when the page is reloaded shows as interrupted, not lost"
   assert.match(await page.getByTestId("report-reason").innerText(), /closed while this report was running/);
   await context.close();
 });
+
+// The page's one database grew an `inputs` store (version 3); before, the input files were
+// kept in a database of their own. A browser holding the earlier layout (version 2 with
+// reports, csv and weeks; the files in `store-uptime-inputs`) still lists the report and
+// still rebuilds its fleet view after the update; clearing the history drops the old database.
+test("a browser with the earlier storage layout keeps its reports and their fleet views", async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.getByTestId("sample-data").click();
+  assert.equal(await waitForEnd(page), "Complete");
+  const id = (await page.getByTestId("report-id").innerText()).trim();
+  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
+  // Rewrite this browser's storage as the earlier version left it.
+  const layout = await page.evaluate(async (id) => {
+    const req = (r) => new Promise((ok, ko) => { r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
+    const db = await req(indexedDB.open("store-uptime"));
+    const version = db.version;
+    const read = (store) => req(db.transaction(store).objectStore(store).get(store === "reports" ? id : id));
+    const kept = { reports: await read("reports"), csv: await read("csv"), weeks: await read("weeks"), inputs: await read("inputs") };
+    db.close();
+    await req(indexedDB.deleteDatabase("store-uptime"));
+    const open = (name, v, stores) => {
+      const r = indexedDB.open(name, v);
+      r.onupgradeneeded = () => stores.forEach(([s, keyPath]) => r.result.createObjectStore(s, keyPath ? { keyPath } : undefined));
+      return req(r);
+    };
+    const old = await open("store-uptime", 2, [["reports", "id"], ["csv"], ["weeks"]]);
+    const tx = old.transaction(["reports", "csv", "weeks"], "readwrite");
+    tx.objectStore("reports").put(kept.reports);
+    tx.objectStore("csv").put(kept.csv, id);
+    tx.objectStore("weeks").put(kept.weeks, id);
+    await new Promise((ok) => (tx.oncomplete = ok));
+    old.close();
+    const legacy = await open("store-uptime-inputs", 1, [["inputs"]]);
+    const tx2 = legacy.transaction("inputs", "readwrite");
+    tx2.objectStore("inputs").put(kept.inputs, id);
+    await new Promise((ok) => (tx2.oncomplete = ok));
+    legacy.close();
+    return { version, files: kept.inputs?.blobs?.length ?? 0 };
+  }, id);
+  assert.equal(layout.version, 3);
+  assert.equal(layout.files, 3);
+
+  // After the update (a reload), the report is listed and its fleet view is rebuilt from
+  // the files in the old database.
+  await page.reload();
+  await waitForWorker(page);
+  await page.locator(`[data-testid="history-item"][data-report-id="${id}"]`).waitFor({ timeout: 30_000 });
+  await page.locator(`[data-testid="history-item"][data-report-id="${id}"]`).getByRole("button", { name: "Show" }).click();
+  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 60_000 });
+  assert.equal(await page.evaluate(() => new Promise((ok) => { const r = indexedDB.open("store-uptime"); r.onsuccess = () => { ok(r.result.version); r.result.close(); }; })), 3);
+  const names = async () => (await page.evaluate(() => indexedDB.databases())).map((d) => d.name).sort();
+  assert.deepEqual(await names(), ["store-uptime", "store-uptime-inputs"]);
+  // Clearing the history drops the old database too.
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("clear-history").click();
+  await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === "store-uptime-inputs"));
+  assert.deepEqual(await names(), ["store-uptime"]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -8,13 +8,14 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{fleet_state, open_store, worker_link};
+use super::worker_link;
 use crate::app::share::{Chart, ChartImage};
 use crate::app::text::group_digits;
+use crate::app::use_fleet;
 
 /// The id of the report whose fleet is shown (the charts' image names carry it).
 fn loaded_job() -> String {
-    fleet_state()
+    use_fleet()
         .view
         .with_untracked(|v| v.as_ref().map(|(job, _)| job.clone()))
         .unwrap_or_default()
@@ -121,7 +122,7 @@ fn bin_axis(bin: usize) -> String {
 /// filters the table. One tab stop: Left/Right move between bars, Enter/Space pick.
 #[component]
 pub fn Histogram(view: Arc<FleetView>) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let counts = view.histogram.clone();
     let unbinned = view.unbinned;
     let bins = counts.len();
@@ -255,7 +256,7 @@ fn heat_move(i: usize, key: &str, ctrl: bool) -> Option<usize> {
 /// One tab stop: arrow keys walk the cells, Enter/Space list the stores.
 #[component]
 pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let (cw, ch, left, top) = (14.0, 16.0, 30.0, 14.0);
     let focus_text = RwSignal::new(String::new());
     let as_table = RwSignal::new(false);
@@ -379,7 +380,7 @@ pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
 
 #[component]
 fn CellList() -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     view! {
         {move || fleet.cell.get().map(|cell| {
             let cell = usize::from(cell);
@@ -398,7 +399,7 @@ fn CellList() -> impl IntoView {
                                     {list.stores.into_iter().map(|(id, minutes)| {
                                         let id2 = id.clone();
                                         view! {
-                                            <li><button type="button" class="button link" data-testid="cell-store" on:click=move |_| open_store(id2.clone())>
+                                            <li><button type="button" class="button link" data-testid="cell-store" on:click=move |_| fleet.open_store(id2.clone())>
                                                 <code>{id}</code></button>
                                                 {format!(" {minutes} min down")}</li>
                                         }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::table::{hours_text, pct_text, window_text};
-use super::{fleet_state, open_store};
+use crate::app::use_fleet;
 use crate::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
 
 /// The timeline's x scale: 25 hours, so a day with a repeated hour fits.
@@ -44,8 +44,9 @@ impl Geometry {
                 left: 124.0,
                 width: 226.0,
                 step: 6,
-                bars: 100.0,
-                values: 140.0,
+                // "12:34 up · 12:34 down" at the phone's 13 px needs about 150 units.
+                bars: 80.0,
+                values: 170.0,
             }
         } else {
             Geometry {
@@ -87,16 +88,18 @@ fn clock(seconds: u32) -> String {
 
 /// Focuses an element by id once the page has drawn it.
 fn focus_later(id: &'static str) {
-    gloo_timers::callback::Timeout::new(0, move || {
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
-        }
-    })
-    .forget();
+    set_timeout(
+        move || {
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// Copies text with the async clipboard API, when the browser has it.
@@ -121,7 +124,7 @@ fn copy_text(text: &str) -> bool {
 
 #[component]
 pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let close = move || {
         fleet.store.set(None);
         fleet.detail.set(None);
@@ -139,6 +142,26 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
         if fleet.store.get().is_some() {
             focus_later("detail-title");
         }
+    });
+    // Closing it gives focus back to what opened it, when that was not a table row (the
+    // table focuses its row itself): the heatmap cell's store, an answer's store button.
+    Effect::new(move |previous: Option<bool>| {
+        let open = fleet.store.with(Option::is_some);
+        if previous == Some(true) && !open {
+            if let Some(opener) = fleet.opener.with_value(Clone::clone) {
+                // Once the overview is shown again (a hidden element takes no focus).
+                set_timeout(
+                    move || {
+                        if opener.is_connected() {
+                            // SVG elements have `focus()` too; the HtmlElement binding calls it by name.
+                            let _ = opener.unchecked_into::<web_sys::HtmlElement>().focus();
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                );
+            }
+        }
+        open
     });
     // The table's neighbours of the open store, if it is in the table.
     let neighbour = move |step: isize| {
@@ -168,10 +191,10 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
                     <span class="detail-step">
                         <button type="button" class="button small" data-testid="detail-previous"
                             disabled=move || previous.get().is_none()
-                            on:click=move |_| if let Some(id) = previous.get_untracked() { open_store(id) }>"‹ Previous store"</button>
+                            on:click=move |_| if let Some(id) = previous.get_untracked() { fleet.open_store(id) }>"‹ Previous store"</button>
                         <button type="button" class="button small" data-testid="detail-next"
                             disabled=move || next.get().is_none()
-                            on:click=move |_| if let Some(id) = next.get_untracked() { open_store(id) }>"Next store ›"</button>
+                            on:click=move |_| if let Some(id) = next.get_untracked() { fleet.open_store(id) }>"Next store ›"</button>
                     </span>
                 </nav>
                 <div class="detail-head">

@@ -1,62 +1,29 @@
-//! A finished report's input files, kept in IndexedDB (own database, `store-uptime-inputs`)
-//! so the fleet view and a store's detail can be rebuilt after a reload: the worker reads
-//! them again. `Blob`s are stored by structured clone; nothing leaves the machine.
+//! A finished report's input files, kept in the page's IndexedDB (object store `inputs` of
+//! [`crate::app::storage`]) so the fleet view and a store's detail can be rebuilt after a
+//! reload: the worker reads them again. `Blob`s are stored by structured clone; nothing
+//! leaves the machine. Deleting a report deletes its files with it
+//! ([`crate::app::history_store::delete`]).
 //!
 //! Only storage: never reads the files' contents.
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{Blob, IdbDatabase, IdbOpenDbRequest, IdbTransactionMode};
 
-use crate::app::history_store::done;
+use crate::app::storage::{self, Store};
 use crate::messages::JobOptions;
 use crate::web::js_error_text;
 
-const DB_NAME: &str = "store-uptime-inputs";
-const STORE: &str = "inputs";
+/// Where earlier versions of the page kept the files: read when the page's database has
+/// none for a report, so their reports still open after an update.
+const LEGACY_DB: &str = "store-uptime-inputs";
+const LEGACY_STORE: &str = "inputs";
 
 /// What a job needs to be run again.
 pub struct KeptInputs {
     pub options: JobOptions,
     pub files: Vec<(String, Blob)>,
-}
-
-async fn db() -> Result<IdbDatabase, String> {
-    let factory = web_sys::window()
-        .ok_or("no window")?
-        .indexed_db()
-        .map_err(|e| js_error_text(&e))?
-        .ok_or("this browser keeps no IndexedDB here (private mode?)")?;
-    let open: IdbOpenDbRequest = factory
-        .open_with_u32(DB_NAME, 1)
-        .map_err(|e| js_error_text(&e))?;
-    let upgrade = open.clone();
-    let on_upgrade = Closure::once_into_js(move |_: web_sys::Event| {
-        if let Ok(result) = upgrade.result() {
-            let db: IdbDatabase = result.unchecked_into();
-            if !db.object_store_names().contains(STORE) {
-                let _ = db.create_object_store(STORE);
-            }
-        }
-    });
-    open.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
-    Ok(done(&open).await?.unchecked_into())
-}
-
-async fn request(
-    mode: IdbTransactionMode,
-    op: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
-) -> Result<JsValue, String> {
-    let db = db().await?;
-    let tx = db
-        .transaction_with_str_and_mode(STORE, mode)
-        .map_err(|e| js_error_text(&e))?;
-    let store = tx.object_store(STORE).map_err(|e| js_error_text(&e))?;
-    let req = op(&store).map_err(|e| js_error_text(&e))?;
-    let out = done(&req).await;
-    db.close();
-    out
 }
 
 /// Keeps a job's files (quota errors come back as `Err`).
@@ -71,21 +38,18 @@ pub async fn put(job: &str, options: &JobOptions, files: &[(String, Blob)]) -> R
         .collect();
     let _ = Reflect::set(&value, &"names".into(), &names);
     let _ = Reflect::set(&value, &"blobs".into(), &blobs);
-    let key = JsValue::from_str(job);
-    request(IdbTransactionMode::Readwrite, |s| {
-        s.put_with_key(&value, &key)
-    })
-    .await
-    .map(|_| ())
+    storage::put(Store::Inputs, Some(job), &value.into()).await
 }
 
 /// A job's kept files, if any.
 pub async fn get(job: &str) -> Result<Option<KeptInputs>, String> {
-    let key = JsValue::from_str(job);
-    let value = request(IdbTransactionMode::Readonly, |s| s.get(&key)).await?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
+    let value = match storage::get(Store::Inputs, job).await? {
+        Some(value) => value,
+        None => match legacy(job).await {
+            Some(value) => value,
+            None => return Ok(None),
+        },
+    };
     let options = Reflect::get(&value, &"options".into())
         .ok()
         .and_then(|o| o.as_string())
@@ -101,15 +65,36 @@ pub async fn get(job: &str) -> Result<Option<KeptInputs>, String> {
     Ok(Some(KeptInputs { options, files }))
 }
 
-pub async fn delete(job: &str) -> Result<(), String> {
-    let key = JsValue::from_str(job);
-    request(IdbTransactionMode::Readwrite, |s| s.delete(&key))
-        .await
-        .map(|_| ())
+/// A job's files in the earlier versions' database, if it has them. Opened at its only
+/// version; where it does not exist, the opening is aborted so it is not created.
+async fn legacy(job: &str) -> Option<JsValue> {
+    let open: IdbOpenDbRequest = web_sys::window()?
+        .indexed_db()
+        .ok()??
+        .open_with_u32(LEGACY_DB, 1)
+        .ok()?;
+    let upgrade = open.clone();
+    let on_upgrade = Closure::once_into_js(move |_: web_sys::Event| {
+        if let Some(tx) = upgrade.transaction() {
+            let _ = tx.abort();
+        }
+    });
+    open.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
+    let db: IdbDatabase = storage::done(&open).await.ok()?.unchecked_into();
+    let request = db
+        .transaction_with_str_and_mode(LEGACY_STORE, IdbTransactionMode::Readonly)
+        .and_then(|tx| tx.object_store(LEGACY_STORE))
+        .and_then(|s| s.get(&JsValue::from_str(job)))
+        .map_err(|e| js_error_text(&e))
+        .ok()?;
+    let value = storage::done(&request).await.ok();
+    db.close();
+    value.filter(|v| !v.is_undefined() && !v.is_null())
 }
 
-pub async fn clear() -> Result<(), String> {
-    request(IdbTransactionMode::Readwrite, |s| s.clear())
-        .await
-        .map(|_| ())
+/// Drops the earlier versions' database (with the history cleared, nothing needs it).
+pub fn forget_legacy() {
+    if let Some(factory) = web_sys::window().and_then(|w| w.indexed_db().ok().flatten()) {
+        let _ = factory.delete_database(LEGACY_DB);
+    }
 }

@@ -11,7 +11,6 @@ pub mod inputs_store;
 pub mod table;
 pub mod theme;
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -59,19 +58,16 @@ pub struct FleetState {
     pub order: RwSignal<Vec<u32>>,
     /// A problem keeping the files for later (quota): the view works for this session.
     pub storage_note: RwSignal<Option<String>>,
+    /// The element that had focus when a store was opened (a heatmap cell's store, an
+    /// answer's store button): closing the store gives focus back to it. `None` (opened
+    /// from the URL, or from a table row): the table focuses the store's row.
+    pub opener: StoredValue<Option<web_sys::Element>, LocalStorage>,
 }
 
-thread_local! {
-    static FLEET: Cell<Option<FleetState>> = const { Cell::new(None) };
-}
-
-/// The fleet state (created on first use, by the page's mount).
-pub fn fleet_state() -> FleetState {
-    FLEET.with(|f| {
-        if let Some(state) = f.get() {
-            return state;
-        }
-        let state = FleetState {
+impl FleetState {
+    /// A new state (part of the page's [`State`], in context).
+    pub(crate) fn new() -> FleetState {
+        FleetState {
             view: RwSignal::new(None),
             waiting: RwSignal::new(None),
             unavailable: RwSignal::new(None),
@@ -87,16 +83,34 @@ pub fn fleet_state() -> FleetState {
             bin_filter: RwSignal::new(None),
             order: RwSignal::new(Vec::new()),
             storage_note: RwSignal::new(None),
-        };
-        f.set(Some(state));
-        state
-    })
+            opener: StoredValue::new_local(None),
+        }
+    }
+
+    /// Opens a store's detail (and puts it in the URL hash). Opened from the page (not from
+    /// the detail's own Previous/Next), it remembers what had focus, to give focus back on
+    /// close.
+    pub fn open_store(self, id: String) {
+        if self.store.get_untracked().is_none() {
+            let active = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+                .filter(|e| {
+                    e.closest("[data-testid=\"store-table\"]")
+                        .ok()
+                        .flatten()
+                        .is_none()
+                });
+            self.opener.set_value(active);
+        }
+        self.store.set(Some(id));
+    }
 }
 
 /// A job has completed in the worker: its view follows at once (no need to ask), and its
 /// files are kept so the view survives a reload.
 pub fn job_complete(state: &State, job: &str, tokens: &[u32]) {
-    let fleet = fleet_state();
+    let fleet = state.fleet;
     fleet.waiting.set(Some(job.to_string()));
     let names: Vec<(u32, String)> = state
         .files
@@ -125,19 +139,8 @@ pub fn job_complete(state: &State, job: &str, tokens: &[u32]) {
     });
 }
 
-/// A report was deleted (`None`: all of them): forget its kept files too.
-pub fn forget(job: Option<String>) {
-    spawn_local(async move {
-        let _ = match job {
-            Some(job) => inputs_store::delete(&job).await,
-            None => inputs_store::clear().await,
-        };
-    });
-}
-
 /// The worker's fleet messages.
-pub fn on_worker(message: FromWorker) {
-    let fleet = fleet_state();
+pub fn on_worker(fleet: FleetState, message: FromWorker) {
     match message {
         FromWorker::Fleet { job, fleet: view } => {
             if fleet.waiting.get_untracked().as_deref() == Some(&job) {
@@ -183,12 +186,6 @@ pub fn on_worker(message: FromWorker) {
         }
         _ => {}
     }
-}
-
-/// Opens a store's detail (and puts it in the URL hash).
-pub fn open_store(id: String) {
-    let fleet = fleet_state();
-    fleet.store.set(Some(id));
 }
 
 fn read_hash() -> (Option<String>, Option<String>) {
@@ -248,16 +245,17 @@ fn apply_hash(state: State) {
         if state.selected.get_untracked().as_deref() != Some(&job) {
             state.selected.set(Some(job));
         }
-        let fleet = fleet_state();
+        let fleet = state.fleet;
         if fleet.store.get_untracked() != store {
+            // Opened by the address: closing it focuses the store's table row.
+            fleet.opener.set_value(None);
             fleet.store.set(store);
         }
     }
 }
 
 /// Asks the worker for a job's view, sending the kept files along (after a reload).
-fn reopen(job: String) {
-    let fleet = fleet_state();
+fn reopen(fleet: FleetState, job: String) {
     fleet.waiting.set(Some(job.clone()));
     spawn_local(async move {
         let kept = inputs_store::get(&job).await.ok().flatten();
@@ -282,16 +280,11 @@ fn reopen(job: String) {
 #[component]
 pub fn FleetPanel() -> impl IntoView {
     let state = use_state();
-    let fleet = fleet_state();
+    let fleet = state.fleet;
     apply_hash(state);
-    let on_hash = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || apply_hash(state));
-    if let Some(w) = web_sys::window() {
-        let _ = w.add_event_listener_with_callback(
-            "hashchange",
-            wasm_bindgen::JsCast::unchecked_ref(on_hash.as_ref()),
-        );
-    }
-    on_hash.forget();
+    // Back, forward or an edited address: the page follows. Removed with the panel.
+    let on_hash = window_event_listener(leptos::ev::hashchange, move |_| apply_hash(state));
+    on_cleanup(move || on_hash.remove());
 
     // The selected report, if it is complete.
     let complete_job = Memo::new(move |_| {
@@ -318,7 +311,7 @@ pub fn FleetPanel() -> impl IntoView {
         {
             return;
         }
-        reopen(job);
+        reopen(fleet, job);
     });
 
     // Another report selected: its stores are other stores, so close the detail.
@@ -402,6 +395,7 @@ pub fn FleetPanel() -> impl IntoView {
 
 #[component]
 fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
+    let fleet = super::use_fleet();
     let v = view.clone();
     view! {
         // Shared by every chart: the hatching that marks down time beside its colour.
@@ -415,7 +409,7 @@ fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
         // An open store is a view of its own in place of the charts and the table, which
         // stay drawn (hidden) so closing it finds the table as it was.
         <detail::StoreDetailPanel view=v.clone() />
-        <div class="fleet-overview" hidden=move || fleet_state().store.with(Option::is_some)>
+        <div class="fleet-overview" hidden=move || fleet.store.with(Option::is_some)>
             <div class="fleet-charts">
                 <charts::Histogram view=v.clone() />
                 <charts::Heatmap view=v.clone() />

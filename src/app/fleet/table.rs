@@ -10,8 +10,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{fleet_state, open_store, Column};
+use super::Column;
 use crate::app::text::group_digits;
+use crate::app::use_fleet;
 use crate::engine::outages::StatusNow;
 use crate::fleet_view::{hours_minutes, hundredths_text, DayCell, FleetRow, FleetView, NO_DATA};
 
@@ -23,21 +24,33 @@ const OVERSCAN: usize = 10;
 /// the detail and the filter.
 const ID_SHOWN: usize = 12;
 
-fn compare(a: &FleetRow, b: &FleetRow, col: Column, zones: &[String]) -> std::cmp::Ordering {
-    match col {
+/// The table's order of two rows by `col` (`desc`: the reverse). Under a numeric column the
+/// stores without observed business time last week (the engine gives them no histogram
+/// bin: never reported in their hours, or no hours) are a group of their own after every
+/// store with a number, in both directions: their zeros are no measurement, so never "the
+/// worst". Ties by id, so the order is stable and predictable.
+fn compare(
+    a: &FleetRow,
+    b: &FleetRow,
+    col: Column,
+    desc: bool,
+    zones: &[String],
+) -> std::cmp::Ordering {
+    let by_value = match col {
         Column::Id => a.id.cmp(&b.id),
         Column::Zone => zones[usize::from(a.zone)].cmp(&zones[usize::from(b.zone)]),
-        // Stores without business time sort after every number, either way.
-        Column::Pct => match (a.pct, b.pct) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        },
+        Column::Pct => a.observed_pct().cmp(&b.observed_pct()),
         Column::Up(w) => a.up[w].cmp(&b.up[w]),
         Column::Down(w) => a.down[w].cmp(&b.down[w]),
         Column::Status => a.status_now.cmp(&b.status_now),
-    }
+    };
+    let by_value = if desc { by_value.reverse() } else { by_value };
+    let numeric = matches!(col, Column::Pct | Column::Up(_) | Column::Down(_));
+    let without_data = |r: &FleetRow| numeric && r.bin.is_none();
+    without_data(a)
+        .cmp(&without_data(b))
+        .then(by_value)
+        .then_with(|| a.id.cmp(&b.id))
 }
 
 /// (sort column, key, header, shown by default). The key names the cells (`data-col`) and
@@ -66,9 +79,9 @@ pub fn short_id(id: &str) -> String {
 
 /// Words for a store's uptime %: the number, or why there is none.
 pub fn pct_text(row: &FleetRow) -> String {
-    match row.pct {
+    match row.observed_pct() {
         Some(p) => format!("{} %", hundredths_text(p)),
-        None if row.has(NO_DATA) => "no data".into(),
+        None if row.has(NO_DATA) || row.pct.is_some() => "no data".into(),
         None => "closed".into(),
     }
 }
@@ -123,7 +136,7 @@ fn ColumnPicker(shown: RwSignal<Vec<&'static str>>) -> impl IntoView {
 
 #[component]
 pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let rows = view.clone();
     // Indices of the shown rows, sorted: recomputed only when a control changes.
     let order = Memo::new(move |_| {
@@ -146,14 +159,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
             .collect();
         idx.sort_by(|&a, &b| {
             let (ra, rb) = (&rows.rows[a as usize], &rows.rows[b as usize]);
-            let o = compare(ra, rb, col, &rows.zones);
-            let o = if desc && !(col == Column::Pct && (ra.pct.is_none() || rb.pct.is_none())) {
-                o.reverse()
-            } else {
-                o
-            };
-            // Ties by id, so the order is stable and predictable.
-            o.then_with(|| ra.id.cmp(&rb.id))
+            compare(ra, rb, col, desc, &rows.zones)
         });
         idx
     });
@@ -208,25 +214,31 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
     // and may show other rows), then focused once drawn.
     Effect::new(move |previous: Option<Option<String>>| {
         let now = fleet.store.get();
-        if let (Some(Some(id)), None) = (previous, now.as_ref()) {
+        // A store opened from elsewhere gets focus back there (see `StoreDetailPanel`).
+        let from_elsewhere = fleet.opener.with_value(Option::is_some);
+        if let (Some(Some(id)), None, false) = (previous, now.as_ref(), from_elsewhere) {
             let pos = order
                 .with_untracked(|o| o.iter().position(|&r| rows_back.rows[r as usize].id == id));
             let top = pos.map_or(scroll_top.get_untracked(), |p| {
                 (p as f64 * ROW_H - VIEWPORT_H / 2.0).max(0.0)
             });
-            gloo_timers::callback::Timeout::new(0, move || {
-                if let Some(el) = scroller.get_untracked() {
-                    el.set_scroll_top(top as i32);
-                }
-                scroll_top.set(top);
-                gloo_timers::callback::Timeout::new(30, move || {
+            set_timeout(
+                move || {
                     if let Some(el) = scroller.get_untracked() {
-                        focus_row(&el, &id);
+                        el.set_scroll_top(top as i32);
                     }
-                })
-                .forget();
-            })
-            .forget();
+                    scroll_top.set(top);
+                    set_timeout(
+                        move || {
+                            if let Some(el) = scroller.get_untracked() {
+                                focus_row(&el, &id);
+                            }
+                        },
+                        std::time::Duration::from_millis(30),
+                    );
+                },
+                std::time::Duration::ZERO,
+            );
         }
         now
     });
@@ -432,13 +444,13 @@ fn duration_cell((key, shown, decimal): (&'static str, String, String)) -> impl 
 
 #[component]
 fn Row(pos: usize, row: FleetRow, zone: String) -> impl IntoView {
-    let fleet = fleet_state();
+    let fleet = use_fleet();
     let id = short_id(&row.id);
     let id_title = row.id.clone();
     let id_attr = row.id.clone();
     let id_open = row.id.clone();
     let id_sel = row.id.clone();
-    let open = move || open_store(id_open.clone());
+    let open = move || fleet.open_store(id_open.clone());
     let open2 = open.clone();
     let no_data = row.has(NO_DATA);
     let status = StatusNow::ALL[usize::from(row.status_now).min(3)].name();

@@ -111,6 +111,14 @@ pub(super) fn group_polls(
     (new_start, grouped)
 }
 
+/// A store's name and region from a store names file (docs/semantics.md, "Store names");
+/// an empty region is none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreName {
+    pub name: Box<str>,
+    pub region: Box<str>,
+}
+
 /// Everything read from the input files, compact and immutable.
 #[derive(Debug, Clone)]
 pub struct Dataset {
@@ -124,6 +132,10 @@ pub struct Dataset {
     pub skips: SkipLog,
     /// The latest valid poll: the report's default `now` (SPEC §3).
     pub latest_poll: Option<Micros>,
+    /// Each store's name, by store index (empty: no names file was given).
+    pub(super) names: Vec<Option<StoreName>>,
+    /// Ids named in a names file that no other file has.
+    pub(super) names_unmatched: usize,
 }
 
 impl Dataset {
@@ -198,6 +210,25 @@ impl Dataset {
                 }
             })
             .collect()
+    }
+
+    /// The store's name and region, when a names file gave them.
+    pub fn name(&self, store: StoreIdx) -> Option<&StoreName> {
+        self.names.get(store as usize)?.as_ref()
+    }
+
+    /// Whether a store names file was read.
+    pub fn has_names(&self) -> bool {
+        self.files.iter().any(|f| f.kind == Some(FileKind::Names))
+    }
+
+    /// Ids a names file names that have no poll (docs/semantics.md, "Store names": counted,
+    /// not an error).
+    pub fn names_without_polls(&self) -> usize {
+        let named_unpolled = (0..self.store_count())
+            .filter(|&s| self.name(s as StoreIdx).is_some() && self.poll_count(s as StoreIdx) == 0)
+            .count();
+        self.names_unmatched + named_unpolled
     }
 
     pub fn has_status_file(&self) -> bool {

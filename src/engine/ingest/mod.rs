@@ -17,12 +17,13 @@ use std::ops::ControlFlow;
 
 use chrono_tz::Tz;
 
+use super::archive::ArchiveError;
 use super::business::HoursRule;
 use super::error::{FileError, FileProblem, SkipLog, SkipReason};
 use super::time::{LastDate, Micros};
 use super::Progress;
 
-pub use dataset::{dataset_from_bytes, Dataset};
+pub use dataset::{dataset_from_bytes, Dataset, StoreName};
 pub(crate) use dataset::{unpack_poll, PackedPoll};
 pub use parts::FilePart;
 pub use reader::HEADER_SEARCH_BYTES;
@@ -76,6 +77,8 @@ pub struct Ingest {
     latest_poll: Option<Micros>,
     last_zone_name: Option<(Box<str>, Option<Tz>)>,
     last_date: LastDate,
+    /// Store names by id, kept apart from the store table until `finish`.
+    names: rustc_hash::FxHashMap<Box<str>, StoreName>,
     /// Tests turn the fast path off to compare it with csv-core alone.
     csv_core_only: bool,
 }
@@ -165,7 +168,7 @@ impl Ingest {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(self.reject(file, e.to_string())),
+                Err(e) => return Err(self.reject_io(file, &e)),
             };
             self.push(file, &buf[..n])?;
             bytes += n as u64;
@@ -188,6 +191,31 @@ impl Ingest {
             .take()
             .map_or_else(FileState::default, |reader| reader.state);
         self.fail(file, &mut state, FileError::Read(why))
+    }
+
+    /// Rejects a file whose byte source failed with `error`: a decompressing reader's
+    /// [`ArchiveError`] keeps its own words, any other error is a read error.
+    pub fn reject_io(&mut self, file: FileId, error: &std::io::Error) -> FileProblem {
+        let archive = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<ArchiveError>());
+        let error = match archive {
+            Some(archive) => FileError::Archive(archive.clone()),
+            None => FileError::Read(error.to_string()),
+        };
+        let mut state = self.readers[file.0]
+            .take()
+            .map_or_else(FileState::default, |reader| reader.state);
+        self.fail(file, &mut state, error)
+    }
+
+    /// Lists an archive, or an entry of one, that is not read (`name` says which), with why.
+    pub fn refuse(&mut self, name: &str, error: ArchiveError) -> FileProblem {
+        let file = self.open_file(name);
+        let mut state = self.readers[file.0]
+            .take()
+            .map_or_else(FileState::default, |reader| reader.state);
+        self.fail(file, &mut state, FileError::Archive(error))
     }
 
     fn fail(&mut self, file: FileId, state: &mut FileState, error: FileError) -> FileProblem {
@@ -273,6 +301,17 @@ impl Ingest {
 
         let (hours_start, hours) = group_hours(store_count, &self.hours);
         self.zones.resize(store_count, None);
+        let mut names = Vec::new();
+        let mut names_unmatched = 0;
+        if !self.names.is_empty() {
+            names.resize(store_count, None);
+            for (id, name) in std::mem::take(&mut self.names) {
+                match self.stores.find(&id) {
+                    Some(store) => names[store as usize] = Some(name),
+                    None => names_unmatched += 1,
+                }
+            }
+        }
         Dataset {
             store_ids: self.stores.ids,
             poll_start,
@@ -283,6 +322,8 @@ impl Ingest {
             files: self.files,
             skips: self.skips,
             latest_poll: self.latest_poll,
+            names,
+            names_unmatched,
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono_tz::Tz;
 
-use super::dataset::pack_poll;
+use super::dataset::{pack_poll, StoreName};
 use super::reader::{Fields, MAX_FIELDS, MAX_ROW_BYTES, SNIPPET_CHARS};
 use super::schema::Layout;
 use super::schema::{classify, is_header_name, normalise_header, FileKind};
@@ -89,6 +89,20 @@ impl Ingest {
         let Some(id) = self.store_id(file, line, field(layout.store)) else {
             return Ok(());
         };
+        if layout.kind == FileKind::Names {
+            // Names are kept apart from the store table (docs/semantics.md, "Store names"):
+            // an id named but never polled must not become a store.
+            let region = layout
+                .region
+                .filter(|&i| i < ends.len())
+                .map_or(&b""[..], field);
+            if let Some(new) = self.name_row(file, line, id, field(layout.a), region) {
+                let summary = &mut self.files[file.0];
+                summary.valid_rows += 1;
+                summary.stores += u64::from(new);
+            }
+            return Ok(());
+        }
         let accepted = match layout.kind {
             FileKind::Status => self.status_row(file, line, id, field(layout.a), field(layout.b)),
             FileKind::Hours => self.hours_row(
@@ -100,6 +114,7 @@ impl Ingest {
                 field(layout.c),
             ),
             FileKind::Timezones => self.zone_row(file, line, id, field(layout.a)),
+            FileKind::Names => None, // read above
         };
         if let Some(store) = accepted {
             let summary = &mut self.files[file.0];
@@ -314,6 +329,45 @@ impl Ingest {
         }
     }
 
+    /// A store names row: `Some(true)` when it names a store for the first time,
+    /// `Some(false)` when it repeats the first row's name and region, `None` when skipped.
+    fn name_row(
+        &mut self,
+        file: FileId,
+        line: u64,
+        id: IdKey<'_>,
+        name: &[u8],
+        region: &[u8],
+    ) -> Option<bool> {
+        let text = |bytes: &[u8]| std::str::from_utf8(bytes.trim_ascii()).ok().map(Box::from);
+        let Some(name_text) = text(name) else {
+            self.skip(file, line, Column::Name, SkipReason::NotUtf8, name);
+            return None;
+        };
+        let Some(region_text) = text(region) else {
+            self.skip(file, line, Column::Name, SkipReason::NotUtf8, region);
+            return None;
+        };
+        let entry = StoreName {
+            name: name_text,
+            region: region_text,
+        };
+        match self.names.entry(id.as_str().into()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                if *first.get() == entry {
+                    return Some(false);
+                }
+                let id = id.as_str().as_bytes().to_vec();
+                self.skip(file, line, Column::StoreId, SkipReason::DuplicateName, &id);
+                None
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(entry);
+                Some(true)
+            }
+        }
+    }
+
     pub(super) fn skip(
         &mut self,
         file: FileId,
@@ -358,8 +412,8 @@ fn parse_zone(name: &str) -> Option<Tz> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ingest::dataset_from_bytes;
     use crate::engine::ingest::testing::skipped_lines;
+    use crate::engine::ingest::{dataset_from_bytes, StoreName};
 
     #[test]
     fn spec_1_every_bad_row_kind_is_skipped_with_its_reason() {
@@ -403,5 +457,49 @@ mod tests {
         assert_eq!(data.hours(store).len(), 1);
         assert_eq!(data.files[0].rows, 10);
         assert_eq!(data.files[0].valid_rows, 1);
+    }
+
+    #[test]
+    fn store_names_first_wins_repeats_are_kept_and_unknown_ids_are_counted() {
+        let status = "store_id,status,timestamp_utc\n\
+            1,active,2023-01-22 12:00:00\n\
+            00000000-0000-0000-0000-00000000000a,active,2023-01-22 12:00:00\n\
+            2,active,2023-01-22 12:00:00\n";
+        let names = b"Store ID,Name,Region\n\
+            1,Main Street,North\n\
+            1,Main Street,North\n\
+            1,Harbour,North\n\
+            00000000-0000-0000-0000-00000000000a, Airport ,\n\
+            2,Station\n\
+            99,Closed last year,South\n\
+            3,\xff\n";
+        let hours = "store_id,day,start_time_local,end_time_local\n7,0,09:00,17:00\n";
+        let data = dataset_from_bytes(&[
+            ("names.csv", &names[..]),
+            ("s", status.as_bytes()),
+            ("h", hours.as_bytes()),
+        ])
+        .unwrap();
+        let name = |id: &str| data.name(data.find_store(id).unwrap()).cloned();
+        let named = |name: &str, region: &str| {
+            Some(StoreName {
+                name: name.into(),
+                region: region.into(),
+            })
+        };
+        assert_eq!(name("1"), named("Main Street", "North"));
+        assert_eq!(
+            name("00000000-0000-0000-0000-00000000000a"),
+            named("Airport", "")
+        );
+        assert_eq!(name("2"), named("Station", ""), "a row without its region");
+        assert_eq!(name("7"), None);
+        assert_eq!(skipped_lines(&data, SkipReason::DuplicateName), vec![4]);
+        assert_eq!(skipped_lines(&data, SkipReason::NotUtf8), vec![8]);
+        // 99 is in no other file, 3's row was skipped; 7 has hours but no name.
+        assert_eq!(data.names_without_polls(), 1);
+        assert_eq!(data.store_count(), 4, "names add no store");
+        assert_eq!(data.files[0].kind, Some(FileKind::Names));
+        assert_eq!((data.files[0].rows, data.files[0].valid_rows), (7, 5));
     }
 }

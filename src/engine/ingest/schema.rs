@@ -1,14 +1,16 @@
-//! The input schema (SPEC §1; docs/semantics.md, "Reading the files"): the three file kinds,
+//! The input schema (SPEC §1; docs/semantics.md, "Reading the files"): the file kinds,
 //! the columns each needs, and telling a file's kind from its header, never its name. It
 //! depends on nothing else in the engine, so the error messages can name a kind without
 //! depending on the reader.
 
-/// The three input layouts (SPEC §1).
+/// The input layouts: the three of SPEC §1, and the optional store names
+/// (docs/semantics.md, "Store names").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileKind {
     Status,
     Hours,
     Timezones,
+    Names,
 }
 
 impl FileKind {
@@ -17,6 +19,7 @@ impl FileKind {
             FileKind::Status => "status polls",
             FileKind::Hours => "business hours",
             FileKind::Timezones => "timezones",
+            FileKind::Names => "store names",
         }
     }
 }
@@ -32,6 +35,8 @@ pub(super) struct Layout {
     pub(super) b: usize,
     /// end_time_local
     pub(super) c: usize,
+    /// A store names file's optional `region` column.
+    pub(super) region: Option<usize>,
     pub(super) min_fields: usize,
 }
 
@@ -54,8 +59,9 @@ pub(super) fn is_header_name(text: &str, want: &str) -> bool {
             .eq(want.bytes())
 }
 
-/// The columns each layout needs, as normalised names; `dayofweek` has the alias `day`.
-const LAYOUTS: [(FileKind, &[(&str, &str)]); 3] = [
+/// The columns each layout needs, as normalised names; `dayofweek` has the alias `day`. A
+/// header that has the columns of several layouts is read as the first of them.
+const LAYOUTS: [(FileKind, &[(&str, &str)]); 4] = [
     (
         FileKind::Status,
         &[
@@ -76,6 +82,10 @@ const LAYOUTS: [(FileKind, &[(&str, &str)]); 3] = [
     (
         FileKind::Timezones,
         &[("storeid", "store_id"), ("timezonestr", "timezone_str")],
+    ),
+    (
+        FileKind::Names,
+        &[("storeid", "store_id"), ("name", "name")],
     ),
 ];
 
@@ -109,6 +119,10 @@ pub(super) fn classify(header: &[String]) -> Result<Layout, Option<(FileKind, Ve
                 a: get(1),
                 b: get(2),
                 c: get(3),
+                // Optional: a row that stops before it has no region.
+                region: (kind == FileKind::Names)
+                    .then(|| header.iter().position(|h| h == "region"))
+                    .flatten(),
                 min_fields: idx.iter().max().map_or(0, |m| m + 1),
             });
         }
@@ -157,6 +171,32 @@ mod tests {
             data.zone(data.find_store("1").unwrap()),
             Some(chrono_tz::Asia::Beirut)
         );
+    }
+
+    #[test]
+    fn a_names_file_is_the_last_layout_tried() {
+        let kind = |header: &str| {
+            let names: Vec<String> = header
+                .split(',')
+                .map(|h| normalise_header(h.as_bytes()))
+                .collect();
+            classify(&names).map(|l| (l.kind, l.region))
+        };
+        assert_eq!(kind("store_id,name").unwrap(), (FileKind::Names, None));
+        assert_eq!(
+            kind("Region,Store ID,Name").unwrap(),
+            (FileKind::Names, Some(0))
+        );
+        // A header with the columns of several layouts is read as the first of them.
+        assert_eq!(
+            kind("store_id,name,timezone_str").unwrap().0,
+            FileKind::Timezones
+        );
+        assert_eq!(
+            kind("store_id,name,status,timestamp_utc").unwrap().0,
+            FileKind::Status
+        );
+        assert!(kind("store_id,region").is_err());
     }
 
     #[test]

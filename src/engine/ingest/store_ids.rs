@@ -92,6 +92,16 @@ pub(super) enum IdKey<'a> {
 }
 
 impl<'a> IdKey<'a> {
+    /// The id as text (UUIDs and numbers are ASCII digits and letters).
+    pub(super) fn as_str(&self) -> &'a str {
+        match *self {
+            IdKey::Uuid(_, bytes) | IdKey::Number(_, bytes) => {
+                std::str::from_utf8(bytes).unwrap_or_default()
+            }
+            IdKey::Text(text) => text,
+        }
+    }
+
     /// `None` for an id that is not UTF-8 (empty ids are caught before).
     pub(super) fn new(id: &'a [u8]) -> Option<IdKey<'a>> {
         if let Some(key) = uuid_value(id) {
@@ -167,6 +177,12 @@ fn decimal_value(id: &[u8]) -> Option<u64> {
 }
 
 impl StoreTable {
+    /// The index of the store `id` (trimmed text, as read), if it was interned.
+    pub(super) fn find(&self, id: &str) -> Option<StoreIdx> {
+        let key = IdKey::new(id.as_bytes())?;
+        self.shared.get(key).or_else(|| self.own.get(key))
+    }
+
     pub(super) fn intern(&mut self, key: IdKey<'_>) -> StoreIdx {
         if let Some(idx) = self.shared.get(key) {
             return idx;
