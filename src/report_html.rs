@@ -21,12 +21,11 @@ use crate::engine::call_list::CallReason;
 use crate::engine::fleet::HOURS_OF_WEEK;
 use crate::engine::format_utc_seconds;
 use crate::engine::outages::StatusNow;
-use crate::engine::time::{
-    parse_timestamp, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
-};
+use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
-    bin_label, day_label, heat_level_label, hours_minutes, hundredths_text, parse_hundredths,
-    short_local, FleetRow, FleetView, SummaryDoc, TargetView, FROM_WEEK_START, HEAT_LEVELS,
+    bin_label, group_digits, heat_level_label, hours_hm, hours_minutes, hundredths_text,
+    minutes_hm, parse_hundredths, pct_text, short_local, utc_micros, zone_name, zoned_long,
+    zoned_short, FleetRow, FleetView, SummaryDoc, TargetView, FROM_WEEK_START, HEAT_LEVELS,
     HOURS_DEFAULTED, NO_DATA, ONGOING, WEEKDAYS, ZONE_DEFAULTED,
 };
 
@@ -105,77 +104,8 @@ fn escape_into(out: &mut String, text: &str) {
     }
 }
 
-/// `14 000` with a thin space between thousands, as the page groups digits.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn stores_word(n: u64) -> String {
     format!("{} store{}", group_digits(n), if n == 1 { "" } else { "s" })
-}
-
-/// `93.10 %`, or a dash without business time.
-fn pct_text(p: &Option<String>) -> String {
-    p.as_ref()
-        .map(|p| format!("{p} %"))
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `h:mm` from the summary's two-decimal minutes (any sign).
-fn minutes_hm(text: &str) -> String {
-    parse_hundredths(text)
-        .map(|m| {
-            if m < 0 {
-                format!("−{}", hours_minutes(-m))
-            } else {
-                hours_minutes(m)
-            }
-        })
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `h:mm` from hundredths of an hour.
-fn hours_hm(hundredths_of_hour: i64) -> String {
-    hours_minutes(hundredths_of_hour * 60)
-}
-
-fn utc_micros(text: &str) -> Option<i64> {
-    parse_timestamp(text.as_bytes()).ok()
-}
-
-/// `Tue 7 Nov 2023 23:59` on `zone`'s wall clock.
-pub fn zoned_long(at: i64, zone: Tz) -> String {
-    let local = at + utc_offset(zone, at);
-    let in_day = local.rem_euclid(MICROS_PER_DAY);
-    format!(
-        "{} {:02}:{:02}",
-        day_label(local.div_euclid(MICROS_PER_DAY)),
-        in_day / MICROS_PER_HOUR,
-        in_day / MICROS_PER_MINUTE % 60
-    )
-}
-
-/// `Tue 7 Nov 23:59` on `zone`'s wall clock.
-pub fn zoned_short(at: i64, zone: Tz) -> String {
-    let seconds = at.div_euclid(MICROS_PER_SECOND);
-    short_local(seconds, utc_offset(zone, at).div_euclid(MICROS_PER_SECOND))
-}
-
-/// How a zone is named in headings: `UTC`, or its IANA name.
-pub fn zone_name(zone: Tz) -> String {
-    if zone == Tz::UTC {
-        "UTC".into()
-    } else {
-        zone.name().to_string()
-    }
 }
 
 /// The report's name: `Week to Tue 7 Nov 2023 23:59`, in `zone`.

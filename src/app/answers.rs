@@ -14,18 +14,17 @@ use chrono_tz::Tz;
 use leptos::ev;
 use leptos::prelude::*;
 
-use super::share::{Chart, ChartImage};
 use super::text::{group_digits, options_line};
 use super::{browser, history_store, use_answers, use_fleet, use_state, worker_link};
 use crate::engine::business::utc_offset;
 use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
 use crate::engine::outages::StatusNow;
 use crate::engine::parse_timestamp;
-use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
+use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
-    day_label, hours_minutes, hundredths_text, parse_hundredths, short_local, Comparison,
-    FleetView, OutageCell, SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START,
-    ONGOING, WEEKDAYS,
+    hours_hm, hours_minutes, hundredths_text, minutes_hm, parse_hundredths, pct_text, short_local,
+    utc_micros, zone_name, zoned_long, zoned_short, Comparison, FleetView, OutageCell, SlotStores,
+    SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START, ONGOING, WEEKDAYS,
 };
 use crate::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
@@ -183,62 +182,6 @@ pub fn shown_zone(choice: &str) -> Tz {
     } else {
         Tz::from_str(choice).unwrap_or(Tz::UTC)
     }
-}
-
-/// A summary time (`YYYY-MM-DD HH:MM:SS`, UTC) in microseconds.
-fn utc_micros(text: &str) -> Option<i64> {
-    parse_timestamp(text.as_bytes()).ok()
-}
-
-/// `Tue 7 Nov 2023 23:59` on `zone`'s wall clock.
-fn zoned_long(at: i64, zone: Tz) -> String {
-    let local = at + utc_offset(zone, at);
-    let in_day = local.rem_euclid(MICROS_PER_DAY);
-    format!(
-        "{} {:02}:{:02}",
-        day_label(local.div_euclid(MICROS_PER_DAY)),
-        in_day / MICROS_PER_HOUR,
-        in_day / MICROS_PER_MINUTE % 60
-    )
-}
-
-/// `Tue 23:59` on `zone`'s wall clock.
-fn zoned_short(at: i64, zone: Tz) -> String {
-    let seconds = at.div_euclid(MICROS_PER_SECOND);
-    short_local(seconds, utc_offset(zone, at).div_euclid(MICROS_PER_SECOND))
-}
-
-fn zone_name(zone: Tz) -> String {
-    if zone == Tz::UTC {
-        "UTC".into()
-    } else {
-        zone.name().to_string()
-    }
-}
-
-/// `93.10 %`, or a dash without business time.
-fn pct_text(p: &Option<String>) -> String {
-    p.as_ref()
-        .map(|p| format!("{p} %"))
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `h:mm` from the summary's two-decimal minutes.
-fn minutes_hm(text: &str) -> String {
-    parse_hundredths(text)
-        .map(|m| {
-            if m < 0 {
-                format!("−{}", hours_minutes(-m))
-            } else {
-                hours_minutes(m)
-            }
-        })
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `h:mm` from hundredths of an hour (the rows' week downtime).
-fn hours_hm(hundredths_of_hour: i64) -> String {
-    hours_minutes(hundredths_of_hour * 60)
 }
 
 /// The report's name from its data: `Week to Tue 7 Nov 2023 23:59`.
@@ -438,6 +381,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
     view! {
         <section class="panel answers" aria-labelledby="answers-title" data-testid="answers">
             <div class="headline">
+                <super::share::ShareMenu job=job.clone() view=view.clone() />
                 <h2 id="answers-title" tabindex="-1" data-testid="headline">
                     {title}
                     <span class="headline-zone" title=format!("{} UTC", doc.now_utc)>" " {zone_label}</span>
@@ -451,14 +395,13 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
                     {state_line}
                 </p>
                 <ZonePicker zones=view.zones.clone() />
-                <super::share::ShareBar job=job.clone() />
             </div>
             <AnswerTiles job=job.clone() doc=doc.clone() target_doc=target_doc />
             <TargetLine view=view.clone() target_doc=target_doc />
             <DownNow view=view.clone() doc=doc.clone() ids=ids.clone() now=now />
             <div class="answers-row">
                 <FleetTimeline job=job.clone() view=view.clone() doc=doc.clone() zone=zone />
-                <Trend job=job.clone() view=view.clone() doc=doc.clone() zone=zone />
+                <Trend doc=doc.clone() zone=zone />
             </div>
             <OutagesTable job=job.clone() view=view.clone() doc=doc.clone() />
             <CallList job=job.clone() view=view.clone() target_doc=target_doc />
@@ -1031,7 +974,6 @@ fn FleetTimeline(
     view! {
         <figure class="answer chart fleet-timeline" data-testid="fleet-timeline" aria-labelledby="timeline-title">
             <h3 id="timeline-title">"Fleet timeline: share of open stores' time down, by quarter hour"</h3>
-            <ChartImage chart=Chart::Timeline job=job.clone() view=view.clone() />
             <div
                 class="tl-frame"
                 tabindex="0"
@@ -1086,12 +1028,11 @@ fn FleetTimeline(
 
 /// The week by day: the fleet's uptime in each 24-hour period, labelled by its end.
 #[component]
-fn Trend(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
+fn Trend(doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
     let days = doc.days.clone();
     view! {
         <figure class="answer trend" data-testid="trend" aria-labelledby="trend-title">
             <h3 id="trend-title">"The week by day: fleet uptime"</h3>
-            <ChartImage chart=Chart::Week job=job view=view />
             <table class="answers-table trend-table">
                 <caption class="visually-hidden">"Fleet uptime in each 24-hour period of the week, oldest first"</caption>
                 <thead><tr>

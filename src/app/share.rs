@@ -18,11 +18,11 @@ use super::use_answers;
 use super::worker_link;
 use crate::engine::call_list::CallReason;
 use crate::engine::outages::StatusNow;
-use crate::fleet_view::{hours_minutes, hundredths_text, FleetView, SummaryDoc};
-use crate::messages::{DownloadFile, ToWorker};
-use crate::report_html::{
-    group_digits, heatmap_svg, histogram_svg, timeline_svg, week_name, week_svg, zone_name,
+use crate::fleet_view::{
+    group_digits, hours_minutes, hundredths_text, zone_name, FleetView, SummaryDoc,
 };
+use crate::messages::{DownloadFile, ToWorker};
+use crate::report_html::{heatmap_svg, histogram_svg, timeline_svg, week_name, week_svg};
 use crate::web::js_error_text;
 
 /// Stores of the call list a printout holds; the rest are in the CSV.
@@ -39,20 +39,24 @@ fn report_title(view: &FleetView, zone: chrono_tz::Tz) -> String {
     )
 }
 
-/// "Save report as a file" and "Print": under the headline.
+/// Every way the answers leave the page, in one disclosure (one tab stop, before the
+/// headline so the keyboard path from the headline to the table stays short): the report as
+/// a file, print, and each chart as an SVG or PNG image.
 #[component]
-pub fn ShareBar(job: String) -> impl IntoView {
+pub fn ShareMenu(job: String, view: Arc<FleetView>) -> impl IntoView {
+    // Taken now: event handlers run outside the component's context.
     let answers = use_answers();
+    let zone = move || answers.zone.with_untracked(|z| shown_zone(z));
+    let error = RwSignal::new(None::<String>);
     let save = {
         let job = job.clone();
         move |_| {
             answers.download_error.set(None);
-            let zone = answers.zone.with_untracked(|z| shown_zone(z));
             worker_link::send(
                 &ToWorker::ReportFile {
                     job: job.clone(),
                     target: answers.target.get_untracked(),
-                    zone: zone.name().to_string(),
+                    zone: zone().name().to_string(),
                 },
                 &[],
             );
@@ -63,19 +67,69 @@ pub fn ShareBar(job: String) -> impl IntoView {
             let _ = w.print();
         }
     };
+    let images = Chart::ALL
+        .into_iter()
+        .map(|chart| {
+            let svg = {
+                let (job, view) = (job.clone(), view.clone());
+                move |_| {
+                    let result = browser::save_text(
+                        &image_name(chart, &job, "svg"),
+                        &chart.svg(&view, zone()),
+                        "image/svg+xml;charset=utf-8",
+                    );
+                    error.set(result.err());
+                }
+            };
+            let png = {
+                let (job, view) = (job.clone(), view.clone());
+                move |_| {
+                    let (job, view) = (job.clone(), view.clone());
+                    leptos::task::spawn_local(async move {
+                        let result = match svg_to_png(&chart.svg(&view, zone())).await {
+                            Ok(blob) => browser::save_blob(&image_name(chart, &job, "png"), &blob),
+                            Err(e) => Err(e),
+                        };
+                        error.set(result.err());
+                    });
+                }
+            };
+            view! {
+                <li data-testid=format!("image-{}", chart.slug())>
+                    <span class="image-name">{chart.label()}</span>
+                    <button class="button small" type="button" data-testid="image-svg" on:click=svg>
+                        "SVG"<span class="visually-hidden">{format!(" of {}", chart.name())}</span>
+                    </button>
+                    <button class="button small" type="button" data-testid="image-png" on:click=png>
+                        "PNG"<span class="visually-hidden">{format!(" of {}", chart.name())}</span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
     view! {
-        <p class="actions share-bar" data-testid="share-bar">
-            <button class="button" type="button" data-testid="save-report-file" on:click=save>
-                "Save report as a file"
-            </button>
-            <button class="button" type="button" data-testid="print-report" on:click=print>
-                "Print or save as PDF"
-            </button>
-            <span class="hint">
-                {DownloadFile::ReportHtml { target: 0 }.file_name(&job)}
-                " opens in any browser, offline"
-            </span>
-        </p>
+        <details class="share-menu" data-testid="share-menu">
+            <summary data-testid="share-menu-summary">"Share or save"</summary>
+            <div class="share-menu-items">
+                <p class="actions">
+                    <button class="button" type="button" data-testid="save-report-file" on:click=save>
+                        "Save report as a file"
+                    </button>
+                    <button class="button" type="button" data-testid="print-report" on:click=print>
+                        "Print or save as PDF"
+                    </button>
+                </p>
+                <p class="hint">
+                    {DownloadFile::ReportHtml { target: 0 }.file_name(&job)}
+                    " opens in any browser, offline"
+                </p>
+                <p class="image-list-title">"Chart images (light, with the report's name):"</p>
+                <ul class="image-list">{images}</ul>
+                <p class="reason" role="alert" hidden=move || error.with(Option::is_none)>
+                    {move || error.get().map(|e| format!("The image could not be made: {e}. Try again, or use Print or Save report as a file."))}
+                </p>
+            </div>
+        </details>
     }
 }
 
@@ -142,6 +196,23 @@ pub enum Chart {
 }
 
 impl Chart {
+    const ALL: [Chart; 4] = [
+        Chart::Timeline,
+        Chart::Week,
+        Chart::Histogram,
+        Chart::Heatmap,
+    ];
+
+    /// As the menu lists it.
+    fn label(self) -> &'static str {
+        match self {
+            Chart::Timeline => "Fleet timeline",
+            Chart::Week => "Week by day",
+            Chart::Heatmap => "Heatmap",
+            Chart::Histogram => "Histogram",
+        }
+    }
+
     fn slug(self) -> &'static str {
         match self {
             Chart::Timeline => "fleet-timeline",
@@ -177,48 +248,6 @@ impl Chart {
 /// A chart's file name: `store-uptime-fleet-timeline-<job>.svg`.
 fn image_name(chart: Chart, job: &str, ext: &str) -> String {
     format!("store-uptime-{}-{job}.{ext}", chart.slug())
-}
-
-/// "Download image": one disclosure (one tab stop) holding the SVG and PNG buttons.
-#[component]
-pub fn ChartImage(chart: Chart, job: String, view: Arc<FleetView>) -> impl IntoView {
-    // Taken now: event handlers run outside the component's context.
-    let answers = use_answers();
-    let zone = move || answers.zone.with_untracked(|z| shown_zone(z));
-    let error = RwSignal::new(None::<String>);
-    let svg = {
-        let (job, view) = (job.clone(), view.clone());
-        move |_| {
-            let result = browser::save_text(
-                &image_name(chart, &job, "svg"),
-                &chart.svg(&view, zone()),
-                "image/svg+xml;charset=utf-8",
-            );
-            error.set(result.err());
-        }
-    };
-    let png = move |_| {
-        let (job, view) = (job.clone(), view.clone());
-        leptos::task::spawn_local(async move {
-            let result = match svg_to_png(&chart.svg(&view, zone())).await {
-                Ok(blob) => browser::save_blob(&image_name(chart, &job, "png"), &blob),
-                Err(e) => Err(e),
-            };
-            error.set(result.err());
-        });
-    };
-    view! {
-        <details class="image-menu" data-testid=format!("image-{}", chart.slug())>
-            <summary data-testid=format!("image-menu-{}", chart.slug())>"Download image"<span class="visually-hidden">{format!(" of {}", chart.name())}</span></summary>
-            <span class="image-menu-items">
-                <button class="button small" type="button" data-testid="image-svg" on:click=svg>"SVG"</button>
-                <button class="button small" type="button" data-testid="image-png" on:click=png>"PNG"</button>
-            </span>
-            <span class="reason" role="alert" hidden=move || error.with(Option::is_none)>
-                {move || error.get().map(|e| format!("The image could not be made: {e}."))}
-            </span>
-        </details>
-    }
 }
 
 /// The SVG drawn on a canvas, [`PNG_SCALE`] pixels a unit, as a PNG blob: the SVG is loaded

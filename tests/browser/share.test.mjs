@@ -133,13 +133,18 @@ test("chart images: SVG and PNG of each chart, light, with the report's name and
   await generate(page);
   const name = (await page.getByTestId("headline").innerText()).trim();
   assert.match(name, /^Week to /);
+  // One tab stop before the headline: the "Share or save" disclosure; its buttons show
+  // only when it is open.
+  const share = page.getByTestId("share-menu");
+  assert.equal(await share.getByTestId("save-report-file").isVisible(), false);
+  await page.getByTestId("headline").focus();
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "share-menu-summary");
+  await page.keyboard.press("Enter");
+  assert.equal(await share.getByTestId("save-report-file").isVisible(), true);
   for (const chart of ["fleet-timeline", "week-by-day", "heatmap", "uptime-histogram"]) {
-    const menu = page.getByTestId(`image-${chart}`);
-    await menu.locator("summary").scrollIntoViewIfNeeded();
-    // One tab stop: the disclosure; its buttons show only when it is open.
-    assert.equal(await menu.getByTestId("image-svg").isVisible(), false);
-    await menu.locator("summary").focus();
-    await page.keyboard.press("Enter");
+    const menu = share.getByTestId(`image-${chart}`);
+    assert.equal(await menu.getByTestId("image-svg").isVisible(), true, chart);
     const svg = await download(page, menu.getByTestId("image-svg"));
     assert.match(svg.name, new RegExp(`^store-uptime-${chart}-[0-9a-f]+\\.svg$`));
     const text = svg.bytes.toString("utf8");
@@ -174,6 +179,7 @@ test("the report file: the page's numbers, opened with the network refused, asks
   const { page, context, errors } = await openPage(browser, BASE_URL, { viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
   await generate(page);
   const id = (await page.getByTestId("headline-id").innerText()).trim();
+  await page.getByTestId("share-menu-summary").click();
   const file = await download(page, page.getByTestId("save-report-file"));
   assert.equal(file.name, `store-uptime-report-${id}.html`);
   assert.ok(file.bytes.length < 10_000_000);

@@ -9,17 +9,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::worker_link;
-use crate::app::share::{Chart, ChartImage};
 use crate::app::text::group_digits;
 use crate::app::use_fleet;
-
-/// The id of the report whose fleet is shown (the charts' image names carry it).
-fn loaded_job() -> String {
-    use_fleet()
-        .view
-        .with_untracked(|v| v.as_ref().map(|(job, _)| job.clone()))
-        .unwrap_or_default()
-}
 use crate::engine::fleet::{HOURS_OF_WEEK, UPTIME_BIN_EDGES};
 use crate::fleet_view::{
     bin_label, heat_level_label, hundredths_text, FleetView, HeatCell, HEAT_LEVELS, WEEKDAYS,
@@ -149,7 +140,6 @@ pub fn Histogram(view: Arc<FleetView>) -> impl IntoView {
     view! {
         <figure class="chart histogram" data-testid="histogram">
             <figcaption id="hist-caption">"Stores by uptime last week (business hours). Pick a bar to filter the table; arrow keys move between bars."</figcaption>
-            <ChartImage chart=Chart::Histogram job=loaded_job() view=view.clone() />
             <svg viewBox=format!("0 0 {w} {}", h + top + bottom) role="group" aria-labelledby="hist-title hist-desc">
                 <title id="hist-title">"Histogram of stores by uptime percent last week"</title>
                 <desc id="hist-desc">{desc}</desc>
@@ -287,7 +277,6 @@ pub fn Heatmap(view: Arc<FleetView>) -> impl IntoView {
             <figcaption id="heat-caption">
                 "Share of business time down, by hour of the week in each store's local time. Pick a cell to list the stores down then; arrow keys move by hour and day."
             </figcaption>
-            <ChartImage chart=Chart::Heatmap job=loaded_job() view=view.clone() />
             <div class="heat-body">
             <svg viewBox=format!("0 0 {} {}", left + 24.0 * cw + 4.0, top + 7.0 * ch + 4.0) role="group" aria-labelledby="heat-title heat-desc">
                 <title id="heat-title">"Heatmap of fleet downtime by hour of week"</title>
