@@ -1060,6 +1060,14 @@ mod tests {
     use std::ops::ControlFlow;
 
     /// The page's sample data set (300 stores), read by the engine.
+    /// The report, the fleet model and the page's view of `data` with the default options.
+    fn report_and_view(data: &Dataset) -> (Report, crate::engine::fleet::Fleet, FleetView) {
+        let (report, fleet) =
+            analyse_fleet(data, Options::default(), &mut |_| ControlFlow::Continue(())).unwrap();
+        let view = FleetView::new(&report, &fleet, data);
+        (report, fleet, view)
+    }
+
     fn sample_data() -> Dataset {
         let generated = GeneratedData::generate(GenConfig::preset_sample());
         let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
@@ -1072,14 +1080,7 @@ mod tests {
     #[test]
     fn rows_say_what_the_csv_says() {
         let data = sample_data();
-        let (report, fleet) =
-            analyse_fleet(
-                &data,
-                Options::default(),
-                &mut |_| ControlFlow::Continue(()),
-            )
-            .unwrap();
-        let view = FleetView::new(&report, &fleet, &data);
+        let (report, fleet, view) = report_and_view(&data);
         let mut csv = Vec::new();
         write_csv(&report, &data, true, &mut csv).unwrap();
         let csv = String::from_utf8(csv).unwrap();
@@ -1138,14 +1139,7 @@ mod tests {
             ("z", zones.as_bytes()),
         ])
         .unwrap();
-        let (report, fleet) =
-            analyse_fleet(
-                &data,
-                Options::default(),
-                &mut |_| ControlFlow::Continue(()),
-            )
-            .unwrap();
-        let view = FleetView::new(&report, &fleet, &data);
+        let (_, _, view) = report_and_view(&data);
         let row = |id: &str| view.rows.iter().find(|r| r.id == id).unwrap();
         let (night, day) = (row("night"), row("day"));
         assert_eq!(night.pct, Some(0), "the CSV's 0.00");

@@ -672,25 +672,28 @@ fn chart_title(out: &mut String, x: f64, title: &str, what: &str) {
     );
 }
 
+/// A standalone chart's opening: the `<svg>` element (its own font, so it reads the same
+/// outside the page) and a light background, `label` naming it for screen readers.
+fn svg_start(width: f64, height: f64, label: &str) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\"><rect width=\"100%\" height=\"100%\" fill=\"{}\"/>",
+        escape(label),
+        colour::PANEL
+    );
+    out
+}
+
 /// The fleet timeline as a standalone SVG (light colours written in, its title inside).
 pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
     let n = doc.timeline.len().max(1);
     let (left, top, w, h) = (46.0, 26.0, 672.0, 100.0);
     let scale = w / n as f64;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
+    let mut out = svg_start(
         left + w + 8.0,
         top + h + 22.0,
-        left + w + 8.0,
-        top + h + 22.0,
-        escape(&format!("Fleet timeline, {title}"))
-    );
-    let _ = write!(
-        out,
-        "<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>",
-        colour::PANEL
+        &format!("Fleet timeline, {title}"),
     );
     chart_title(
         &mut out,
@@ -769,18 +772,10 @@ pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
 pub fn week_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
     let (left, top, row, w) = (110.0, 26.0, 20.0, 400.0);
     let height = top + row * doc.days.len() as f64 + 6.0;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
+    let mut out = svg_start(
         left + w + 70.0,
-        left + w + 70.0,
-        escape(&format!("The week by day, {title}"))
-    );
-    let _ = write!(
-        out,
-        "<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>",
-        colour::PANEL
+        height,
+        &format!("The week by day, {title}"),
     );
     chart_title(&mut out, 2.0, title, "The week by day: fleet uptime");
     for (i, d) in doc.days.iter().enumerate() {
@@ -823,16 +818,10 @@ pub fn week_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
 pub fn heatmap_svg(view: &FleetView, title: &str) -> String {
     let (cw, ch, left, top) = (22.0, 20.0, 34.0, 40.0);
     let (width, height) = (left + 24.0 * cw + 6.0, top + 7.0 * ch + 6.0);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
-        escape(&format!("Downtime by hour of the week, {title}"))
-    );
-    let _ = write!(
-        out,
-        "<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>",
-        colour::PANEL
+    let mut out = svg_start(
+        width,
+        height,
+        &format!("Downtime by hour of the week, {title}"),
     );
     chart_title(
         &mut out,
@@ -893,17 +882,7 @@ pub fn histogram_svg(view: &FleetView, title: &str) -> String {
     let bar_w = w / (bins as f64 + 1.5);
     let bar_h = |c: u32| f64::from(c) / f64::from(max) * (h - 4.0);
     let height = top + h + bottom;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" font-family=\"system-ui, -apple-system, Segoe UI, Roboto, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"{}\">",
-        escape(&format!("Stores by uptime last week, {title}"))
-    );
-    let _ = write!(
-        out,
-        "<rect width=\"100%\" height=\"100%\" fill=\"{}\"/>",
-        colour::PANEL
-    );
+    let mut out = svg_start(w, height, &format!("Stores by uptime last week, {title}"));
     chart_title(&mut out, 2.0, title, "Stores by uptime last week");
     let bars = view
         .histogram

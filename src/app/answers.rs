@@ -736,6 +736,20 @@ fn rove(e: ev::KeyboardEvent, selector: &str) {
     let _ = next.focus();
 }
 
+/// The call list's column heads, the same on screen and in print.
+#[component]
+pub fn CallListHead() -> impl IntoView {
+    view! {
+        <thead><tr>
+            <th scope="col">"Store"</th>
+            <th scope="col">"Why"</th>
+            <th scope="col" class="num">"Uptime this week"</th>
+            <th scope="col" class="num">"Down (h:mm)"</th>
+            <th scope="col">"Now"</th>
+        </tr></thead>
+    }
+}
+
 #[component]
 fn DownNow(
     view: Arc<FleetView>,
@@ -1257,13 +1271,7 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
                 <div class="table-wrap">
                 <table class="answers-table call-table">
                     <caption class="visually-hidden">"Stores to call: down now first, then below the target, then without data; arrow keys move between the stores, Enter opens one, End reaches Show all"</caption>
-                    <thead><tr>
-                        <th scope="col">"Store"</th>
-                        <th scope="col">"Why"</th>
-                        <th scope="col" class="num">"Uptime this week"</th>
-                        <th scope="col" class="num">"Down (h:mm)"</th>
-                        <th scope="col">"Now"</th>
-                    </tr></thead>
+                    <CallListHead />
                     <tbody>{rows}</tbody>
                 </table>
                 </div>

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::answers::shown_zone;
+use super::answers::{shown_zone, CallListHead};
 use super::browser;
 use super::use_answers;
 use super::worker_link;
@@ -166,13 +166,7 @@ pub fn PrintedCallList(job: String, view: Arc<FleetView>) -> impl IntoView {
             Some(view! {
                 <h3>{format!("Stores to call: {}", group_digits(total as u64))}</h3>
                 <table class="answers-table">
-                    <thead><tr>
-                        <th scope="col">"Store"</th>
-                        <th scope="col">"Why"</th>
-                        <th scope="col" class="num">"Uptime this week"</th>
-                        <th scope="col" class="num">"Down (h:mm)"</th>
-                        <th scope="col">"Now"</th>
-                    </tr></thead>
+                    <CallListHead />
                     <tbody>{rows}</tbody>
                 </table>
                 <p data-testid="print-more" hidden=more == 0>
