@@ -11,7 +11,7 @@ use web_sys::{Blob, DragEvent, FileList, HtmlInputElement};
 
 use super::text::{group_digits, human_bytes};
 use super::{browser, use_state, FileState, InputFile, State};
-use crate::messages::{missing_kinds, InputKind};
+use crate::messages::{missing_kinds, EntryInspection, EntryKind, FileFacts, InputKind};
 
 fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
     let Some(list) = list else {
@@ -137,22 +137,15 @@ pub fn Inputs() -> impl IntoView {
     };
     let has_files = move || !state.files.with(Vec::is_empty);
     let defaults = move || {
-        state.files.with(|files| {
-            missing_kinds(files.iter().filter_map(|f| match f.state {
-                FileState::Recognised(kind) => Some(kind),
-                _ => None,
-            }))
-        })
+        state
+            .files
+            .with(|files| missing_kinds(files.iter().flat_map(|f| f.state.kinds())))
     };
     let no_status = move || {
         state.files.with(|files| {
             !files.is_empty()
-                && files
-                    .iter()
-                    .all(|f| f.state != FileState::Checking && f.state != FileState::Undecided)
-                && !files
-                    .iter()
-                    .any(|f| f.state == FileState::Recognised(InputKind::Status))
+                && files.iter().all(|f| f.state != FileState::Checking)
+                && !files.iter().any(|f| f.state.may_hold_status())
         })
     };
 
@@ -162,7 +155,7 @@ pub fn Inputs() -> impl IntoView {
             <div class="dropzone" class:dragging=move || dragging.get() data-testid="drop-zone">
                 <p class="drop-hint">
                     <strong>"Drop your CSV files anywhere on this page"</strong>
-                    " — status polls (required), business hours, timezones and store names (optional), in any order; .csv.gz files too, or choose a folder."
+                    " — status polls (required), business hours, timezones and store names (optional), in any order; .zip and .csv.gz files too, or choose a folder."
                 </p>
                 <div class="drop-actions">
                     <label class="button primary file-picker">
@@ -170,7 +163,7 @@ pub fn Inputs() -> impl IntoView {
                         <input
                             type="file"
                             multiple
-                            accept=".csv,.gz,text/csv,text/plain,application/gzip"
+                            accept=".csv,.gz,.zip,text/csv,text/plain,application/gzip,application/zip"
                             class="visually-hidden"
                             data-testid="file-input"
                             on:change=on_change
@@ -209,7 +202,7 @@ pub fn Inputs() -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || state.files.get() key=|f| (f.token, format!("{:?}{:?}", f.state, f.read)) let:file>
+                        <For each=move || state.files.get() key=|f| (f.token, format!("{:?}{:?}{:?}", f.state, f.read, f.entry_reads)) let:file>
                             <FileRow file=file />
                         </For>
                     </tbody>
@@ -236,6 +229,61 @@ pub fn Inputs() -> impl IntoView {
     }
 }
 
+/// What a report read of a file: rows, stores and the polls' time range.
+fn read_text(r: &FileFacts) -> String {
+    let mut text = format!(
+        "{} rows, {} stores",
+        group_digits(r.rows),
+        group_digits(r.stores)
+    );
+    if let (Some(a), Some(b)) = (&r.first_poll, &r.last_poll) {
+        text.push_str(&format!(
+            ", {} → {}",
+            super::report_view::to_seconds(a),
+            super::report_view::to_seconds(b)
+        ));
+    }
+    text
+}
+
+/// One entry of a zip archive, under the archive's row: its name (`a.zip › path`), its kind
+/// or why it is left out (the command line's words), and what the last report read of it.
+#[component]
+fn EntryRow(entry: EntryInspection, read: Option<FileFacts>) -> impl IntoView {
+    // The report may still find an entry not readable (damaged past its head).
+    let error = match (
+        &entry.inspection,
+        read.as_ref().and_then(|r| r.error.clone()),
+    ) {
+        (_, Some(error)) => Some(error),
+        (EntryKind::Error(reason), None) => Some(reason.clone()),
+        _ => None,
+    };
+    let kind = match (&entry.inspection, &error) {
+        (_, Some(_)) => "Left out".to_string(),
+        (EntryKind::Kind(kind), None) => kind_label(*kind).to_string(),
+        (_, None) => "Decided when read".to_string(),
+    };
+    let read = read.filter(|r| r.error.is_none()).map(|r| read_text(&r));
+    let is_rejected = error.is_some();
+    view! {
+        <tr class="archive-entry" class:rejected=is_rejected data-testid="archive-entry" data-file-name=entry.name.clone()>
+            <td class="file-name"><span aria-hidden="true">"↳ "</span>{entry.name.clone()}</td>
+            <td data-testid="file-kind">
+                {if is_rejected { view! { <span class="badge bad">"✗ "{kind}</span> }.into_any() } else { view! { <span class="badge">{kind}</span> }.into_any() }}
+            </td>
+            <td class="num"></td>
+            <td class="file-read">{read.unwrap_or_default()}</td>
+            <td></td>
+        </tr>
+        {error.map(|reason| view! {
+            <tr class="rejected-reason">
+                <td colspan="5" data-testid="file-error">{reason}</td>
+            </tr>
+        })}
+    }
+}
+
 #[component]
 fn FileRow(file: InputFile) -> impl IntoView {
     let state = use_state();
@@ -245,22 +293,14 @@ fn FileRow(file: InputFile) -> impl IntoView {
         FileState::Recognised(kind) => (kind_label(*kind).to_string(), None),
         FileState::Undecided => ("Decided when read".to_string(), None),
         FileState::Rejected(reason) => ("Not recognised".to_string(), Some(reason.clone())),
+        FileState::Archive(_) => ("Zip archive".to_string(), None),
     };
-    let read = file.read.as_ref().map(|r| {
-        let mut text = format!(
-            "{} rows, {} stores",
-            group_digits(r.rows),
-            group_digits(r.stores)
-        );
-        if let (Some(a), Some(b)) = (&r.first_poll, &r.last_poll) {
-            text.push_str(&format!(
-                ", {} → {}",
-                super::report_view::to_seconds(a),
-                super::report_view::to_seconds(b)
-            ));
-        }
-        text
-    });
+    let entries = match &file.state {
+        FileState::Archive(entries) => entries.clone(),
+        _ => Vec::new(),
+    };
+    let entry_reads = file.entry_reads.clone();
+    let read = file.read.as_ref().map(read_text);
     let is_rejected = rejected.is_some();
     let name = file.name.clone();
     view! {
@@ -287,5 +327,9 @@ fn FileRow(file: InputFile) -> impl IntoView {
                 <td colspan="5" role="alert" data-testid="file-error">{reason}</td>
             </tr>
         })}
+        {entries.into_iter().map(|entry| {
+            let read = entry_reads.iter().find(|r| r.name == entry.name).cloned();
+            view! { <EntryRow entry=entry read=read /> }
+        }).collect_view()}
     }
 }
