@@ -6,7 +6,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, DragEvent, FileList, HtmlInputElement};
 
 use super::text::{group_digits, human_bytes};
@@ -60,11 +60,116 @@ pub fn listen_for_drops(state: State) {
     let _ = window_event_listener(ev::drop, move |e: DragEvent| {
         e.prevent_default();
         dragging.set(false);
+        // A dropped folder is walked as the folder picker's is; its entries must be taken
+        // now, while the drop event lasts.
+        if let Some(entries) = e.data_transfer().as_ref().and_then(dropped_folders) {
+            spawn_local(async move {
+                let files = walk_entries(entries).await;
+                if !files.is_empty() {
+                    state.add_files(files);
+                }
+            });
+            return;
+        }
         let files = file_list(e.data_transfer().and_then(|dt| dt.files()));
         if !files.is_empty() {
             state.add_files(files);
         }
     });
+}
+
+/// A property of a JS object (the File and Directory Entries API has no web-sys types
+/// enabled here; these few reads do not warrant the features).
+fn property(target: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(target, &JsValue::from_str(key)).ok()
+}
+
+fn flag(target: &JsValue, key: &str) -> bool {
+    property(target, key)
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// The dropped items' entries (`webkitGetAsEntry`), when one of them is a folder; `None`
+/// otherwise, and the dropped files are taken as they are.
+fn dropped_folders(dt: &web_sys::DataTransfer) -> Option<Vec<JsValue>> {
+    let items = property(dt, "items")?;
+    let length = property(&items, "length")?.as_f64()? as u32;
+    let mut entries = Vec::new();
+    for i in 0..length {
+        let item = js_sys::Reflect::get_u32(&items, i).ok()?;
+        let get = property(&item, "webkitGetAsEntry")?
+            .dyn_into::<js_sys::Function>()
+            .ok()?;
+        let entry = get.call0(&item).ok()?;
+        if entry.is_object() {
+            entries.push(entry);
+        }
+    }
+    entries
+        .iter()
+        .any(|e| flag(e, "isDirectory"))
+        .then_some(entries)
+}
+
+/// Calls an entry API `method` of `target` that answers through a success and an error
+/// callback (`readEntries`, `file`), as a future.
+async fn call_back(target: &JsValue, method: &str) -> Option<JsValue> {
+    let function = property(target, method)?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        if let Err(e) = function.call2(target, &resolve, &reject) {
+            let _ = reject.call1(&JsValue::NULL, &e);
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.ok()
+}
+
+/// Every CSV, zip and gzip file under the dropped entries, folders walked in name order,
+/// with what the folder picker skips skipped (docs/archives.md).
+async fn walk_entries(entries: Vec<JsValue>) -> Vec<(String, Blob)> {
+    let path_of = |e: &JsValue| {
+        property(e, "fullPath")
+            .and_then(|p| p.as_string())
+            .unwrap_or_default()
+    };
+    let mut stack = entries;
+    stack.sort_by_key(|e| std::cmp::Reverse(path_of(e)));
+    let mut files = Vec::new();
+    while let Some(entry) = stack.pop() {
+        let path = path_of(&entry);
+        if flag(&entry, "isDirectory") {
+            if crate::engine::archive::skipped_silently(&path) {
+                continue;
+            }
+            let Some(reader) = property(&entry, "createReader")
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .and_then(|f| f.call0(&entry).ok())
+            else {
+                continue;
+            };
+            // `readEntries` answers in batches until an empty one.
+            let mut children = Vec::new();
+            while let Some(batch) = call_back(&reader, "readEntries").await {
+                let batch = js_sys::Array::from(&batch);
+                if batch.length() == 0 {
+                    break;
+                }
+                children.extend(batch.iter());
+            }
+            children.sort_by_key(|e| std::cmp::Reverse(path_of(e)));
+            stack.extend(children);
+        } else if crate::engine::archive::taken_from_folder(&path) {
+            if let Some(file) = call_back(&entry, "file").await {
+                let name = property(&entry, "name")
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_default();
+                files.push((name, file.unchecked_into::<Blob>()));
+            }
+        }
+    }
+    files
 }
 
 impl State {
@@ -155,7 +260,7 @@ pub fn Inputs() -> impl IntoView {
             <div class="dropzone" class:dragging=move || dragging.get() data-testid="drop-zone">
                 <p class="drop-hint">
                     <strong>"Drop your CSV files anywhere on this page"</strong>
-                    " — status polls (required), business hours, timezones and store names (optional), in any order; .zip and .csv.gz files too, or choose a folder."
+                    " — status polls (required), business hours, timezones and store names (optional), in any order; .zip and .csv.gz files too, or a folder."
                 </p>
                 <div class="drop-actions">
                     <label class="button primary file-picker">

@@ -240,3 +240,46 @@ test("a corrupt zip is named with the CLI's words and the files beside it are re
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a dropped folder is walked like the folder picker's (a stand-in for the entries API)", async () => {
+  // A script cannot make a real directory entry, so the drop's `items` are replaced by
+  // objects that answer as the File and Directory Entries API does (callbacks, batches).
+  const b64 = (bytes) => Buffer.from(bytes).toString("base64");
+  const tree = {
+    "store_status.csv": b64(readFileSync(paths[0])),
+    daily: { "menu_hours.csv.gz": b64(gzipSync(readFileSync(paths[1]))), "notes.txt": b64("not an export\n") },
+    "timezones.csv": b64(readFileSync(paths[2])),
+    ".DS_Store": b64([0, 0, 0, 1]),
+    __MACOSX: { "._store_status.csv": b64("fork") },
+  };
+  const { page, context, errors } = await openPage(browser);
+  const dataTransfer = await page.evaluateHandle((tree) => {
+    const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const entry = (path, node) => {
+      const name = path.split("/").pop();
+      if (typeof node === "string") {
+        return { isFile: true, isDirectory: false, name, fullPath: path, file: (ok) => setTimeout(() => ok(new File([bytes(node)], name))) };
+      }
+      const children = Object.entries(node).map(([n, c]) => entry(`${path}/${n}`, c));
+      const createReader = () => {
+        // Two batches, then an empty one, as Chrome answers a large folder.
+        const batches = [children.slice(0, 2), children.slice(2), []];
+        return { readEntries: (ok) => setTimeout(() => ok(batches.shift() ?? [])) };
+      };
+      return { isFile: false, isDirectory: true, name, fullPath: path, createReader };
+    };
+    const dt = new DataTransfer();
+    dt.items.add(new File([""], "exports"));
+    const root = entry("/exports", tree);
+    Object.defineProperty(dt, "items", { value: [{ kind: "file", webkitGetAsEntry: () => root }] });
+    return dt;
+  }, tree);
+  await page.dispatchEvent('[data-testid="drop-zone"]', "drop", { dataTransfer });
+  await waitForFileKinds(page, 3);
+  const shown = await kinds(page);
+  assert.deepEqual(Object.keys(shown).sort(), ["menu_hours.csv.gz", "store_status.csv", "timezones.csv"]);
+  const bytes = await generateAndDownload(page);
+  assert.ok(bytes.equals(cliReport(paths)));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
