@@ -18,8 +18,8 @@ use super::zip::inspect_zip;
 use crate::engine::archive::{sniff, Container};
 use crate::engine::Ingest;
 use crate::messages::{
-    inspect_header, DetailAnswer, FromWorker, InputKind, Inspection, ToWorker, WORKER_FILES_FIELD,
-    WORKER_JSON_FIELD,
+    inspect_header, DetailAnswer, DownloadFile, FromWorker, InputKind, Inspection, ToWorker,
+    WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use crate::web::field;
 
@@ -238,6 +238,13 @@ fn handle(worker: &Shared, data: JsValue) {
                 job,
                 file,
                 text: l.download(file),
+            }))
+        }
+        ToWorker::ReportFile { job, target, zone } => {
+            post(&answer_loaded(worker, job, |l, job| FromWorker::Download {
+                job,
+                file: DownloadFile::ReportHtml { target },
+                text: Ok(l.report_html(target, &zone)),
             }))
         }
     }
