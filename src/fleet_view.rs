@@ -162,6 +162,12 @@ pub struct FleetRow {
     pub outages: u32,
     #[serde(rename = "m")]
     pub longest_outage: i64,
+    /// The store's name from a store names file, shown beside its id (as text only).
+    #[serde(rename = "n", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its region from that file: an index into [`FleetView::regions`].
+    #[serde(rename = "g", default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<u16>,
 }
 
 impl FleetRow {
@@ -194,6 +200,8 @@ impl FleetRow {
             last_poll: report.last_poll.map(|t| t.div_euclid(MICROS_PER_SECOND)),
             outages: report.outages_last_week,
             longest_outage: Hundredths::of(report.longest_outage, MICROS_PER_MINUTE).0,
+            name: None,
+            region: None,
         }
     }
 
@@ -361,6 +369,9 @@ pub struct FleetView {
     /// [`HOURS_OF_WEEK`] cells, Monday 00:00 first, store-local time.
     pub heat: Vec<HeatCell>,
     pub zones: Vec<String>,
+    /// The regions a store names file gives, sorted; empty without one.
+    #[serde(default)]
+    pub regions: Vec<String>,
     /// In report order (by id).
     pub rows: Vec<FleetRow>,
     /// Every outage of the week (SPEC §9), by row, then start: the outage file's rows.
@@ -380,6 +391,16 @@ impl FleetView {
             .collect();
         zones.sort_unstable();
         zones.dedup();
+        // The names file's regions, as the extended CSV gives them (an empty one is none).
+        let mut regions: Vec<String> = fleet
+            .stores
+            .iter()
+            .filter_map(|s| data.name(s.report.store))
+            .filter(|n| !n.region.is_empty())
+            .map(|n| n.region.to_string())
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
         let rows = fleet
             .stores
             .iter()
@@ -387,7 +408,16 @@ impl FleetView {
                 let zone = zones
                     .binary_search_by(|z| z.as_str().cmp(s.report.zone.name()))
                     .unwrap_or(0) as u16;
-                FleetRow::new(&s.report, &s.days, data.store_id(s.report.store), zone)
+                let mut row =
+                    FleetRow::new(&s.report, &s.days, data.store_id(s.report.store), zone);
+                if let Some(named) = data.name(s.report.store) {
+                    row.name = Some(named.name.to_string()).filter(|n| !n.is_empty());
+                    row.region = regions
+                        .binary_search_by(|r| r.as_str().cmp(&named.region))
+                        .ok()
+                        .map(|i| i as u16);
+                }
+                row
             })
             .collect();
         let mut outages = Vec::new();
@@ -435,6 +465,7 @@ impl FleetView {
                 })
                 .collect(),
             zones,
+            regions,
             rows,
             outages,
             summary,
@@ -1122,6 +1153,46 @@ mod tests {
     /// A store polled only outside its business hours has no observation (SPEC §5): the CSV
     /// writes 0.00 % for it, but its row has no bin and no uptime to rank, and a comparison
     /// leaves it out; a store with observed time keeps its number.
+    #[test]
+    fn rows_carry_the_names_files_names_and_regions_as_the_extended_csv_does() {
+        let status = "store_id,status,timestamp_utc\n\
+            a,active,2024-10-14 10:00:00\n\
+            b,active,2024-10-14 10:00:00\n\
+            c,inactive,2024-10-14 10:00:00\n";
+        // The first row of an id wins; an empty region is none.
+        let names = "store_id,name,region\n\
+            b,<b>Bistro</b>,South\n\
+            a,Alpha,North\n\
+            b,Later,West\n\
+            c,Corner,\n";
+        let data = dataset_from_bytes(&[("s.csv", status.as_bytes()), ("n.csv", names.as_bytes())])
+            .unwrap();
+        let (report, fleet) =
+            analyse_fleet(
+                &data,
+                Options::default(),
+                &mut |_| ControlFlow::Continue(()),
+            )
+            .unwrap();
+        let view = FleetView::new(&report, &fleet, &data);
+        assert_eq!(view.regions, ["North", "South"]);
+        let mut csv = Vec::new();
+        write_csv(&report, &data, true, &mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        for (line, row) in csv.lines().skip(1).zip(&view.rows) {
+            let cols: Vec<&str> = line.split(',').collect();
+            assert_eq!(cols[0], row.id);
+            assert_eq!(row.name.as_deref(), Some(cols[cols.len() - 2]), "{line}");
+            let region = row.region.map(|g| view.regions[usize::from(g)].as_str());
+            assert_eq!(region.unwrap_or(""), cols[cols.len() - 1], "{line}");
+        }
+        assert_eq!(view.rows.len(), 3);
+        // On the wire: one-letter fields, left out without a names file.
+        let json = serde_json::to_value(&view.rows[1]).unwrap();
+        assert_eq!(json["n"], "<b>Bistro</b>");
+        assert_eq!(json["g"], 1);
+    }
+
     #[test]
     fn a_store_without_observations_has_no_uptime_to_rank() {
         let status = "store_id,status,timestamp_utc\n\

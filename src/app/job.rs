@@ -22,15 +22,9 @@ pub fn Run() -> impl IntoView {
     let nothing_to_run = move || !state.files.with(|f| f.iter().any(super::InputFile::usable));
     // No report without polls: hours and timezones alone would only fail.
     let no_status_file = move || {
-        !state.files.with(|f| {
-            f.iter().any(|f| {
-                matches!(
-                    f.state,
-                    super::FileState::Recognised(crate::messages::InputKind::Status)
-                        | super::FileState::Undecided
-                )
-            })
-        })
+        !state
+            .files
+            .with(|f| f.iter().any(|f| f.state.may_hold_status()))
     };
     // A file whose header is still being read would otherwise be left out of the report.
     let checking = move || {

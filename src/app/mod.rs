@@ -24,8 +24,8 @@ use leptos::task::spawn_local;
 use web_sys::Blob;
 
 use crate::messages::{
-    parse_now, FileFacts, FromWorker, InputKind, Inspection, JobOptions, JobProgress, ReportRecord,
-    ReportStatus, ToWorker,
+    parse_now, EntryInspection, EntryKind, FileFacts, FromWorker, InputKind, Inspection,
+    JobOptions, JobProgress, ReportRecord, ReportStatus, ToWorker,
 };
 
 /// How long a job may take to answer "cancel" before its worker is ended (ms). The worker
@@ -48,6 +48,40 @@ pub enum FileState {
     Undecided,
     /// Not one of the three layouts; the engine's reason.
     Rejected(String),
+    /// A zip archive: its entries with their kinds, or why each is left out.
+    Archive(Vec<EntryInspection>),
+}
+
+impl FileState {
+    /// The kinds of input it holds, as far as its headers tell.
+    pub fn kinds(&self) -> Vec<InputKind> {
+        match self {
+            FileState::Recognised(kind) => vec![*kind],
+            FileState::Archive(entries) => entries
+                .iter()
+                .filter_map(|e| match e.inspection {
+                    EntryKind::Kind(kind) => Some(kind),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether it holds, or may hold, the status polls (a header not yet decided).
+    pub fn may_hold_status(&self) -> bool {
+        match self {
+            FileState::Recognised(kind) => *kind == InputKind::Status,
+            FileState::Undecided => true,
+            FileState::Archive(entries) => entries.iter().any(|e| {
+                matches!(
+                    e.inspection,
+                    EntryKind::Kind(InputKind::Status) | EntryKind::Undecided
+                )
+            }),
+            _ => false,
+        }
+    }
 }
 
 /// One file in the list (SPEC §1: any order, several of one kind merged).
@@ -59,12 +93,20 @@ pub struct InputFile {
     pub state: FileState,
     /// Rows, stores and time range, once a report has read it.
     pub read: Option<FileFacts>,
+    /// A zip archive's entries as the last report read them.
+    pub entry_reads: Vec<FileFacts>,
 }
 
 impl InputFile {
     /// Whether it goes into the next report.
     pub fn usable(&self) -> bool {
-        matches!(self.state, FileState::Recognised(_) | FileState::Undecided)
+        match &self.state {
+            FileState::Recognised(_) | FileState::Undecided => true,
+            FileState::Archive(entries) => entries
+                .iter()
+                .any(|e| !matches!(e.inspection, EntryKind::Error(_))),
+            _ => false,
+        }
     }
 }
 
@@ -149,6 +191,7 @@ impl State {
                     bytes,
                     state: FileState::Checking,
                     read: None,
+                    entry_reads: Vec::new(),
                 })
             });
             worker_link::send(&ToWorker::Inspect { token, name }, &[blob]);
@@ -330,6 +373,7 @@ impl State {
                         Inspection::Rejected(reason) => FileState::Rejected(reason),
                         Inspection::Recognised(kind) => FileState::Recognised(kind),
                         Inspection::Undecided => FileState::Undecided,
+                        Inspection::Archive(entries) => FileState::Archive(entries),
                     };
                 }
             }),
@@ -348,9 +392,23 @@ impl State {
                     .map(|(_, t)| t)
                     .unwrap_or_default();
                 self.files.update(|files| {
-                    for (token, facts) in tokens.iter().zip(&outcome.files) {
-                        if let Some(f) = files.iter_mut().find(|f| f.token == *token) {
-                            f.read = Some(facts.clone());
+                    // A zip archive's entries come as files of their own, named
+                    // `archive.zip › path` (or the archive alone, when it was not opened).
+                    let mut facts = outcome.files.iter().peekable();
+                    for token in &tokens {
+                        let Some(f) = files.iter_mut().find(|f| f.token == *token) else {
+                            continue;
+                        };
+                        if matches!(f.state, FileState::Archive(_)) {
+                            let prefix = format!("{} › ", f.name);
+                            f.entry_reads.clear();
+                            while let Some(read) =
+                                facts.next_if(|r| r.name == f.name || r.name.starts_with(&prefix))
+                            {
+                                f.entry_reads.push(read.clone());
+                            }
+                        } else if let Some(read) = facts.next() {
+                            f.read = Some(read.clone());
                         }
                     }
                 });

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 mod wire;
 
 pub use wire::{
-    DetailAnswer, DownloadFile, FromWorker, Inspection, ToWorker, WORKER_CSV_FIELD,
-    WORKER_FILES_FIELD, WORKER_JSON_FIELD,
+    DetailAnswer, DownloadFile, EntryInspection, EntryKind, FromWorker, Inspection, ToWorker,
+    WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 
 use crate::engine::{
@@ -422,14 +422,24 @@ pub fn inspect_header(
                 Ok(()) => (&unpacked[..], complete),
             }
         }
+        // Its entries are listed from its directory, at its end (`worker::zip`).
         Some(Container::Zip) => {
             return Err(format!(
-                "{name}: a zip archive, which the page cannot open yet: unzip it and add its \
-                 CSV files (the command line reads the archive as it is)"
+                "{name}: a zip archive, whose entries are listed from its directory"
             ))
         }
         None => (head, complete),
     };
+    inspect_unpacked(name, head, complete)
+}
+
+/// The kind of a CSV file (or an archive's entry) from its first (decompressed) bytes, as
+/// [`inspect_header`] says it.
+pub fn inspect_unpacked(
+    name: &str,
+    head: &[u8],
+    complete: bool,
+) -> Result<Option<InputKind>, String> {
     let mut ingest = engine::Ingest::new();
     let file = ingest.open_file(name);
     ingest.push(file, head).map_err(|p| p.to_string())?;

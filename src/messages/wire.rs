@@ -166,23 +166,54 @@ pub enum Inspection {
     Rejected(String),
     /// The first row is longer than the worker reads to decide; the report will tell.
     Undecided,
+    /// A zip archive: the entries that will be read, or named as left out, in its
+    /// directory's order (folders, `__MACOSX/` and dot-files are not listed).
+    Archive(Vec<EntryInspection>),
 }
 
-/// `Inspected`'s fields on the wire: `kind` and `error`, either or neither.
+/// One entry of an inspected zip archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryInspection {
+    /// As every message names it: `archive.zip › folder/file.csv`.
+    pub name: String,
+    #[serde(flatten)]
+    pub inspection: EntryKind,
+}
+
+/// What an archive's entry holds, as far as its first bytes tell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Kind(InputKind),
+    /// Why it is left out (the engine's words, as the command line says them).
+    Error(String),
+    /// Its first row is longer than the worker reads to decide; the report will tell.
+    Undecided,
+}
+
+/// `Inspected`'s fields on the wire: `kind` and `error`, either or neither, or `entries`.
 #[derive(Serialize, Deserialize)]
 struct InspectionFields<K, E> {
     kind: Option<K>,
     error: Option<E>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entries: Option<Vec<EntryInspection>>,
 }
 
 impl Serialize for Inspection {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (kind, error) = match self {
-            Inspection::Recognised(kind) => (Some(*kind), None),
-            Inspection::Rejected(reason) => (None, Some(reason.as_str())),
-            Inspection::Undecided => (None, None),
+        let (kind, error, entries) = match self {
+            Inspection::Recognised(kind) => (Some(*kind), None, None),
+            Inspection::Rejected(reason) => (None, Some(reason.as_str()), None),
+            Inspection::Undecided => (None, None, None),
+            Inspection::Archive(entries) => (None, None, Some(entries.clone())),
         };
-        InspectionFields { kind, error }.serialize(serializer)
+        InspectionFields {
+            kind,
+            error,
+            entries,
+        }
+        .serialize(serializer)
     }
 }
 
@@ -190,10 +221,11 @@ impl<'de> Deserialize<'de> for Inspection {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let fields = InspectionFields::<InputKind, String>::deserialize(deserializer)?;
         // A reason wins over a kind, as the page always read it.
-        Ok(match (fields.kind, fields.error) {
-            (_, Some(reason)) => Inspection::Rejected(reason),
-            (Some(kind), None) => Inspection::Recognised(kind),
-            (None, None) => Inspection::Undecided,
+        Ok(match (fields.kind, fields.error, fields.entries) {
+            (_, Some(reason), _) => Inspection::Rejected(reason),
+            (Some(kind), None, _) => Inspection::Recognised(kind),
+            (None, None, Some(entries)) => Inspection::Archive(entries),
+            (None, None, None) => Inspection::Undecided,
         })
     }
 }

@@ -11,7 +11,11 @@ use web_sys::{Blob, MessageChannel, MessageEvent};
 
 use super::host::{post, scope, Timing, WebHost, WARM_UP_MEASURE};
 use super::job::{self, read_problem, Ended, Inputs, Loaded, ReadAhead, Run};
-use super::slices::{read_head, BlobSlices, ReaderPool, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
+use super::slices::{
+    read_head, BlobRanges, BlobSlices, ReaderPool, ReaderSlices, HEAD_BYTES, SLICE_BYTES,
+};
+use super::zip::inspect_zip;
+use crate::engine::archive::{sniff, Container};
 use crate::engine::Ingest;
 use crate::messages::{
     inspect_header, DetailAnswer, DownloadFile, FromWorker, InputKind, Inspection, ToWorker,
@@ -318,6 +322,14 @@ async fn inspect(name: &str, blob: &Blob) -> Inspection {
     let read = read_head(blob, HEAD_BYTES)
         .await
         .map_err(|why| read_problem(name, why));
+    if let Ok((head, _)) = &read {
+        if sniff(head) == Some(Container::Zip) {
+            return match inspect_zip(name, &mut BlobRanges(blob.clone())).await {
+                Ok(entries) => Inspection::Archive(entries),
+                Err(reason) => Inspection::Rejected(reason),
+            };
+        }
+    }
     match read.and_then(|(head, complete)| {
         inspect_header(name, &head, complete).map(|kind| (kind, complete))
     }) {

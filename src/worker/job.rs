@@ -8,7 +8,7 @@ use std::future::Future;
 use std::ops::ControlFlow;
 use std::rc::Rc;
 
-use crate::engine::archive::{sniff, Container, Halt, Inflater};
+use crate::engine::archive::{entry_name, plan, sniff, Container, EntryPlan, Halt, Inflater};
 use crate::engine::summary::Pct;
 use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
 use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
@@ -16,6 +16,7 @@ use crate::messages::{
     DetailAnswer, DownloadFile, FileFacts, FromWorker, JobOptions, JobProgress, Outcome,
 };
 use crate::report_html::ReportFile;
+use crate::worker::zip::{entry_data_start, zip_entries, RangeSource};
 
 /// Progress is posted at most this often, in milliseconds.
 pub const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -29,6 +30,27 @@ pub trait SliceSource {
     fn offset(&self) -> u64;
     /// The file's size in bytes.
     fn size(&self) -> u64;
+    /// Bytes `start..end` of the file, wherever the slices are (a zip's directory is at its
+    /// end); the slices read ahead are no longer needed once this is called.
+    fn read_range(&mut self, start: u64, end: u64)
+        -> impl Future<Output = Result<Vec<u8>, String>>;
+}
+
+/// A source's bytes at any offset, for [`crate::worker::zip`].
+struct Ranges<'a, S>(&'a mut S);
+
+impl<S: SliceSource> RangeSource for Ranges<'_, S> {
+    fn read_range(
+        &mut self,
+        start: u64,
+        end: u64,
+    ) -> impl Future<Output = Result<Vec<u8>, String>> {
+        self.0.read_range(start, end)
+    }
+
+    fn size(&self) -> u64 {
+        self.0.size()
+    }
 }
 
 /// Where a job's messages go, and what it needs of its event loop.
@@ -186,22 +208,40 @@ where
     let mut before = 0u64;
     let mut buf = Vec::new();
     for (index, (name, _)) in files.iter().enumerate() {
-        let file = ingest.open_file(name);
         let mut slices = match ahead.take_if(|(i, _)| *i == index) {
             Some((_, slices)) => slices,
             None => open(index),
         };
+        host.phase_start();
+        match slices.next_into(&mut buf).await {
+            Ok(_) => {}
+            Err(why) => {
+                ingest.open_file(name);
+                return Err(failed(read_problem(name, why), &ingest));
+            }
+        }
+        if sniff(&buf) == Some(Container::Zip) {
+            read_zip(run, &mut ingest, name, &mut slices, before, total).await?;
+            before += slices.size();
+            continue;
+        }
+        let file = ingest.open_file(name);
         // A gzip file is known by its first bytes and decompressed as it streams in
         // (docs/archives.md); progress still counts the compressed bytes read.
         let mut gzip: Option<Inflater> = None;
         let mut first = true;
         let mut refused = false;
         loop {
-            host.phase_start();
-            match slices.next_into(&mut buf).await {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(why) => return Err(failed(read_problem(name, why), &ingest)),
+            // The first slice was read above.
+            if !first {
+                host.phase_start();
+                match slices.next_into(&mut buf).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(why) => return Err(failed(read_problem(name, why), &ingest)),
+                }
+            } else if buf.is_empty() {
+                break;
             }
             host.phase_end("store-uptime read wait");
             if std::mem::take(&mut first) && sniff(&buf) == Some(Container::Gzip) {
@@ -259,6 +299,118 @@ where
     });
     host.phase_end("store-uptime finish");
     Ok(data)
+}
+
+/// Reads the entries of the zip archive `name` into `ingest`, in its directory's order, as
+/// the CLI does (`Ingest::read_zip_parallel`): what is left out is listed in the ingest's
+/// files with why, and never stops the job; progress counts the archive's bytes read.
+async fn read_zip<H: Host, S: SliceSource>(
+    run: &mut Run<'_, H>,
+    ingest: &mut Ingest,
+    name: &str,
+    slices: &mut S,
+    before: u64,
+    total: u64,
+) -> Result<(), Stop> {
+    let host = run.host;
+    let mut source = Ranges(slices);
+    let entries = match zip_entries(&mut source).await {
+        Ok(entries) => entries,
+        Err(error) => {
+            ingest.refuse(name, error);
+            return Ok(());
+        }
+    };
+    for entry in &entries {
+        let shown = entry_name(name, &entry.path);
+        match plan(entry) {
+            EntryPlan::Skip => continue,
+            EntryPlan::Refuse(error) => {
+                ingest.refuse(&shown, error);
+                continue;
+            }
+            EntryPlan::Read => {}
+        }
+        let start = match entry_data_start(&mut source, entry).await {
+            Ok(start) => start,
+            Err(error) => {
+                ingest.refuse(&shown, error);
+                continue;
+            }
+        };
+        let file = ingest.open_file(&shown);
+        let mut inflater = Inflater::zip_entry(entry.method, entry.uncompressed, entry.crc32);
+        let end = start + entry.compressed;
+        let mut at = start;
+        // Stops at the first problem: a damaged entry or one not of a known layout is
+        // named, the rows before kept, and the next entry read.
+        let mut left_out = false;
+        while at < end && !left_out {
+            let upto = (at + u64::from(ZIP_SLICE_BYTES)).min(end);
+            host.phase_start();
+            let compressed = match source.read_range(at, upto).await {
+                Ok(bytes) => bytes,
+                Err(why) => {
+                    ingest.reject(file, why);
+                    left_out = true;
+                    continue;
+                }
+            };
+            host.phase_end("store-uptime read wait");
+            at = upto;
+            left_out = feed_entry(ingest, file, &mut inflater, &compressed);
+            host.phase_end("store-uptime ingest");
+            run.progress(|| {
+                let read = Progress::Read {
+                    file: shown.clone(),
+                    bytes: at,
+                };
+                JobProgress::from_engine(&read, before, total)
+            });
+            host.pause().await;
+            host.phase_end("store-uptime yield");
+            if run.cancel.get() {
+                return Err(Stop::Cancelled);
+            }
+        }
+        if !left_out {
+            let finished = match inflater.finish(&mut |out| ingest.push(file, out)) {
+                Ok(()) => true,
+                Err(Halt::Sink(_)) => false,
+                Err(Halt::Archive(error)) => {
+                    let _ = ingest.reject_io(file, &std::io::Error::other(error));
+                    false
+                }
+            };
+            if finished {
+                let _ = ingest.close_file(file);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A zip entry's compressed bytes are read this many at a time: as the slices of a plain
+/// file, so progress and a cancel come as often.
+const ZIP_SLICE_BYTES: u32 = 4 << 20;
+
+/// Feeds an entry's compressed bytes through its decoder into the ingest; `true` when the
+/// entry is left out (named in the ingest's files) and reading it must stop.
+fn feed_entry(
+    ingest: &mut Ingest,
+    file: engine::FileId,
+    inflater: &mut Inflater,
+    bytes: &[u8],
+) -> bool {
+    match inflater.feed(bytes, &mut |out| ingest.push(file, out)) {
+        Ok(()) => false,
+        // The ingest has listed the file with its problem already.
+        Err(Halt::Sink(_)) => true,
+        Err(Halt::Archive(error)) => {
+            let _ = ingest.reject_io(file, &std::io::Error::other(error));
+            true
+        }
+    }
 }
 
 /// How a job that made its report ended.
@@ -549,6 +701,14 @@ mod tests {
         fn size(&self) -> u64 {
             self.bytes.len() as u64
         }
+
+        async fn read_range(&mut self, start: u64, end: u64) -> Result<Vec<u8>, String> {
+            self.reads.borrow_mut().push(self.tag);
+            self.bytes
+                .get(start as usize..end as usize)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| "out of the file".to_string())
+        }
     }
 
     /// Records what is posted; its clock moves `step` ms at every look, and a pause can
@@ -764,6 +924,167 @@ mod tests {
             error.contains("bomb.csv.gz: expands to more than"),
             "{error}"
         );
+    }
+
+    /// A zip of `entries` (path, bytes) by the `zip` crate, a real writer; a path ending in
+    /// `/` is a folder.
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        use zip::write::SimpleFileOptions;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (path, bytes) in entries {
+            if path.ends_with('/') {
+                zip.add_directory(*path, SimpleFileOptions::default())
+                    .unwrap();
+            } else {
+                zip.start_file(*path, SimpleFileOptions::default()).unwrap();
+                zip.write_all(bytes).unwrap();
+            }
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_gives_the_plain_files_report_and_names_what_it_leaves_out_as_the_cli_does() {
+        let status = status_file(300);
+        let plain = [("status.csv", &status[..]), ("hours.csv", HOURS)];
+        let inner = zip_of(&[("x.csv", HOURS)]);
+        let mut archive = zip_of(&[
+            ("exports/", b""),
+            ("exports/status.csv", &status),
+            ("__MACOSX/exports/._status.csv", b"\0\x05\x16\x07"),
+            ("exports/.DS_Store", b"\0\0"),
+            ("exports/readme.txt", b"Exported by the POS.\n"),
+            ("exports/inner.zip", &inner),
+            ("exports/locked.csv", HOURS),
+            ("exports/hours.csv", HOURS),
+        ]);
+        // The encrypted flag, as a password-protected entry has it.
+        let at = archive
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == b"PK\x01\x02")
+            .map(|(i, _)| i)
+            .find(|&i| archive[i + 46..].starts_with(b"exports/locked.csv"))
+            .unwrap();
+        archive[at + 8] |= 1;
+
+        let run_files = |files: &[(&str, &[u8])], slice: usize| {
+            let host = Fake::new(1.0);
+            let cancel = Cell::new(false);
+            let reads = Rc::default();
+            let ended = run_now(run_job(
+                &mut Run::new("j", &host, &cancel),
+                &JobOptions::default(),
+                inputs(files, slice, None, &reads),
+            ));
+            assert!(ended.is_ok(), "the report is made");
+            complete_csv(&host)
+        };
+        let want = run_files(&plain, 512);
+        let got = run_files(&[("data.zip", &archive)], 512);
+        assert_eq!(got.csv, want.csv);
+
+        // The CLI's reading of the same archive names the same files with the same words.
+        let mut cli = Ingest::new();
+        let size = archive.len() as u64;
+        cli.read_zip_parallel(
+            "data.zip",
+            &mut std::io::Cursor::new(&archive),
+            size,
+            4096,
+            2,
+        );
+        let named = |files: &[FileFacts]| -> Vec<(String, Option<String>)> {
+            files
+                .iter()
+                .map(|f| (f.name.clone(), f.error.clone()))
+                .collect()
+        };
+        let cli_files: Vec<FileFacts> = cli.files().iter().map(FileFacts::from).collect();
+        assert_eq!(named(&got.files), named(&cli_files));
+        let names: Vec<&str> = got.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "data.zip › exports/status.csv",
+                "data.zip › exports/readme.txt",
+                "data.zip › exports/inner.zip",
+                "data.zip › exports/locked.csv",
+                "data.zip › exports/hours.csv",
+            ]
+        );
+        let error = |i: usize| got.files[i].error.clone().unwrap_or_default();
+        assert!(
+            error(1).starts_with("data.zip › exports/readme.txt: "),
+            "{}",
+            error(1)
+        );
+        assert!(
+            error(2).contains("an archive inside the archive"),
+            "{}",
+            error(2)
+        );
+        assert!(error(3).contains("encrypted"), "{}", error(3));
+
+        // Beside plain files, and cut short: the archive alone is named, the rest read.
+        let cut = &archive[..archive.len() - 10];
+        let got = run_files(
+            &[
+                ("status.csv", &status),
+                ("cut.zip", cut),
+                ("hours.csv", HOURS),
+            ],
+            64,
+        );
+        assert_eq!(got.csv, want.csv);
+        let error = got.files[1].error.clone().unwrap_or_default();
+        assert!(
+            error.starts_with("cut.zip: not a readable zip archive"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_zips_inspection_lists_its_entries_with_their_kinds() {
+        let status = status_file(3);
+        let archive = zip_of(&[
+            ("__MACOSX/._s.csv", b"x"),
+            ("s.csv", &status),
+            ("notes.txt", b"hello\n"),
+            ("h.csv", HOURS),
+        ]);
+        let reads = Rc::default();
+        let mut source = Memory {
+            bytes: archive.clone(),
+            slice: 64,
+            offset: 0,
+            tag: "t",
+            reads,
+        };
+        let listed = run_now(crate::worker::zip::inspect_zip(
+            "a.zip",
+            &mut Ranges(&mut source),
+        ))
+        .unwrap();
+        use crate::messages::{EntryKind, InputKind};
+        assert_eq!(listed.len(), 3);
+        assert_eq!(listed[0].name, "a.zip › s.csv");
+        assert_eq!(listed[0].inspection, EntryKind::Kind(InputKind::Status));
+        assert!(
+            matches!(&listed[1].inspection, EntryKind::Error(e) if e.starts_with("a.zip › notes.txt: ")),
+            "{:?}",
+            listed[1]
+        );
+        assert_eq!(listed[2].inspection, EntryKind::Kind(InputKind::Hours));
+        source.bytes.truncate(archive.len() - 4);
+        let refused = run_now(crate::worker::zip::inspect_zip(
+            "a.zip",
+            &mut Ranges(&mut source),
+        ));
+        assert!(refused
+            .unwrap_err()
+            .starts_with("a.zip: not a readable zip archive"));
     }
 
     #[test]

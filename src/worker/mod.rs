@@ -4,6 +4,7 @@
 //! touches the DOM.
 
 pub mod job;
+pub mod zip;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

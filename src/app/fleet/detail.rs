@@ -163,6 +163,7 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
         }
         open
     });
+    let view_rows = view.clone();
     // The table's neighbours of the open store, if it is in the table.
     let neighbour = move |step: isize| {
         let store = fleet.store.get()?;
@@ -182,6 +183,7 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
         {move || current().map(|detail| {
             let id = fleet.store.get_untracked().unwrap_or_default();
             let id_copy = id.clone();
+            let name = view_rows.rows.iter().find(|r| r.id == id).and_then(|r| r.name.clone());
             copied.set(String::new());
             view! {
             <section class="store-detail" data-testid="store-detail" aria-labelledby="detail-title"
@@ -198,7 +200,7 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
                     </span>
                 </nav>
                 <div class="detail-head">
-                    <h3 id="detail-title" tabindex="-1">"Store " <code data-testid="detail-id">{id.clone()}</code></h3>
+                    <h3 id="detail-title" tabindex="-1">"Store " <code data-testid="detail-id">{id.clone()}</code>{name.map(|n| view! { " " <span class="store-name" data-testid="detail-name">{n}</span> })}</h3>
                     <button type="button" class="button small" data-testid="detail-copy"
                         aria-describedby="detail-copied"
                         on:click=move |_| copied.set(if copy_text(&id_copy) {

@@ -51,6 +51,8 @@ pub struct FleetState {
     pub sort: RwSignal<(Column, bool)>,
     pub filter_text: RwSignal<String>,
     pub zone_filter: RwSignal<Option<u16>>,
+    /// An index into the fleet view's regions (a store names file's).
+    pub region_filter: RwSignal<Option<u16>>,
     pub down_only: RwSignal<bool>,
     pub bin_filter: RwSignal<Option<u8>>,
     /// The table's rows in its order (indices into the view's rows): the detail's next and
@@ -79,6 +81,7 @@ impl FleetState {
             sort: RwSignal::new((Column::Pct, false)),
             filter_text: RwSignal::new(String::new()),
             zone_filter: RwSignal::new(None),
+            region_filter: RwSignal::new(None),
             down_only: RwSignal::new(false),
             bin_filter: RwSignal::new(None),
             order: RwSignal::new(Vec::new()),

@@ -143,6 +143,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
         let (col, desc) = fleet.sort.get();
         let text = fleet.filter_text.get().trim().to_lowercase();
         let zone = fleet.zone_filter.get();
+        let region = fleet.region_filter.get();
         let down_only = fleet.down_only.get();
         let bin = fleet.bin_filter.get();
         let mut idx: Vec<u32> = rows
@@ -150,8 +151,13 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
             .iter()
             .enumerate()
             .filter(|(_, r)| {
-                (text.is_empty() || r.id.to_lowercase().contains(&text))
+                (text.is_empty()
+                    || r.id.to_lowercase().contains(&text)
+                    || r.name
+                        .as_ref()
+                        .is_some_and(|n| n.to_lowercase().contains(&text)))
                     && zone.is_none_or(|z| r.zone == z)
+                    && region.is_none_or(|g| r.region == Some(g))
                     && (!down_only || r.down[2] > 0)
                     && bin.is_none_or(|b| r.bin == Some(b))
             })
@@ -199,6 +205,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
     };
     let count = move || order.with(Vec::len);
     let zones = view.zones.clone();
+    let regions = view.regions.clone();
     let rows_for = view.clone();
     let rows_back = view.clone();
     let scroller = NodeRef::<leptos::html::Div>::new();
@@ -247,7 +254,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
         <section class="store-table-box" aria-labelledby="stores-title">
             <h3 id="stores-title">"Stores"</h3>
             <div class="table-controls">
-                <label>"Store id contains "
+                <label>{if regions.is_empty() { "Store id contains " } else { "Store id or name contains " }}
                     <input type="search" data-testid="table-filter" prop:value=move || fleet.filter_text.get()
                         on:input=move |e: ev::Event| fleet.filter_text.set(event_target_value(&e)) />
                 </label>
@@ -262,6 +269,19 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
+                {(!regions.is_empty()).then(|| view! {
+                    <label>"Region "
+                        <select data-testid="region-filter" on:change=move |e: ev::Event| {
+                            let v = event_target_value(&e);
+                            fleet.region_filter.set(v.parse().ok());
+                        }>
+                            <option value="" selected=move || fleet.region_filter.get().is_none()>"All"</option>
+                            {regions.iter().enumerate().map(|(i, g)| view! {
+                                <option value=i.to_string() selected=move || fleet.region_filter.get() == Some(i as u16)>{g.clone()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })}
                 <label class="checkbox">
                     <input type="checkbox" data-testid="down-only" prop:checked=move || fleet.down_only.get()
                         on:change=move |e: ev::Event| fleet.down_only.set(event_target_checked(&e)) />
@@ -450,6 +470,7 @@ fn Row(pos: usize, row: FleetRow, zone: String) -> impl IntoView {
     let id_attr = row.id.clone();
     let id_open = row.id.clone();
     let id_sel = row.id.clone();
+    let name = row.name.clone();
     let open = move || fleet.open_store(id_open.clone());
     let open2 = open.clone();
     let no_data = row.has(NO_DATA);
@@ -478,7 +499,7 @@ fn Row(pos: usize, row: FleetRow, zone: String) -> impl IntoView {
                 "ArrowUp" => focus_sibling(&e, false),
                 _ => {}
             }>
-            <th scope="row" data-col="id" title=id_title>{no_data.then(|| view! { <span class="tag">"no data "</span> })}<code>{id}</code></th>
+            <th scope="row" data-col="id" title=id_title>{no_data.then(|| view! { <span class="tag">"no data "</span> })}<code>{id}</code>{name.map(|n| view! { <span class="store-name" data-testid="store-name">{n}</span> })}</th>
             <td class="num" data-col="pct" data-value=row.pct.map(hundredths_text).unwrap_or_default()>{pct_text(&row)}</td>
             {duration_cell(cells.remove(0))}
             <td data-col="status" class=format!("status-now {}", status.replace(' ', "-"))>{status}</td>

@@ -155,6 +155,35 @@ impl PrefetchSlices {
     }
 }
 
+/// Bytes `start..end` of a blob (a zip archive's directory, an entry's data).
+pub async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, String> {
+    let part = blob
+        .slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|e| js_error_text(&e))?;
+    let bytes: ArrayBuffer = JsFuture::from(part.array_buffer())
+        .await
+        .map_err(|e| js_error_text(&e))?
+        .unchecked_into();
+    Ok(Uint8Array::new(&bytes).to_vec())
+}
+
+/// A blob read at offsets, for [`crate::worker::zip`].
+pub struct BlobRanges(pub Blob);
+
+impl crate::worker::zip::RangeSource for BlobRanges {
+    fn read_range(
+        &mut self,
+        start: u64,
+        end: u64,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, String>> {
+        read_range(&self.0, start, end)
+    }
+
+    fn size(&self) -> u64 {
+        self.0.size() as u64
+    }
+}
+
 /// The first `max` bytes of a blob, and whether that is the whole blob. Asynchronous, so
 /// the heads of several files are read at once (a file's first read costs tens of ms).
 pub async fn read_head(blob: &Blob, max: u32) -> Result<(Vec<u8>, bool), String> {

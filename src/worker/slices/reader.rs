@@ -236,4 +236,15 @@ impl SliceSource for ReaderSlices {
     fn size(&self) -> u64 {
         ReaderSlices::size(self)
     }
+
+    fn read_range(
+        &mut self,
+        start: u64,
+        end: u64,
+    ) -> impl std::future::Future<Output = Result<Vec<u8>, String>> {
+        // Reading at offsets (a zip archive): the reader's slices in order are not wanted.
+        self.reader = None;
+        self.inbox.borrow_mut().messages.clear();
+        super::read_range(&self.blob, start, end)
+    }
 }
