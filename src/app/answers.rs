@@ -656,7 +656,11 @@ const STORES_AND_MORE: &str = ".store-link, .show-all";
 /// A store's id as a button that opens its week. In a list of them only the `first` is a
 /// tab stop: the list is one stop and the arrow keys walk it (see [`rove`]).
 #[component]
-fn StoreButton(id: String, first: bool) -> impl IntoView {
+fn StoreButton(
+    id: String,
+    first: bool,
+    #[prop(default = None)] name: Option<String>,
+) -> impl IntoView {
     let fleet = use_fleet();
     let shown = id.clone();
     view! {
@@ -664,6 +668,7 @@ fn StoreButton(id: String, first: bool) -> impl IntoView {
             tabindex=if first { "0" } else { "-1" }
             on:click=move |_| fleet.open_store(id.clone())>
             <code>{shown}</code>
+            {name.map(|n| view! { " " <span class="store-name" data-testid="store-name">{n}</span> })}
         </button>
     }
 }
@@ -773,7 +778,7 @@ fn DownNow(
             let last = r.last_poll.map(|t| store_time(&view, row, t));
             let stale = r.last_poll.is_none_or(|t| now_s - t > STALE_POLL_SECONDS);
             Some((
-                d.store_id.clone(),
+                (d.store_id.clone(), r.name.clone()),
                 view.zones
                     .get(usize::from(r.zone))
                     .cloned()
@@ -801,9 +806,9 @@ fn DownNow(
                         <th scope="col">"Last poll"</th>
                     </tr></thead>
                     <tbody>
-                        {rows.into_iter().take(LIST_MAX).enumerate().map(|(k, (id, zone, since, for_, last, stale))| view! {
+                        {rows.into_iter().take(LIST_MAX).enumerate().map(|(k, ((id, name), zone, since, for_, last, stale))| view! {
                             <tr data-testid="down-now-row" data-store=id.clone()>
-                                <td data-label="Store"><StoreButton id=id.clone() first=k == 0 /></td>
+                                <td data-label="Store"><StoreButton id=id.clone() first=k == 0 name=name /></td>
                                 <td data-label="Down since">{since.map(|(l, u)| view! { <span title=u>{l}</span> })} " " <small class="zone">{zone}</small></td>
                                 <td data-label="For" class="num">{for_}</td>
                                 <td data-label="Last poll">
@@ -1025,8 +1030,8 @@ fn FleetTimeline(
                         <p><strong>{stores_word(u64::from(stores.total))}</strong> " down in this quarter hour" {(stores.total as usize > shown).then(|| format!(" (the {shown} with the most down time shown)"))} ":"</p>
                         <ul class="ids" aria-label="Stores down in this quarter hour: arrow keys move between them, Enter opens one" on:keydown=|e| rove(e, STORE_LINKS)>
                             {stores.stores.iter().enumerate().map(|(k, &(row, minutes))| {
-                                let id = view.rows.get(row as usize).map(|r| r.id.clone()).unwrap_or_default();
-                                view! { <li data-testid="slot-store"><StoreButton id=id first=k == 0 /> " " {format!("{} min", hundredths_text(minutes))}</li> }
+                                let (id, name) = view.rows.get(row as usize).map(|r| (r.id.clone(), r.name.clone())).unwrap_or_default();
+                                view! { <li data-testid="slot-store"><StoreButton id=id first=k == 0 name=name /> " " {format!("{} min", hundredths_text(minutes))}</li> }
                             }).collect_view()}
                         </ul>
                     </div>
@@ -1152,12 +1157,13 @@ fn OutagesTable(job: String, view: Arc<FleetView>, doc: Arc<SummaryDoc>) -> impl
                 .map(|(k, i)| {
                     let o = view.outages[i];
                     let store = view.rows[o.row as usize].id.clone();
+                    let name = view.rows[o.row as usize].name.clone();
                     let (start_full, end_full) = o.local_times();
                     let start = short_local(o.start, o.start_offset);
                     let end = short_local(o.end, o.end_offset);
                     view! {
                         <tr data-testid="outage-row" data-store=store.clone()>
-                            <td data-label="Store"><StoreButton id=store.clone() first=k == 0 /></td>
+                            <td data-label="Store"><StoreButton id=store.clone() first=k == 0 name=name /></td>
                             <td data-label="When (store's time)"><span title=format!("{start_full} – {end_full}")>{start} " – " {end}</span></td>
                             <td data-label="Down (h:mm)" class="num" data-testid="outage-duration">{hours_minutes(o.down)}</td>
                             <td data-label="State">
@@ -1257,7 +1263,7 @@ fn CallList(job: String, view: Arc<FleetView>, target_doc: TargetDoc) -> impl In
                     view! {
                         {heading}
                         <tr data-testid="call-row" data-store=r.id.clone() data-reason=reason.name()>
-                            <td data-label="Store"><StoreButton id=r.id.clone() first=k == 0 /></td>
+                            <td data-label="Store"><StoreButton id=r.id.clone() first=k == 0 name=r.name.clone() /></td>
                             <td data-label="Why">{reason.name()}</td>
                             <td data-label="Uptime" class="num">{r.observed_pct().map(|p| format!("{} %", hundredths_text(p))).unwrap_or_else(|| "—".into())}</td>
                             <td data-label="Down this week (h:mm)" class="num">{hours_hm(r.down[2])}</td>
@@ -1313,6 +1319,13 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
     let state = use_state();
     let answers = use_answers();
     let this_week = Arc::new(WeekRecord::of(&view));
+    // Store names by id (from the names file, if one was given), for the compared stores.
+    let names: Arc<HashMap<String, String>> = Arc::new(
+        view.rows
+            .iter()
+            .filter_map(|r| Some((r.id.clone(), r.name.clone()?)))
+            .collect(),
+    );
     let choices = {
         let job = job.clone();
         Memo::new(move |_| {
@@ -1445,7 +1458,7 @@ fn Compare(job: String, view: Arc<FleetView>) -> impl IntoView {
                             <tbody>
                                 {c.stores.iter().filter(|s| s.change() != 0).take(LIST_SHOWN).enumerate().map(|(k, s)| view! {
                                     <tr data-testid="compare-row" data-store=s.id.clone() data-change=s.change().to_string()>
-                                        <td data-label="Store"><StoreButton id=s.id.clone() first=k == 0 /></td>
+                                        <td data-label="Store"><StoreButton id=s.id.clone() first=k == 0 name=names.get(&s.id).cloned() /></td>
                                         <td data-label="Before" class="num">{format!("{} %", hundredths_text(s.before))}</td>
                                         <td data-label="Now" class="num">{format!("{} %", hundredths_text(s.after))}</td>
                                         <td data-label="Change" class="num">{points(s.change())}</td>

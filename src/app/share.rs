@@ -152,7 +152,7 @@ pub fn PrintedCallList(job: String, view: Arc<FleetView>) -> impl IntoView {
                     let status = StatusNow::ALL[usize::from(r.status_now).min(3)].name();
                     Some(view! {
                         <tr>
-                            <td class="id">{r.id.clone()}</td>
+                            <td class="id">{r.id.clone()}{r.name.clone().map(|n| view! { " " <span class="store-name">{n}</span> })}</td>
                             <td>{reason.name()}</td>
                             <td class="num">{r.pct.map(|p| format!("{} %", hundredths_text(p))).unwrap_or_else(|| "—".into())}</td>
                             <td class="num">{hours_minutes(r.down[2] * 60)}</td>

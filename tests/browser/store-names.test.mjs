@@ -1,5 +1,5 @@
 // Store names on the page (docs/app.md): a store names file's names are shown beside the ids
-// in the table and the detail heading, as text (markup stays inert); the table's filter
+// in the table, the answers' lists and the detail heading, as text (markup stays inert); the table's filter
 // finds a store by its name; the region filter shows exactly the stores the CLI's
 // `report --extended` gives that region; the downloaded CSV stays the CLI's plain report.
 import assert from "node:assert/strict";
@@ -85,6 +85,18 @@ test("names are shown beside ids, found by the filter, and the region filter giv
   }
   await select.selectOption({ label: "All" });
   assert.equal(await tableCount(page), ids.length);
+
+  // The answers' lists name their stores too (down now, outages, the stores to call).
+  for (const list of ["down-now-row", "call-row"]) {
+    const rows = await page.$$eval(`[data-testid="${list}"]`, (trs) =>
+      trs.map((tr) => ({ id: tr.dataset.store, name: tr.querySelector('[data-testid="store-name"]')?.textContent ?? null })),
+    );
+    if (list === "call-row") assert.ok(rows.length > 0, "no stores to call");
+    for (const row of rows) {
+      const i = ids.indexOf(row.id);
+      assert.equal(row.name, i >= 0 && i < 30 ? nameOf(i) : null, `${list} ${row.id}`);
+    }
+  }
 
   // The detail's heading names the store.
   await page.locator(`[data-testid="store-table"] tr[data-store="${ids[1]}"]`).click();
