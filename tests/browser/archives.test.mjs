@@ -5,42 +5,21 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { after, before, test } from "node:test";
-import {
-  DATA_DIR,
-  FILES,
-  chooseFiles,
-  cliReport,
-  download,
-  launch,
-  openPage,
-  smallSet,
-  waitForEnd,
-  waitForFileKinds,
-} from "./helpers.mjs";
+import { before, test } from "node:test";
+import { DATA_DIR, FILES, cliReport, smallSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
+const chromium = useChromium();
 let paths;
-before(async () => {
-  browser = await launch();
-  const dir = smallSet();
-  paths = FILES.map((f) => join(dir, f));
+before(() => {
+  paths = FILES.map((f) => join(smallSet(), f));
 });
-after(() => browser?.close());
 
-async function generateAndDownload(page) {
-  await page.getByTestId("generate").click();
-  const status = await waitForEnd(page);
-  assert.equal(status, "Complete", await page.getByTestId("report").innerText());
-  return (await download(page, page.getByTestId("download-csv"))).bytes;
+/** Presses Generate on the listed files; the report must complete. Returns its CSV. */
+async function generateAndDownload(app) {
+  assert.equal(await app.generate(), "Complete", await app.report.innerText());
+  return (await app.downloadCsv()).bytes;
 }
-
-const kinds = async (page) =>
-  Object.fromEntries(
-    await page.locator('[data-testid="file-row"]').evaluateAll((rows) =>
-      rows.map((r) => [r.dataset.fileName, r.querySelector('[data-testid="file-kind"]').textContent.trim()]),
-    ),
-  );
 
 test(".csv.gz files give the plain files' report, byte for byte", async () => {
   const dir = join(DATA_DIR, "archives-gz");
@@ -51,17 +30,16 @@ test(".csv.gz files give the plain files' report, byte for byte", async () => {
     writeFileSync(target, gzipSync(readFileSync(p)));
     return target;
   });
-  const { page, context, errors } = await openPage(browser);
-  await chooseFiles(page, gz);
-  await waitForFileKinds(page, 3);
-  const shown = await kinds(page);
+  const app = await StoreUptimePage.open(chromium.browser);
+  await app.addFiles(gz);
+  const shown = await app.fileKindsByName();
   assert.match(shown["store_status.csv.gz"], /Status polls/);
   assert.match(shown["menu_hours.csv.gz"], /Business hours/);
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)), "the same CSV as the CLI's from the plain files");
   assert.ok(bytes.equals(cliReport(gz)), "and as the CLI's from the gzip files");
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a picked folder takes its CSV and gzip files, and a names file is recognised", async () => {
@@ -74,19 +52,17 @@ test("a picked folder takes its CSV and gzip files, and a names file is recognis
   writeFileSync(join(dir, "names.csv"), "store_id,name,region\nx-1,<b>Main</b>,North\n");
   writeFileSync(join(dir, "notes.txt"), "not an export\n");
   writeFileSync(join(dir, ".DS_Store"), Buffer.from([0, 0, 0, 1]));
-  const { page, context, errors } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
   // The folder picker is a labelled input in the tab order, as the file picker is.
-  const folderInput = page.getByTestId("folder-input");
-  assert.equal(await folderInput.evaluate((e) => e.webkitdirectory), true);
-  await folderInput.setInputFiles(dir);
-  await waitForFileKinds(page, 4);
-  const shown = await kinds(page);
+  assert.equal(await app.folderInput.evaluate((e) => e.webkitdirectory), true);
+  await app.addFolder(dir, 4);
+  const shown = await app.fileKindsByName();
   assert.deepEqual(Object.keys(shown).sort(), ["menu_hours.csv.gz", "names.csv", "store_status.csv", "timezones.csv"]);
   assert.match(shown["names.csv"], /Store names/);
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)), "names change nothing in the plain report");
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a zip is named with why the page cannot open it yet, and the rest is reported", async () => {
@@ -96,13 +72,11 @@ test("a zip is named with why the page cannot open it yet, and the rest is repor
   // An empty archive: just its end record.
   const zip = join(dir, "exports.zip");
   writeFileSync(zip, Buffer.concat([Buffer.from("504b0506", "hex"), Buffer.alloc(18)]));
-  const { page, context, errors } = await openPage(browser);
-  await chooseFiles(page, [...paths, zip]);
-  await waitForFileKinds(page, 4);
-  const error = page.locator('[data-testid="file-row"][data-file-name="exports.zip"] + tr [data-testid="file-error"]');
-  assert.match(await error.innerText(), /exports\.zip: a zip archive, which the page cannot open yet/);
-  const bytes = await generateAndDownload(page);
+  const app = await StoreUptimePage.open(chromium.browser);
+  await app.addFiles([...paths, zip]);
+  assert.match(await app.fileErrorOf("exports.zip").innerText(), /exports\.zip: a zip archive, which the page cannot open yet/);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)));
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
