@@ -319,7 +319,7 @@ function prepare(c, index) {
 const chromium = useChromium();
 let app;
 before(async () => {
-  app = await StoreUptimePage.open(chromium.browser);
+  app = await StoreUptimePage.open(await chromium.ready);
   app.page.on("dialog", (d) => app.errors.push(`dialog: ${d.message()}`));
 });
 

@@ -36,12 +36,23 @@ export const PHONE = { width: 390, height: 844 };
 
 /**
  * One chromium for the test file: launched before its tests, closed after them. Call at the
- * top level of a spec; `.browser` is the playwright Browser once the tests run.
+ * top level of a spec; `.browser` is the playwright Browser once the tests run. A spec's own
+ * `before` hook awaits `.ready` instead: node may run a file's top-level hooks side by side.
  */
 export function useChromium() {
-  const handle = { browser: undefined };
+  let launched;
+  const ready = new Promise((resolve, reject) => (launched = { resolve, reject }));
+  // A failed launch fails the hook below; this copy must not be an unhandled rejection.
+  ready.catch(() => {});
+  const handle = { browser: undefined, ready };
   before(async () => {
-    handle.browser = await launch();
+    try {
+      handle.browser = await launch();
+      launched.resolve(handle.browser);
+    } catch (e) {
+      launched.reject(e);
+      throw e;
+    }
   });
   after(() => handle.browser?.close());
   return handle;
