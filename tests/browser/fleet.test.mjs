@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { DATA_DIR, FILES, cliReport, dataSet } from "./helpers.mjs";
+import { DATA_DIR, FILES, cliExtendedRows as csvRows, dataSet } from "./helpers.mjs";
 import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
@@ -21,13 +21,6 @@ function outageSet() {
     "--stores", "400", "--days", "8", "--seed", "21", "--clean",
     "--fleet-outage", "2024-10-08 18:00,2024-10-08 21:00", "--outage-local",
   ]);
-}
-
-/** The CLI's extended report as objects keyed by column. */
-function csvRows(paths) {
-  const [header, ...lines] = cliReport(paths, ["--extended"]).toString().trim().split("\n");
-  const cols = header.split(",");
-  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
 }
 
 const rowsShown = (page) =>

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
-import { FILES, cliReport, smallSet } from "./helpers.mjs";
+import { FILES, cliExtendedRows as csvRows, smallSet } from "./helpers.mjs";
 import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
@@ -17,13 +17,6 @@ mkdirSync(SHOTS, { recursive: true });
 const ROW = '[data-testid="store-table"] tbody tr[data-row]';
 
 const chromium = useChromium();
-
-/** The CLI's extended report as objects keyed by column. */
-function csvRows(paths) {
-  const [header, ...lines] = cliReport(paths, ["--extended"]).toString().trim().split("\n");
-  const cols = header.split(",");
-  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
-}
 
 /** Decimal hours (or minutes, for the last hour) as the page's h:mm, rounded to the minute. */
 function hoursMinutes(decimal, unitMinutes = false) {
