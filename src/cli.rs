@@ -9,11 +9,14 @@ use std::path::PathBuf;
 
 use crate::engine::archive::{sniff, ArchiveError, Container};
 use crate::engine::call_list::{call_list, write_call_list_csv, DEFAULT_TARGET};
+use crate::engine::fleet::analyse_fleet;
 use crate::engine::{
     analyse_figures_parallel, analyse_parallel, format_timestamp, parse_timestamp, write_csv,
     write_outages_csv, Dataset, Figures, FileKind, FileProblem, Ingest, Interpolation, MissingDay,
     Options, Pct, Report, RunError, Summary,
 };
+use crate::fleet_view::{FleetView, TargetView};
+use crate::report_html::ReportFile;
 
 pub const USAGE: &str = "\
 usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
@@ -25,6 +28,9 @@ usage: store-uptime report [--now TIMESTAMP] [--interpolation nearest|previous]
                             [--json] [-o FILE] FILE...
        store-uptime calls [--now TIMESTAMP] [--interpolation nearest|previous]
                           [--missing-day closed|open] [--target PCT] [-o FILE] FILE...
+       store-uptime html [--now TIMESTAMP] [--interpolation nearest|previous]
+                         [--missing-day closed|open] [--target PCT] [--zone ZONE]
+                         [-o FILE] FILE...
 
 Reads status polls, business hours and timezone CSV files, and optionally store names
 (store_id, name[, region]); recognised by their header, in any order; several files of one
@@ -37,6 +43,8 @@ what was read goes to standard error.
             start_local, end_local, down_minutes, ongoing, from_week_start
   summary   the fleet's week: totals, status now, the week by day, the 15-minute
             timeline, stores down now, outages (text, or JSON with --json)
+  html      the report as one HTML file that opens in any browser, offline: headline,
+            stores to call, outages, charts and every store (no script, loads nothing)
   calls     the stores to call, as the page's download: every store down now (the
             longest down first), then every store below the target (default 99 %,
             worst first), then stores without data. Columns: store_id, reason,
@@ -50,10 +58,12 @@ what was read goes to standard error.
                          uptime_pct_last_week, timezone, hours_defaulted, timezone_defaulted,
                          status_now, last_poll_utc, outages_last_week, longest_outage_minutes,
                          and name, region when a store names file is given
-  --target PCT           (summary, calls) list the stores below PCT % uptime last week and the
+  --target PCT           (summary, calls, html) list the stores below PCT % uptime last week and the
                          fleet's error budget
   --fail-below PCT       (summary) exit with status 3 when the fleet's uptime last week is
                          below PCT % (or nothing was observed)
+  --zone ZONE            (html) show the fleet's times in this IANA zone (default: the
+                         stores' most common zone); each store's times stay in its own
   --json                 (summary) write JSON (docs/summary-json.md) instead of text
   -o, --output FILE      write here instead of standard output (`-`: standard output)
   -h, --help             show this help
@@ -78,6 +88,8 @@ pub enum Output {
     Summary,
     /// The stores to call (`calls`).
     Calls,
+    /// The report as one self-contained HTML file (`html`).
+    Html,
 }
 
 impl Output {
@@ -88,6 +100,7 @@ impl Output {
             Output::Outages => "outages",
             Output::Summary => "summary",
             Output::Calls => "calls",
+            Output::Html => "html",
         }
     }
 }
@@ -103,6 +116,8 @@ pub struct ReportArgs {
     pub target: Option<Pct>,
     pub fail_below: Option<Pct>,
     pub json: bool,
+    /// `html` only: the zone the fleet's times are shown in.
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,15 +135,18 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         Some("outages") => Output::Outages,
         Some("summary") => Output::Summary,
         Some("calls") => Output::Calls,
+        Some("html") => Output::Html,
         Some("-h" | "--help" | "help") => return Ok(Command::Help),
         Some("-V" | "--version") => return Ok(Command::Version),
         Some(other) => {
             return Err(format!(
-                "unknown command `{other}`; the commands are `report`, `outages`, `summary` and `calls`"
+                "unknown command `{other}`; the commands are `report`, `outages`, `summary`, `calls` and `html`"
             ))
         }
         None => {
-            return Err("missing command: `report`, `outages`, `summary` or `calls`".to_string())
+            return Err(
+                "missing command: `report`, `outages`, `summary`, `calls` or `html`".to_string(),
+            )
         }
     };
     let mut parsed = ReportArgs {
@@ -137,19 +155,23 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         extended: false,
         output: None,
         files: Vec::new(),
-        target: (output_kind == Output::Calls).then_some(DEFAULT_TARGET),
+        target: matches!(output_kind, Output::Calls | Output::Html).then_some(DEFAULT_TARGET),
         fail_below: None,
         json: false,
+        zone: None,
     };
     let only = |flag: &str, kinds: &[Output]| -> Result<(), String> {
         if kinds.contains(&output_kind) {
             Ok(())
         } else {
             let names: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.name())).collect();
-            Err(format!(
-                "{flag} is an option of {} only",
-                names.join(" and ")
-            ))
+            // `a`, `b` and `c`
+            let names = match names.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            Err(format!("{flag} is an option of {names} only"))
         }
     };
     let pct = |flag: &str, text: String| -> Result<Pct, String> {
@@ -190,8 +212,15 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
                 parsed.json = true;
             }
             "--target" => {
-                only(flag, &[Output::Summary, Output::Calls])?;
+                only(flag, &[Output::Summary, Output::Calls, Output::Html])?;
                 parsed.target = Some(pct(flag, value(flag)?)?);
+            }
+            "--zone" => {
+                only(flag, &[Output::Html])?;
+                let name = value(flag)?;
+                parsed.zone = Some(name.parse().map_err(|_| {
+                    format!("--zone: `{name}` is not an IANA time zone (e.g. America/Chicago, UTC)")
+                })?);
             }
             "--fail-below" => {
                 only(flag, &[Output::Summary])?;
@@ -303,11 +332,38 @@ fn report(
     };
     let continue_ = &mut |_| ControlFlow::Continue(());
     // The report alone needs no figures; the other outputs take both from one pass.
-    let (report, figures) = if args.output_kind == Output::Report {
-        let report = analyse_parallel(&data, args.options, threads, continue_);
-        (report.map_err(no_report)?, Figures::default())
-    } else {
-        analyse_figures_parallel(&data, args.options, threads, continue_).map_err(no_report)?
+    // The HTML file is the page's: drawn from the fleet view and target answers the
+    // worker sends the page, built by the same functions.
+    let mut html = None;
+    let (report, figures) = match args.output_kind {
+        Output::Report => {
+            let report = analyse_parallel(&data, args.options, threads, continue_);
+            (report.map_err(no_report)?, Figures::default())
+        }
+        Output::Html => {
+            let (report, fleet) =
+                analyse_fleet(&data, args.options, continue_).map_err(no_report)?;
+            let view = FleetView::new(&report, &fleet, &data);
+            let target = args.target.unwrap_or(DEFAULT_TARGET);
+            let target = TargetView::new(&report, &fleet.figures, &data, target);
+            let zone = args
+                .zone
+                .or(fleet.common_zone)
+                .unwrap_or(crate::engine::report::DEFAULT_ZONE);
+            html = Some(
+                ReportFile {
+                    job: "",
+                    view: &view,
+                    target: &target,
+                    zone,
+                }
+                .render(),
+            );
+            (report, fleet.figures)
+        }
+        _ => {
+            analyse_figures_parallel(&data, args.options, threads, continue_).map_err(no_report)?
+        }
     };
     let summary = matches!(args.output_kind, Output::Summary | Output::Calls)
         .then(|| Summary::new(&report, &figures, &data, args.target));
@@ -317,7 +373,7 @@ fn report(
     };
     // The rows of the file written (the summary is not counted in rows).
     let rows = match args.output_kind {
-        Output::Report => report.stores.len(),
+        Output::Report | Output::Html => report.stores.len(),
         Output::Outages => figures.stores.iter().map(|f| f.outages.len()).sum(),
         Output::Summary => 0,
         Output::Calls => calls.len(),
@@ -329,6 +385,7 @@ fn report(
             (Some(summary), _) if args.json => summary.write_json(&mut out)?,
             (Some(summary), _) => summary.write_text(&mut out)?,
             (None, Output::Outages) => write_outages_csv(&report, &figures, &data, &mut out)?,
+            (None, Output::Html) => out.write_all(html.as_deref().unwrap_or("").as_bytes())?,
             (None, _) => write_csv(&report, &data, args.extended, &mut out)?,
         }
         out.flush()
@@ -366,6 +423,10 @@ fn report(
                             "standard output was closed after {lines} lines (the reader \
                              stopped early, e.g. `| head`): the summary is incomplete"
                         ),
+                        Output::Html => format!(
+                            "standard output was closed after {lines} lines (the reader \
+                             stopped early, e.g. `| head`): the HTML file is incomplete"
+                        ),
                     });
                 }
                 Err(e) => return Err(format!("standard output: {e}")),
@@ -377,6 +438,7 @@ fn report(
         Output::Outages => format!("outages: {rows} rows"),
         Output::Summary => "summary".to_string(),
         Output::Calls => format!("stores to call: {rows} rows"),
+        Output::Html => format!("report file (HTML): {rows} stores"),
     };
     let _ = stderr.write_all(
         summary_of_run(&data, &report, args.options.now.is_some(), &what, &written).as_bytes(),

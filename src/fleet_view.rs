@@ -15,9 +15,12 @@ use crate::engine::fleet::{
 use crate::engine::outages::{format_with_offset, tick_micros};
 use crate::engine::report::{format_percent, Hundredths, DEFAULT_ZONE};
 use crate::engine::summary::{Pct, Summary};
+use chrono_tz::Tz;
+
+use crate::engine::business::utc_offset;
 use crate::engine::time::{
-    civil_from_days, format_time_of_day, weekday_of_days, MICROS_PER_DAY, MICROS_PER_HOUR,
-    MICROS_PER_MINUTE, MICROS_PER_SECOND,
+    civil_from_days, format_time_of_day, parse_timestamp, weekday_of_days, MICROS_PER_DAY,
+    MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
 use crate::engine::Figures;
 use crate::engine::{format_timestamp, Dataset, Micros, Report, State, StoreReport, Tick, Window};
@@ -972,6 +975,78 @@ impl DetailView {
             notes,
             days: detail.days.iter().map(DetailDay::new).collect(),
         }
+    }
+}
+
+// Words and numbers the page and the report file share (one formatter each).
+
+/// `14 000` with a thin space between thousands, as the page groups digits.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `93.10 %`, or a dash without business time.
+pub fn pct_text(p: &Option<String>) -> String {
+    p.as_ref()
+        .map(|p| format!("{p} %"))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `h:mm` from the summary's two-decimal minutes (any sign).
+pub fn minutes_hm(text: &str) -> String {
+    parse_hundredths(text)
+        .map(|m| {
+            if m < 0 {
+                format!("−{}", hours_minutes(-m))
+            } else {
+                hours_minutes(m)
+            }
+        })
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `h:mm` from hundredths of an hour.
+pub fn hours_hm(hundredths_of_hour: i64) -> String {
+    hours_minutes(hundredths_of_hour * 60)
+}
+
+/// A summary time (`YYYY-MM-DD HH:MM:SS`, UTC) in microseconds.
+pub fn utc_micros(text: &str) -> Option<i64> {
+    parse_timestamp(text.as_bytes()).ok()
+}
+
+/// `Tue 7 Nov 2023 23:59` on `zone`'s wall clock.
+pub fn zoned_long(at: i64, zone: Tz) -> String {
+    let local = at + utc_offset(zone, at);
+    let in_day = local.rem_euclid(MICROS_PER_DAY);
+    format!(
+        "{} {:02}:{:02}",
+        day_label(local.div_euclid(MICROS_PER_DAY)),
+        in_day / MICROS_PER_HOUR,
+        in_day / MICROS_PER_MINUTE % 60
+    )
+}
+
+/// `Tue 7 Nov 23:59` on `zone`'s wall clock.
+pub fn zoned_short(at: i64, zone: Tz) -> String {
+    let seconds = at.div_euclid(MICROS_PER_SECOND);
+    short_local(seconds, utc_offset(zone, at).div_euclid(MICROS_PER_SECOND))
+}
+
+/// How a zone is named in headings: `UTC`, or its IANA name.
+pub fn zone_name(zone: Tz) -> String {
+    if zone == Tz::UTC {
+        "UTC".into()
+    } else {
+        zone.name().to_string()
     }
 }
 

@@ -15,6 +15,7 @@ pub mod fleet_view;
 // before the owner's first file. (The page's sample data is static, in `public/sample/`.)
 pub mod generate;
 pub mod messages;
+pub mod report_html;
 pub mod warm_up;
 
 // The browser app: the Leptos page and the web worker's glue (wasm32 only).

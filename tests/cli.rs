@@ -461,11 +461,19 @@ fn summary_options_are_checked() {
         ),
         (
             &["outages", "--target", "99"],
-            "--target is an option of `summary` and `calls` only",
+            "--target is an option of `summary`, `calls` and `html` only",
         ),
         (
             &["calls", "--json"],
             "--json is an option of `summary` only",
+        ),
+        (
+            &["report", "--zone", "UTC"],
+            "--zone is an option of `html` only",
+        ),
+        (
+            &["html", "--zone", "Mars/Olympus"],
+            "--zone: `Mars/Olympus` is not an IANA time zone",
         ),
     ] {
         let out = run_on_fixture(args);
@@ -528,4 +536,25 @@ fn calls_lists_down_now_then_below_target_with_the_reports_figures() {
         "{stdout}"
     );
     assert_eq!(stdout.matches("s-24x7").count(), 1, "listed once: {stdout}");
+}
+
+/// `html` writes the report file: the page's file, with the summary's numbers in it.
+#[test]
+fn html_writes_one_self_contained_file() {
+    let out = run_on_fixture(&["html", "--target", "99.5", "--zone", "Europe/Paris"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let html = text(&out.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(!html.contains("<script"));
+    assert!(html.contains(" Europe/Paris</h1>"));
+    assert!(html.contains("Uptime target 99.50 %"));
+    let summary = run_on_fixture(&["summary", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&summary.stdout).unwrap();
+    let week = json["fleet"]["last_week"]["uptime_pct"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("<span class=\"value\">{week} %</span>")),
+        "{week}"
+    );
+    assert!(text(&out.stderr).contains("report file (HTML)"));
 }

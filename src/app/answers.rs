@@ -20,11 +20,11 @@ use crate::engine::business::utc_offset;
 use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
 use crate::engine::outages::StatusNow;
 use crate::engine::parse_timestamp;
-use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND};
+use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
-    day_label, hours_minutes, hundredths_text, parse_hundredths, short_local, Comparison,
-    FleetView, OutageCell, SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START,
-    ONGOING, WEEKDAYS,
+    hours_hm, hours_minutes, hundredths_text, minutes_hm, parse_hundredths, pct_text, short_local,
+    utc_micros, zone_name, zoned_long, zoned_short, Comparison, FleetView, OutageCell, SlotStores,
+    SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START, ONGOING, WEEKDAYS,
 };
 use crate::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
@@ -115,9 +115,8 @@ pub fn on_worker(answers: AnswersState, message: FromWorker) {
         }
         FromWorker::SlotStores { job, stores } => answers.slot_stores.set(Some((job, stores))),
         FromWorker::Download { job, file, text } => {
-            let saved = text.and_then(|text| {
-                browser::save_text(&file.file_name(&job), &text, "text/csv;charset=utf-8")
-            });
+            let saved =
+                text.and_then(|text| browser::save_text(&file.file_name(&job), &text, file.mime()));
             answers.download_error.set(saved.err());
         }
         _ => {}
@@ -177,68 +176,12 @@ fn browser_zone() -> Option<Tz> {
 }
 
 /// The zone fleet-level times are shown in.
-fn shown_zone(choice: &str) -> Tz {
+pub fn shown_zone(choice: &str) -> Tz {
     if choice.is_empty() {
         browser_zone().unwrap_or(Tz::UTC)
     } else {
         Tz::from_str(choice).unwrap_or(Tz::UTC)
     }
-}
-
-/// A summary time (`YYYY-MM-DD HH:MM:SS`, UTC) in microseconds.
-fn utc_micros(text: &str) -> Option<i64> {
-    parse_timestamp(text.as_bytes()).ok()
-}
-
-/// `Tue 7 Nov 2023 23:59` on `zone`'s wall clock.
-fn zoned_long(at: i64, zone: Tz) -> String {
-    let local = at + utc_offset(zone, at);
-    let in_day = local.rem_euclid(MICROS_PER_DAY);
-    format!(
-        "{} {:02}:{:02}",
-        day_label(local.div_euclid(MICROS_PER_DAY)),
-        in_day / MICROS_PER_HOUR,
-        in_day / MICROS_PER_MINUTE % 60
-    )
-}
-
-/// `Tue 23:59` on `zone`'s wall clock.
-fn zoned_short(at: i64, zone: Tz) -> String {
-    let seconds = at.div_euclid(MICROS_PER_SECOND);
-    short_local(seconds, utc_offset(zone, at).div_euclid(MICROS_PER_SECOND))
-}
-
-fn zone_name(zone: Tz) -> String {
-    if zone == Tz::UTC {
-        "UTC".into()
-    } else {
-        zone.name().to_string()
-    }
-}
-
-/// `93.10 %`, or a dash without business time.
-fn pct_text(p: &Option<String>) -> String {
-    p.as_ref()
-        .map(|p| format!("{p} %"))
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `h:mm` from the summary's two-decimal minutes.
-fn minutes_hm(text: &str) -> String {
-    parse_hundredths(text)
-        .map(|m| {
-            if m < 0 {
-                format!("−{}", hours_minutes(-m))
-            } else {
-                hours_minutes(m)
-            }
-        })
-        .unwrap_or_else(|| "—".into())
-}
-
-/// `h:mm` from hundredths of an hour (the rows' week downtime).
-fn hours_hm(hundredths_of_hour: i64) -> String {
-    hours_minutes(hundredths_of_hour * 60)
 }
 
 /// The report's name from its data: `Week to Tue 7 Nov 2023 23:59`.
@@ -438,6 +381,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
     view! {
         <section class="panel answers" aria-labelledby="answers-title" data-testid="answers">
             <div class="headline">
+                <super::share::ShareMenu job=job.clone() view=view.clone() />
                 <h2 id="answers-title" tabindex="-1" data-testid="headline">
                     {title}
                     <span class="headline-zone" title=format!("{} UTC", doc.now_utc)>" " {zone_label}</span>
@@ -461,6 +405,7 @@ fn Answers(job: String, view: Arc<FleetView>) -> impl IntoView {
             </div>
             <OutagesTable job=job.clone() view=view.clone() doc=doc.clone() />
             <CallList job=job.clone() view=view.clone() target_doc=target_doc />
+            <super::share::PrintedCallList job=job.clone() view=view.clone() />
             <Compare job=job.clone() view=view.clone() />
             <p class="reason" role="alert" hidden=move || answers.download_error.with(Option::is_none)>
                 {move || answers.download_error.get().map(|e| format!("The download failed: {e}. Try again; if it keeps failing, use the command line (store-uptime outages / calls)."))}

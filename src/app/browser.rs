@@ -19,8 +19,6 @@ pub const SAMPLE_FILES: [&str; 3] = ["store_status.csv", "menu_hours.csv", "time
 
 /// Offers `text` as a download named `name`, byte for byte (UTF-8, no BOM).
 pub fn save_text(name: &str, text: &str, mime: &str) -> Result<(), String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let document = window.document().ok_or("no document")?;
     // One Uint8Array part: the bytes are exactly the string's UTF-8.
     let bytes = Uint8Array::from(text.as_bytes());
     let parts: Array = std::iter::once(JsValue::from(bytes)).collect();
@@ -28,7 +26,14 @@ pub fn save_text(name: &str, text: &str, mime: &str) -> Result<(), String> {
     options.set_type(mime);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
         .map_err(|e| js_error_text(&e))?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|e| js_error_text(&e))?;
+    save_blob(name, &blob)
+}
+
+/// Saves `blob` as the download `name`.
+pub fn save_blob(name: &str, blob: &Blob) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let url = Url::create_object_url_with_blob(blob).map_err(|e| js_error_text(&e))?;
     let anchor: HtmlAnchorElement = document
         .create_element("a")
         .map_err(|e| js_error_text(&e))?

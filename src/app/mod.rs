@@ -11,6 +11,7 @@ pub mod history;
 pub mod history_store;
 pub mod job;
 pub mod report_view;
+pub mod share;
 pub mod storage;
 pub mod text;
 pub mod upload;

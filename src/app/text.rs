@@ -1,6 +1,8 @@
 //! The page's own words and number formats for what it shows (counts, sizes, the history's
 //! lines). Pure, so it is also compiled natively for its unit tests (see `lib.rs`).
 
+/// Counts are grouped the same way on the page and in the report file.
+pub use crate::fleet_view::group_digits;
 use crate::messages::{FillRule, JobOptions, MissingWeekday, ReportRecord, ReportStatus};
 
 /// One line for the history list, e.g. `nearest, missing weekdays closed`.
@@ -70,19 +72,6 @@ pub fn human_bytes(bytes: u64) -> String {
     } else {
         format!("{bytes} bytes")
     }
-}
-
-/// `1788290` as `1 788 290` (thin spaces), for counts on the page.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{2009}');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -44,6 +44,14 @@ pub enum ToWorker {
     SlotStores { job: String, slot: u16 },
     /// A file to download, written by the engine: answered by `Download`.
     Download { job: String, file: DownloadFile },
+    /// The report as one self-contained HTML file, for an uptime target (hundredths of a
+    /// percent) with the fleet's times in `zone` (an IANA name; UTC if unknown): answered
+    /// by `Download` of [`DownloadFile::ReportHtml`].
+    ReportFile {
+        job: String,
+        target: u32,
+        zone: String,
+    },
 }
 
 /// The files the page downloads besides the report.
@@ -54,6 +62,8 @@ pub enum DownloadFile {
     Outages,
     /// `store-uptime calls --target`'s file (target in hundredths of a percent).
     Calls { target: u32 },
+    /// `store-uptime html --target`'s file: the report as one HTML page.
+    ReportHtml { target: u32 },
 }
 
 impl DownloadFile {
@@ -62,6 +72,15 @@ impl DownloadFile {
         match self {
             DownloadFile::Outages => format!("store-outages-{job}.csv"),
             DownloadFile::Calls { .. } => format!("stores-to-call-{job}.csv"),
+            DownloadFile::ReportHtml { .. } => format!("store-uptime-report-{job}.html"),
+        }
+    }
+
+    /// The file's media type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            DownloadFile::Outages | DownloadFile::Calls { .. } => "text/csv;charset=utf-8",
+            DownloadFile::ReportHtml { .. } => "text/html;charset=utf-8",
         }
     }
 }

@@ -14,8 +14,8 @@ use super::job::{self, read_problem, Ended, Inputs, Loaded, ReadAhead, Run};
 use super::slices::{read_head, BlobSlices, ReaderPool, ReaderSlices, HEAD_BYTES, SLICE_BYTES};
 use crate::engine::Ingest;
 use crate::messages::{
-    inspect_header, DetailAnswer, FromWorker, InputKind, Inspection, ToWorker, WORKER_FILES_FIELD,
-    WORKER_JSON_FIELD,
+    inspect_header, DetailAnswer, DownloadFile, FromWorker, InputKind, Inspection, ToWorker,
+    WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 use crate::web::field;
 
@@ -234,6 +234,13 @@ fn handle(worker: &Shared, data: JsValue) {
                 job,
                 file,
                 text: l.download(file),
+            }))
+        }
+        ToWorker::ReportFile { job, target, zone } => {
+            post(&answer_loaded(worker, job, |l, job| FromWorker::Download {
+                job,
+                file: DownloadFile::ReportHtml { target },
+                text: Ok(l.report_html(target, &zone)),
             }))
         }
     }

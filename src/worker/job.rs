@@ -15,6 +15,7 @@ use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetVie
 use crate::messages::{
     DetailAnswer, DownloadFile, FileFacts, FromWorker, JobOptions, JobProgress, Outcome,
 };
+use crate::report_html::ReportFile;
 
 /// Progress is posted at most this often, in milliseconds.
 pub const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -466,9 +467,28 @@ impl Loaded {
                 let calls = engine::call_list::call_list(&summary);
                 engine::call_list::write_call_list_csv(&summary, &calls, &mut text)
             }
+            DownloadFile::ReportHtml { target } => {
+                let zone = self.view.common_zone.clone();
+                return Ok(self.report_html(target, &zone));
+            }
         };
         written.map_err(|e| e.to_string())?;
         String::from_utf8(text).map_err(|e| e.to_string())
+    }
+}
+
+impl Loaded {
+    /// The report as one self-contained HTML file: the fleet view the page drew and the
+    /// target's answers, with the fleet's times in `zone` (the page's shown zone).
+    pub fn report_html(&self, target: u32, zone: &str) -> String {
+        let target = self.target(target);
+        ReportFile {
+            job: &self.job,
+            view: &self.view,
+            target: &target,
+            zone: crate::report_html::zone_or_utc(zone),
+        }
+        .render()
     }
 }
 
@@ -648,6 +668,17 @@ mod tests {
         assert!(matches!(loaded.fleet_message(), FromWorker::Fleet { .. }));
         assert!(matches!(loaded.detail("s1"), DetailAnswer::Found(_)));
         assert!(matches!(loaded.detail("nope"), DetailAnswer::Missing(_)));
+        // The report file is drawn from the view the page got, for the page's target and
+        // zone; the download without a zone uses the stores' most common one.
+        let html = loaded.report_html(9950, "Europe/Paris");
+        assert!(html.contains("report <code>j</code>"));
+        assert!(html.contains(" Europe/Paris</h1>"));
+        assert!(html.contains("Uptime target 99.50 %"));
+        let zone = &loaded.view.common_zone;
+        let download = loaded
+            .download(DownloadFile::ReportHtml { target: 9900 })
+            .unwrap();
+        assert!(download.contains(&format!(" {zone}</h1>")), "{zone}");
 
         let posted = host.posted.borrow();
         let reading: Vec<(u64, u64)> = posted

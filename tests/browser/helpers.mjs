@@ -21,11 +21,11 @@ export const SAMPLE_DIR = join(ROOT, "public", "sample");
 
 /**
  * A path of one of the app's own files: the page, hashed assets, the worker and its file
- * reader, the sample.
+ * reader, the manifest and its icons, the sample.
  * Trunk writes the 64-bit hash without leading zeros, so it can be shorter than 16 digits.
  */
 export const APP_FILE =
-  /^\/(|index\.html|sw\.js|reader\.js|worker(_loader\.js|\.js|_bg\.wasm)|[\w-]+-[0-9a-f]{1,16}(_bg\.wasm|\.js|\.css|\.svg)|sample\/\w+\.csv)$/;
+  /^\/(|index\.html|sw\.js|reader\.js|manifest\.webmanifest|icons\/icon(-maskable)?(-\d+\.png|\.svg)|worker(_loader\.js|\.js|_bg\.wasm)|[\w-]+-[0-9a-f]{1,16}(_bg\.wasm|\.js|\.css|\.svg)|sample\/\w+\.csv)$/;
 
 /** The three input files in the order gen-data writes them. */
 export const FILES = ["store_status.csv", "menu_hours.csv", "timezones.csv"];
