@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The browser benchmark (BENCHMARKS.md): builds the release page offline, generates the 1× and 10×
 # data sets once (bench-data/, git-ignored), serves dist/ compressed on 127.0.0.1 and drives
-# Debian's chromium (tests/browser/bench.mjs): files → Complete time, peak wasm memory, longest
+# Debian's chromium (scripts/bench-browser.mjs): files → Complete time, peak wasm memory, longest
 # main-thread task, longest wait between progress updates, first-load bytes, and whether the
 # page's CSV equals the CLI's byte for byte. Needs what scripts/setup.sh installs.
 #
@@ -62,5 +62,5 @@ done
 
 step "browser benchmark: $runs run(s) per set (load now: $(cut -d' ' -f1-3 /proc/loadavg))"
 DIST_DIR="$PWD/dist" CLI="$PWD/target/release/store-uptime" \
-  node tests/browser/bench.mjs --runs "$runs" "${click[@]}" "${args[@]}"
+  node scripts/bench-browser.mjs --runs "$runs" "${click[@]}" "${args[@]}"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

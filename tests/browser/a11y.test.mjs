@@ -4,17 +4,14 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launch, openPage, waitForEnd } from "./helpers.mjs";
+import { test } from "node:test";
+import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
 
 test("controls are labelled and reachable with the keyboard", async () => {
-  const { page, context } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
+  const { page } = app;
   const unlabelled = await page.evaluate(() =>
     [...document.querySelectorAll("input, select, button")]
       .filter((e) => !(e.labels?.length || e.getAttribute("aria-label") || e.textContent.trim()))
@@ -31,13 +28,13 @@ test("controls are labelled and reachable with the keyboard", async () => {
   assert.ok(reached.includes("opt-now") && reached.includes("opt-extended"), reached.join(", "));
   // Enter on the sample button starts a report; its status is in a live region, with a
   // symbol beside the word.
-  await page.getByTestId("sample-data").focus();
+  await app.sampleButton.focus();
   await page.keyboard.press("Enter");
-  assert.equal(await waitForEnd(page), "Complete");
-  const live = page.locator('[aria-live="polite"]').filter({ has: page.getByTestId("report-status") });
+  assert.equal(await app.waitForEnd(), "Complete");
+  const live = page.locator('[aria-live="polite"]').filter({ has: app.statusBadge });
   assert.equal(await live.count(), 1);
-  assert.match(await page.getByTestId("report-status").innerText(), /✓\s*Complete/);
-  await context.close();
+  assert.match(await app.statusBadge.innerText(), /✓\s*Complete/);
+  await app.close();
 });
 
 // axe-core (node_modules) over the whole page after a report: light and dark at desktop
@@ -57,17 +54,16 @@ async function axeScan(page, label) {
 }
 
 test("axe finds no serious or critical problem after a report, light and dark, wide and 390 px", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 } });
-  await page.getByTestId("sample-data").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
-  for (const [width, height] of [[1440, 900], [390, 844]]) {
-    await page.setViewportSize({ width, height });
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: DESKTOP });
+  assert.equal(await app.loadSample(), "Complete");
+  await app.waitForTable();
+  for (const size of [DESKTOP, PHONE]) {
+    await app.viewport(size);
     for (const scheme of ["light", "dark"]) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await axeScan(page, `${width} px ${scheme}`);
+      await app.colourScheme(scheme);
+      await axeScan(app.page, `${size.width} px ${scheme}`);
     }
   }
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

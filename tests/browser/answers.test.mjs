@@ -7,27 +7,14 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { after, before, test } from "node:test";
-import {
-  CLI,
-  FILES,
-  chooseFiles,
-  dataSet,
-  download,
-  launch,
-  openPage,
-  waitForEnd,
-  waitForFileKinds,
-} from "./helpers.mjs";
+import { test } from "node:test";
+import { CLI, FILES, dataSet } from "./helpers.mjs";
+import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
 
 /** 120 stores over 8 days, with random outages, some of them still going at the end. */
 function answerSet() {
@@ -43,27 +30,26 @@ const hm = (minutes) => {
   return `${Math.floor(m / 60)}:${String(m % 60).padStart(2, "0")}`;
 };
 
-async function generate(page, paths) {
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.getByTestId("headline").waitFor({ timeout: 30_000 });
+/** Makes a report of `paths`; it must complete and show its answers. */
+async function generate(app, paths) {
+  assert.equal(await app.generate(paths), "Complete");
+  await app.waitForAnswers();
 }
 
 test("the first screen: focus, down now, the week by day, the timeline, target and call list, from the engine", async () => {
-  const { page, context } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: DESKTOP });
+  const { page } = app;
   const paths = FILES.map((f) => join(answerSet(), f));
   const json = summaryJson(paths, "99");
-  await generate(page, paths);
+  await generate(app, paths);
   const id = (await page.getByTestId("headline-id").innerText()).trim();
 
   // Results first: the headline has focus and is on screen; files and options are one line.
   await page.waitForFunction(() => document.activeElement?.id === "answers-title");
-  const top = await page.getByTestId("headline").evaluate((e) => e.getBoundingClientRect().top);
+  const top = await app.headline.evaluate((e) => e.getBoundingClientRect().top);
   assert.ok(top >= 0 && top < 900, `headline at ${top}`);
-  assert.ok(await page.getByTestId("inputs-folded").isVisible());
-  assert.match(await page.getByTestId("headline").innerText(), /^Week to \w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d/);
+  assert.ok(await app.foldedInputs.isVisible());
+  assert.match(await app.headline.innerText(), /^Week to \w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d/);
 
   // Down now: the summary's stores, in its order (longest down first).
   assert.ok(json.down_now.length > 0, "the set has stores down now");
@@ -77,7 +63,7 @@ test("the first screen: focus, down now, the week by day, the timeline, target a
 
   // Outages and the error budget.
   assert.equal(digits(await page.getByTestId("tile-outages").locator(".tile-value").innerText()), String(json.outages.count));
-  const budget = await page.getByTestId("error-budget").innerText();
+  const budget = await app.errorBudget.innerText();
   assert.ok(budget.includes(`${hm(json.target.error_budget.used_minutes)} used of ${hm(json.target.error_budget.allowed_minutes)}`), budget);
   assert.ok(budget.includes(`${json.target.stores_below_count} below`), budget);
 
@@ -123,91 +109,87 @@ test("the first screen: focus, down now, the week by day, the timeline, target a
   assert.equal(await page.getByTestId("outage-row").first().getAttribute("data-store"), byStore[0]);
 
   // The history row says what the report covers.
-  const row = page.locator(`[data-testid="history-item"][data-report-id="${id}"]`);
-  const covers = await row.getByTestId("history-week").innerText();
-  const uptime = (await page.getByTestId("summary-uptime").innerText()).trim();
-  const headline = (await page.getByTestId("headline").innerText()).split("\n")[0].trim();
+  const covers = await app.historyItem(id).getByTestId("history-week").innerText();
+  const uptime = (await app.summaryUptime.innerText()).trim();
+  const headline = (await app.headline.innerText()).split("\n")[0].trim();
   assert.ok(covers.startsWith(headline.replace(/\s+/g, " ")), `${covers} / ${headline}`);
   assert.ok(covers.includes(`${json.stores} stores · ${uptime} up`), `${covers} / ${uptime}`);
 
   // Downloads: the command line's bytes.
-  const outFile = await download(page, page.getByTestId("download-outages"));
+  const outFile = await app.download(app.downloadOutagesButton);
   assert.equal(outFile.name, `store-outages-${id}.csv`);
   assert.ok(outFile.bytes.equals(cli(["outages", ...paths])));
-  const calls99 = await download(page, page.getByTestId("download-call-list"));
+  const calls99 = await app.download(app.downloadCallListButton);
   assert.equal(calls99.name, `stores-to-call-${id}.csv`);
   assert.ok(calls99.bytes.equals(cli(["calls", "--target", "99", ...paths])));
 
   // Another target: the list, the budget and the download follow; the page remembers it.
-  await page.getByTestId("uptime-target").fill("95");
-  await page.getByTestId("uptime-target").press("Enter");
-  await page.getByTestId("uptime-target").blur();
+  await app.uptimeTarget.fill("95");
+  await app.uptimeTarget.press("Enter");
+  await app.uptimeTarget.blur();
   const json95 = summaryJson(paths, "95");
   await page.waitForFunction(
     (below) => document.querySelector('[data-testid="error-budget"]')?.textContent.includes(`${below} below`),
     json95.target.stores_below_count,
   );
   const csv95 = cli(["calls", "--target", "95", ...paths]);
-  const calls95 = await download(page, page.getByTestId("download-call-list"));
+  const calls95 = await app.download(app.downloadCallListButton);
   assert.ok(calls95.bytes.equals(csv95));
-  const showAll = page.getByTestId("calls-show-all");
-  if (await showAll.count()) await showAll.click();
+  await app.showAllCalls();
   const reasons = await page.$$eval('[data-testid="call-row"]', (rows) => rows.map((r) => `${r.dataset.store},${r.dataset.reason}`));
   const expected = csv95.toString().trim().split("\n").slice(1).map((l) => l.split(",").slice(0, 2).join(",").replace(/^'/, ""));
   assert.deepEqual(reasons, expected);
 
-  await page.reload();
-  await page.getByTestId("headline").waitFor({ timeout: 30_000 });
-  assert.equal(await page.getByTestId("uptime-target").inputValue(), "95");
-  await context.close();
+  await app.reload();
+  await app.waitForAnswers();
+  assert.equal(await app.uptimeTarget.inputValue(), "95");
+  await app.close();
 });
 
 test("the first screen on a phone and a desktop, light and dark, with no sideways scrolling", async () => {
   const paths = FILES.map((f) => join(answerSet(), f));
-  for (const [name, viewport] of [["desktop", { width: 1440, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
-    const { page, context } = await openPage(browser, undefined, { viewport });
-    await generate(page, paths);
-    await page.waitForFunction(() => document.activeElement?.id === "answers-title");
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  for (const [name, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    const app = await StoreUptimePage.open(chromium.browser, { viewport });
+    await generate(app, paths);
+    await app.page.waitForFunction(() => document.activeElement?.id === "answers-title");
+    const overflow = await app.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `${name}: the page scrolls sideways by ${overflow} px`);
-    for (const scheme of ["light", "dark"]) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(SHOTS, `answers-${name}-${scheme}.png`) });
-    }
-    await context.close();
+    await app.screenshotLightAndDark(join(SHOTS, `answers-${name}`));
+    await app.close();
   }
 });
 
 test("Show in the history brings that report's headline into view", async () => {
-  const { page, context } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 } });
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: DESKTOP });
+  const { page } = app;
   const paths = FILES.map((f) => join(answerSet(), f));
-  await generate(page, paths);
+  await generate(app, paths);
   const first = (await page.getByTestId("headline-id").innerText()).trim();
-  await page.getByTestId("change-inputs").click();
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
+  await app.changeInputsButton.click();
+  assert.equal(await app.generate(), "Complete");
   await page.waitForFunction((first) => {
     const id = document.querySelector('[data-testid="headline-id"]')?.textContent;
     return id && id !== first;
   }, first);
-  await page.locator(`[data-testid="history-item"][data-report-id="${first}"] button`, { hasText: "Show" }).click();
+  await app.showFromHistory(first);
   await page.waitForFunction((first) => document.querySelector('[data-testid="headline-id"]')?.textContent === first, first);
   await page.waitForFunction(() => document.activeElement?.id === "answers-title");
-  await context.close();
+  await app.close();
 });
 
 test("a later week with a fleet outage compares as worse, store by store, as the CLI's reports say", async () => {
-  const { page, context } = await openPage(browser, undefined, { viewport: { width: 1440, height: 900 } });
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: DESKTOP });
+  const { page } = app;
   const before = FILES.map((f) => join(answerSet(), f));
   const laterDir = dataSet("answers-s5-later-outage", [
     "--stores", "120", "--days", "8", "--seed", "5",
     "--end", "2024-10-15 23:55:18", "--fleet-outage", "2024-10-15 12:00,2024-10-15 18:00",
   ]);
   const later = FILES.map((f) => join(laterDir, f));
-  await generate(page, before);
-  await page.getByTestId("change-inputs").click();
-  await page.getByTestId("clear-files").click();
-  await generate(page, later);
+  await generate(app, before);
+  await app.changeInputsButton.click();
+  await app.clearFilesButton.click();
+  await generate(app, later);
   const pct = (paths) => {
     const [header, ...lines] = cli(["report", "--extended", ...paths]).toString().trim().split("\n");
     const cols = header.split(",");
@@ -229,5 +211,5 @@ test("a later week with a fleet outage compares as worse, store by store, as the
     assert.equal(delta, expected, store);
   }
   assert.match(await page.getByTestId("tile-trend").innerText(), /▼ \d+\.\d\d points worse/);
-  await context.close();
+  await app.close();
 });

@@ -8,20 +8,9 @@ import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { after, before, test } from "node:test";
-import {
-  CLI,
-  DATA_DIR,
-  chooseFiles,
-  cliReport,
-  download,
-  launch,
-  openPage,
-  reportStatus,
-  waitForEnd,
-  waitForFileKinds,
-} from "./helpers.mjs";
-import { removeAllFiles } from "./helpers.mjs";
+import { before, test } from "node:test";
+import { CLI, DATA_DIR, cliReport } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const GOOD = "store_id,status,timestamp_utc\ngood-1,active,2024-11-04 10:00:00 UTC\ngood-2,inactive,2024-11-04 11:00:00 UTC\n";
 const POLLS_HEADER = "store_id,status,timestamp_utc\n";
@@ -57,7 +46,7 @@ const timestamp = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 1
 //   skipped   text in the data-quality panel (beyond the CLI's examples, always checked)
 //   status    "Complete" (default) or "Failed" (then the reason is the CLI's error)
 //   reason    with "Failed", text the reason must also hold
-//   check     anything else, given the page and the downloaded CSV
+//   check     anything else, given the page object and the downloaded CSV
 const CASES = [
   { name: "an empty file", good: true, files: { "empty.csv": "" }, refused: { "empty.csv": /the file is empty/ } },
   {
@@ -77,7 +66,7 @@ const CASES = [
     },
     kinds: { "mac.csv": "Status polls" },
     skipped: [/mac\.csv, line 3/],
-    check: async (_page, csv) => {
+    check: async (_app, csv) => {
       assert.deepEqual(csv.trim().split("\n").slice(1).map((l) => l.split(",")[0]), ["cr-1", "cr-3", "cr-4"]);
     },
   },
@@ -86,7 +75,7 @@ const CASES = [
     good: true,
     files: { "broken.csv": POLLS_HEADER + '"Store\nA",active,2024-11-04 10:00:00\nstore-b,active,2024-11-04 10:00:00\n' },
     skipped: [/broken\.csv, line 2/, /broken\.csv, line 3/],
-    check: async (_page, csv) => {
+    check: async (_app, csv) => {
       assert.ok(!csv.includes('A"'), "no phantom store from the rest of the broken row");
       assert.match(csv, /^store-b,/m);
     },
@@ -170,12 +159,12 @@ const CASES = [
         "<script>window.__ran=2</script>,active,2024-11-04 10:00:00\n" +
         "<b id=injected>bold</b>,inactive,2024-11-04 10:00:00\n",
     },
-    check: async (page, csv) => {
+    check: async (app, csv) => {
       assert.match(csv, /^"<img src=x onerror=""window.__ran=1"">",/m);
-      await page.getByTestId("quality").locator("details").evaluateAll((ds) => ds.forEach((d) => (d.open = true)));
-      assert.match(await page.getByTestId("quality").innerText(), /<img src=x onerror="window.__ran=1">/);
-      assert.equal(await page.locator("main img, main script, #injected").count(), 0, "no element from the data");
-      assert.equal(await page.evaluate(() => window.__ran), undefined);
+      await app.quality.locator("details").evaluateAll((ds) => ds.forEach((d) => (d.open = true)));
+      assert.match(await app.quality.innerText(), /<img src=x onerror="window.__ran=1">/);
+      assert.equal(await app.page.locator("main img, main script, #injected").count(), 0, "no element from the data");
+      assert.equal(await app.page.evaluate(() => window.__ran), undefined);
     },
   },
   {
@@ -187,7 +176,7 @@ const CASES = [
         // Look-alikes: a full-width ＝, and = after a zero-width space.
         "\uFF1D1+1,active,2024-11-04 10:00:00\n\u200B=1+1,active,2024-11-04 10:00:00\n",
     },
-    check: async (_page, csv) => {
+    check: async (_app, csv) => {
       const ids = csv.trim().split("\n").slice(1).map((l) => l.split(/,(?=[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+$)/)[0]);
       assert.deepEqual(ids, ["'+1", "'-1", '"\'=HYPERLINK(""http://x"")"', "'@A1", "'\u200B=1+1", "'\uFF1D1+1"]);
     },
@@ -197,10 +186,10 @@ const CASES = [
     files: {
       "years.csv": POLLS_HEADER + "ancient,active,0001-01-01 00:00:00\nfuture,inactive,9999-12-31 23:59:59.999999\n",
     },
-    check: async (page, csv) => {
+    check: async (app, csv) => {
       // Shown to the second; the whole instant is in the title.
-      assert.match(await page.getByTestId("summary-now").innerText(), /9999-12-31 23:59:59 UTC/);
-      assert.match(await page.getByTestId("summary-now").getAttribute("title"), /9999-12-31 23:59:59\.999999/);
+      assert.match(await app.summaryNow.innerText(), /9999-12-31 23:59:59 UTC/);
+      assert.match(await app.summaryNow.getAttribute("title"), /9999-12-31 23:59:59\.999999/);
       assert.match(csv, /^ancient,60\.00,24\.00,168\.00,0\.00,0\.00,0\.00$/m);
     },
   },
@@ -234,8 +223,8 @@ const CASES = [
       "many-stores.csv": (path) =>
         writeLines(path, POLLS_HEADER, 100_000, (i) => `store-${i},active,${timestamp(1_730_700_000 + i)}\n`),
     },
-    check: async (page, csv) => {
-      assert.equal((await page.getByTestId("summary-stores").innerText()).replace(/\s/g, " "), "100 000");
+    check: async (app, csv) => {
+      assert.equal((await app.summaryStores.innerText()).replace(/\s/g, " "), "100 000");
       assert.equal(csv.trim().split("\n").length, 100_001);
     },
   },
@@ -248,8 +237,8 @@ const CASES = [
           `busy,${i >= 5_000_000 - 3_600 ? "inactive" : "active"},${timestamp(1_700_000_000 + i)}\n`,
         ),
     },
-    check: async (page, csv) => {
-      assert.match(await page.getByTestId("summary").innerText(), /Polls\s+5\s000\s000/);
+    check: async (app, csv) => {
+      assert.match(await app.summary.innerText(), /Polls\s+5\s000\s000/);
       assert.equal(csv.trim().split("\n").length, 2);
     },
   },
@@ -258,7 +247,7 @@ const CASES = [
     good: true,
     files: { "polls.csv": GOOD },
     // Each poll counts once: the same report as the file alone.
-    check: async (_page, csv, dir) => assert.equal(csv, cliReport([join(dir, "polls.csv")]).toString()),
+    check: async (_app, csv, dir) => assert.equal(csv, cliReport([join(dir, "polls.csv")]).toString()),
   },
   {
     name: "two status files that overlap",
@@ -266,7 +255,7 @@ const CASES = [
       "day1.csv": POLLS_HEADER + "1,active,2024-11-03 10:00:00\n1,inactive,2024-11-04 08:00:00\n",
       "day2.csv": POLLS_HEADER + "1,inactive,2024-11-04 08:00:00\n1,active,2024-11-04 12:00:00\n",
     },
-    check: async (_page, csv, dir) => {
+    check: async (_app, csv, dir) => {
       const union = join(dir, "union.txt");
       writeFileSync(union, POLLS_HEADER + "1,active,2024-11-03 10:00:00\n1,inactive,2024-11-04 08:00:00\n1,active,2024-11-04 12:00:00\n");
       assert.equal(csv, cliReport([union]).toString());
@@ -326,35 +315,28 @@ function prepare(c, index) {
   return { dir, paths };
 }
 
-let browser;
-let session;
+// One page for every case (closed with the browser after the last).
+const chromium = useChromium();
+let app;
 before(async () => {
-  browser = await launch();
-  session = await openPage(browser);
-  session.page.on("dialog", (d) => session.errors.push(`dialog: ${d.message()}`));
-});
-after(async () => {
-  await session?.context.close();
-  await browser?.close();
+  app = await StoreUptimePage.open(await chromium.ready);
+  app.page.on("dialog", (d) => app.errors.push(`dialog: ${d.message()}`));
 });
 
 CASES.forEach((c, index) => {
   test(`what happens with ${c.name}`, { timeout: c.timeout ?? 60_000 }, async () => {
-    const { page, errors } = session;
+    const { errors } = app;
     const { dir, paths } = prepare(c, index);
-    await removeAllFiles(page);
-    await chooseFiles(page, paths);
-    await waitForFileKinds(page, paths.length);
+    await app.removeAllFiles();
+    await app.addFiles(paths);
 
     const name = (p) => p.split("/").pop();
-    const row = (file) => page.locator(`[data-testid="file-row"][data-file-name="${file}"]`).first();
     for (const [file, kind] of Object.entries(c.kinds ?? {})) {
-      assert.equal((await row(file).getByTestId("file-kind").innerText()).trim(), kind, file);
+      assert.equal((await app.fileRow(file).getByTestId("file-kind").innerText()).trim(), kind, file);
     }
     const refused = Object.keys(c.refused ?? {});
     for (const file of refused) {
-      const error = page.locator(`[data-testid="file-row"][data-file-name="${file}"] + tr [data-testid="file-error"]`);
-    const shown = (await error.innerText()).trim();
+      const shown = (await app.fileErrorOf(file).innerText()).trim();
       assert.match(shown, c.refused[file], file);
       if (!(c.pageWordsOnly ?? []).includes(file)) {
         assert.equal(shown, cliError([join(dir, file)]), `${file}: the page and the CLI say the same`);
@@ -362,27 +344,26 @@ CASES.forEach((c, index) => {
     }
     const usable = paths.filter((p) => !refused.includes(name(p)));
 
-    await page.getByTestId("generate").click();
-    const status = await waitForEnd(page, c.timeout ?? 60_000);
+    const status = await app.generate(undefined, { timeout: c.timeout ?? 60_000 });
     if (c.status === "Failed") {
       assert.equal(status, "Failed");
-      const reason = (await page.getByTestId("report-reason").innerText()).trim();
+      const reason = await app.reason();
       assert.equal(reason, cliError(usable));
       if (c.reason) assert.match(reason, c.reason);
       assert.deepEqual(errors, []);
       return;
     }
-    assert.equal(status, "Complete", await page.getByTestId("report").innerText());
-    const file = await download(page, page.getByTestId("download-csv"));
+    assert.equal(status, "Complete", await app.report.innerText());
+    const file = await app.downloadCsv();
     assert.ok(file.bytes.equals(cliReport(usable)), "the downloaded CSV equals the CLI's on the usable files");
 
-    const quality = (await page.getByTestId("quality").textContent()).replace(/\s+/g, " ");
+    const quality = (await app.quality.textContent()).replace(/\s+/g, " ");
     for (const example of cliSkippedExamples(usable)) {
       assert.ok(quality.includes(example.replace(/\s+/g, " ")), `the page shows the CLI's ${example}`);
     }
     for (const expected of c.skipped ?? []) assert.match(quality, expected);
-    await c.check?.(page, file.bytes.toString(), dir);
-    assert.equal(await reportStatus(page), "Complete");
+    await c.check?.(app, file.bytes.toString(), dir);
+    assert.equal(await app.status(), "Complete");
     assert.deepEqual(errors, []);
   });
 });

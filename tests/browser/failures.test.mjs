@@ -4,34 +4,14 @@
 // quota error is reported and the report still downloads; two tabs share one history.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import {
-  BASE_URL,
-  FILES,
-  chooseFiles,
-  cliReport,
-  dataSet,
-  download,
-  launch,
-  openPage,
-  smallSet,
-  statusWord,
-  waitForEnd,
-  waitForFileKinds,
-  waitForWorker,
-  watchPage,
-} from "./helpers.mjs";
-import { removeAllFiles } from "./helpers.mjs";
+import { test } from "node:test";
+import { FILES, cliReport, dataSet, smallSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
-
+const chromium = useChromium();
 
 /** The page's report worker (Trunk's loader), as playwright sees it. */
-async function reportWorker(page) {
+async function reportWorker({ page }) {
   for (let i = 0; i < 100; i++) {
     const worker = page.workers().find((w) => w.url().endsWith("/worker_loader.js"));
     if (worker) return worker;
@@ -46,54 +26,44 @@ function bigJob(copies = 3) {
   return Array(copies).fill(status);
 }
 
-async function startRunning(page, paths) {
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, paths.length);
-  await page.getByTestId("generate").click();
-  await page.getByTestId("progress-text").filter({ hasText: /Reading/ }).waitFor({ timeout: 20_000 });
-  return (await page.getByTestId("report-id").innerText()).trim();
-}
-
 /** Retry, then the new report must be the CLI's for the same files and `flags`. */
-async function retryGivesCliReport(page, failedId, paths, flags) {
-  await page.getByTestId("retry").click();
-  assert.equal(await waitForEnd(page, 90_000), "Complete");
-  const id = (await page.getByTestId("report-id").innerText()).trim();
+async function retryGivesCliReport(app, failedId, paths, flags) {
+  await app.retryButton.click();
+  assert.equal(await app.waitForEnd(90_000), "Complete");
+  const id = await app.reportId();
   assert.notEqual(id, failedId, "a retry is a new report");
-  const file = await download(page, page.getByTestId("download-csv"));
+  const file = await app.downloadCsv();
   assert.ok(file.bytes.equals(cliReport(paths, flags)), "Retry ran the same files with the same options");
   // The failed report stays in the history, failed.
-  const failed = page.locator(`[data-testid="history-item"][data-report-id="${failedId}"]`);
-  assert.equal(statusWord(await failed.getByTestId("history-status").innerText()), "Failed");
+  assert.equal(await app.historyStatus(failedId), "Failed");
 }
 
 test("an uncaught error in the worker fails the report with the reason; Retry re-runs it", async () => {
-  const { page, context } = await openPage(browser);
-  await page.getByTestId("opt-extended").check();
+  const app = await StoreUptimePage.open(chromium.browser);
+  await app.setOptions({ extended: true });
   const paths = bigJob();
-  const id = await startRunning(page, paths);
+  const id = await app.startReport(paths);
   // A real uncaught error, thrown from the worker's own event loop.
-  const worker = await reportWorker(page);
+  const worker = await reportWorker(app);
   await worker.evaluate(() => setTimeout(() => {
     throw new Error("test: the worker broke");
   }, 0));
-  assert.equal(await waitForEnd(page, 20_000), "Failed");
-  assert.match(await page.getByTestId("report-reason").innerText(), /the report worker stopped: .*test: the worker broke/);
+  assert.equal(await app.waitForEnd(20_000), "Failed");
+  assert.match(await app.reason(), /the report worker stopped: .*test: the worker broke/);
   // Options changed since: Retry must use the failed report's own.
-  await page.getByTestId("opt-extended").uncheck();
-  await waitForWorker(page);
-  await retryGivesCliReport(page, id, paths, ["--extended"]);
-  await context.close();
+  await app.setOptions({ extended: false });
+  await app.waitForWorker();
+  await retryGivesCliReport(app, id, paths, ["--extended"]);
+  await app.close();
 });
 
 test("a worker out of wasm memory fails the report, says so, and Retry works", async () => {
-  const { page, context } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
   const paths = bigJob();
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, paths.length);
+  await app.addFiles(paths);
   // Grow the worker's wasm memory to the limit: the engine's next allocation fails, which
   // Rust turns into an abort (a wasm trap), exactly as with files too big for the tab.
-  const worker = await reportWorker(page);
+  const worker = await reportWorker(app);
   const pages = await worker.evaluate(async () => {
     // `wasm_bindgen` is the loader script's global; once loaded it returns the exports.
     const { memory } = await wasm_bindgen();
@@ -104,158 +74,130 @@ test("a worker out of wasm memory fails the report, says so, and Retry works", a
     }
   });
   assert.ok(pages > 16_384, `the worker's memory is full (${pages} pages)`);
-  await page.getByTestId("generate").click();
-  const id = (await page.getByTestId("report-id").innerText()).trim();
-  assert.equal(await waitForEnd(page, 30_000), "Failed");
-  assert.match(await page.getByTestId("report-reason").innerText(), /RuntimeError.*ran out of memory/);
-  assert.ok(await page.locator("main").isVisible(), "never a blank page");
-  await waitForWorker(page);
-  await retryGivesCliReport(page, id, paths, []);
-  await context.close();
+  await app.generateButton.click();
+  const id = await app.reportId();
+  assert.equal(await app.waitForEnd(30_000), "Failed");
+  assert.match(await app.reason(), /RuntimeError.*ran out of memory/);
+  assert.ok(await app.page.locator("main").isVisible(), "never a blank page");
+  await app.waitForWorker();
+  await retryGivesCliReport(app, id, paths, []);
+  await app.close();
 });
 
 test("a worker that silently closes is caught by the watchdog; Retry works", { timeout: 90_000 }, async () => {
-  const { page, context } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
   const paths = FILES.map((f) => join(smallSet(), f));
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
+  await app.addFiles(paths);
   // close() fires no event at all on the page's side.
-  const worker = await reportWorker(page);
+  const worker = await reportWorker(app);
   await worker.evaluate(() => self.close());
-  await page.getByTestId("generate").click();
-  const id = (await page.getByTestId("report-id").innerText()).trim();
+  await app.generateButton.click();
+  const id = await app.reportId();
   const started = Date.now();
-  assert.equal(await waitForEnd(page, 40_000), "Failed");
+  assert.equal(await app.waitForEnd(40_000), "Failed");
   assert.ok(Date.now() - started >= 15_000, "not before the watchdog's time");
-  assert.match(await page.getByTestId("report-reason").innerText(), /stopped answering/);
-  await waitForWorker(page);
-  await retryGivesCliReport(page, id, paths, []);
-  await context.close();
+  assert.match(await app.reason(), /stopped answering/);
+  await app.waitForWorker();
+  await retryGivesCliReport(app, id, paths, []);
+  await app.close();
 });
 
 test("closing the tab mid-job keeps the history and marks the job interrupted", async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const first = await context.newPage();
-  await first.goto(BASE_URL);
-  await waitForWorker(first);
+  const context = await chromium.browser.newContext({ acceptDownloads: true });
+  const first = await StoreUptimePage.openIn(context);
   const small = FILES.map((f) => join(smallSet(), f));
-  await chooseFiles(first, small);
-  await waitForFileKinds(first, 3);
-  await first.getByTestId("generate").click();
-  assert.equal(await waitForEnd(first), "Complete");
-  const doneId = (await first.getByTestId("report-id").innerText()).trim();
-  await removeAllFiles(first);
-  const runningId = await startRunning(first, bigJob());
+  assert.equal(await first.generate(small), "Complete");
+  const doneId = await first.reportId();
+  await first.removeAllFiles();
+  const runningId = await first.startReport(bigJob());
   await first.close();
 
-  const { page } = await openPageIn(context);
-  const item = (id) => page.locator(`[data-testid="history-item"][data-report-id="${id}"]`);
-  await item(runningId).waitFor();
-  assert.equal(statusWord(await item(runningId).getByTestId("history-status").innerText()), "Interrupted");
-  assert.equal(statusWord(await item(doneId).getByTestId("history-status").innerText()), "Complete");
-  const again = await download(page, item(doneId).getByTestId("history-download"));
+  const second = await StoreUptimePage.openIn(context);
+  await second.historyItem(runningId).waitFor();
+  assert.equal(await second.historyStatus(runningId), "Interrupted");
+  assert.equal(await second.historyStatus(doneId), "Complete");
+  const again = await second.downloadFromHistory(doneId);
   assert.ok(again.bytes.equals(cliReport(small)));
   await context.close();
 });
 
 test("a storage quota error is reported, and the report still downloads", async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await chromium.browser.newContext({ acceptDownloads: true });
   // Every IndexedDB write fails as a full disk would make it.
   await context.addInitScript(() => {
     IDBObjectStore.prototype.put = function () {
       throw new DOMException("test: the quota is used up", "QuotaExceededError");
     };
   });
-  const { page, errors } = await openPageIn(context);
+  const app = await StoreUptimePage.openIn(context);
   const paths = FILES.map((f) => join(smallSet(), f));
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.getByTestId("notice").filter({ hasText: /could not be saved/ }).waitFor();
-  assert.match(await page.getByTestId("notice").innerText(), /QuotaExceededError.*you can still download it/);
-  const file = await download(page, page.getByTestId("download-csv"));
+  assert.equal(await app.generate(paths), "Complete");
+  await app.notice.filter({ hasText: /could not be saved/ }).waitFor();
+  assert.match(await app.notice.innerText(), /QuotaExceededError.*you can still download it/);
+  const file = await app.downloadCsv();
   assert.ok(file.bytes.equals(cliReport(paths)));
-  const history = await download(page, page.getByTestId("history-download").first());
+  const history = await app.downloadFromHistory(0);
   assert.ok(history.bytes.equals(cliReport(paths)));
-  assert.deepEqual(errors, []);
+  assert.deepEqual(app.errors, []);
   await context.close();
 });
 
 test("two tabs at once share one history without corrupting it", async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
-  const { page: a, errors: errorsA } = await openPageIn(context);
-  const { page: b, errors: errorsB } = await openPageIn(context);
+  const context = await chromium.browser.newContext({ acceptDownloads: true });
+  const a = await StoreUptimePage.openIn(context);
+  const b = await StoreUptimePage.openIn(context);
   const small = FILES.map((f) => join(smallSet(), f));
-  const ids = (page) => page.getByTestId("history-item").evaluateAll((rows) => rows.map((r) => r.dataset.reportId));
 
   // A job running in tab A is not "interrupted" for a tab opened meanwhile. Tab A's main
   // thread is held in the debugger while tab C opens, so A cannot record an end however
   // fast its worker is (the record stays Running and A keeps its Web Lock): no race with
   // the machine's load. The pause is short beside A's 20 s watchdog.
-  const runningId = await startRunning(a, bigJob(3));
-  const debug = await context.newCDPSession(a);
+  const runningId = await a.startReport(bigJob(3));
+  const debug = await context.newCDPSession(a.page);
   await debug.send("Debugger.enable");
   await debug.send("Debugger.pause");
   let c, seen;
   try {
-    ({ page: c } = await openPageIn(context));
-    seen = c.locator(`[data-testid="history-item"][data-report-id="${runningId}"]`);
+    c = await StoreUptimePage.openIn(context);
+    seen = c.historyItem(runningId);
     await seen.waitFor();
-    assert.equal(statusWord(await seen.getByTestId("history-status").innerText()), "Running");
+    assert.equal(await c.historyStatus(runningId), "Running");
   } finally {
     // Disabling the debugger resumes a paused thread and drops a pause not yet taken.
     await debug.send("Debugger.disable");
     await debug.detach();
   }
   // Cancel if it still runs; however it ends there, the other tab hears of it.
-  const cancel = a.getByTestId("cancel");
-  if (await cancel.isVisible()) await cancel.click().catch(() => {});
-  const end = await waitForEnd(a, 60_000);
+  if (await a.cancelButton.isVisible()) await a.cancelButton.click().catch(() => {});
+  const end = await a.waitForEnd(60_000);
   assert.ok(["Cancelled", "Complete"].includes(end), end);
   await seen.getByTestId("history-status").filter({ hasText: end }).waitFor();
   await c.close();
 
   // One report in each tab; each tab lists both without a reload.
-  await removeAllFiles(a);
-  await chooseFiles(a, small);
-  await waitForFileKinds(a, 3);
-  await a.getByTestId("generate").click();
-  assert.equal(await waitForEnd(a), "Complete");
-  const fromA = (await a.getByTestId("report-id").innerText()).trim();
-  await chooseFiles(b, small);
-  await waitForFileKinds(b, 3);
-  await b.getByTestId("opt-extended").check();
-  await b.getByTestId("generate").click();
-  assert.equal(await waitForEnd(b), "Complete");
-  const fromB = (await b.getByTestId("report-id").innerText()).trim();
-  await a.waitForFunction((id) => !!document.querySelector(`[data-report-id="${id}"]`), fromB);
-  assert.deepEqual(await ids(a), [fromB, fromA, runningId]);
-  assert.deepEqual(await ids(b), [fromB, fromA, runningId]);
+  await a.removeAllFiles();
+  assert.equal(await a.generate(small), "Complete");
+  const fromA = await a.reportId();
+  await b.addFiles(small);
+  await b.setOptions({ extended: true });
+  assert.equal(await b.generate(), "Complete");
+  const fromB = await b.reportId();
+  await a.page.waitForFunction((id) => !!document.querySelector(`[data-report-id="${id}"]`), fromB);
+  assert.deepEqual(await a.historyIds(), [fromB, fromA, runningId]);
+  assert.deepEqual(await b.historyIds(), [fromB, fromA, runningId]);
 
   // Tab B downloads A's report; deleting it in B removes it from A too.
-  const fileA = await download(b, b.locator(`[data-report-id="${fromA}"]`).getByTestId("history-download"));
+  const fileA = await b.downloadFromHistory(fromA);
   assert.ok(fileA.bytes.equals(cliReport(small)));
-  await b.locator(`[data-report-id="${fromA}"]`).getByTestId("history-delete").click();
-  await a.waitForFunction((id) => !document.querySelector(`[data-report-id="${id}"]`), fromA);
-  assert.deepEqual(await ids(a), [fromB, runningId]);
-  const fileB = await download(a, a.locator(`[data-report-id="${fromB}"]`).getByTestId("history-download"));
+  await b.deleteFromHistory(fromA);
+  await a.page.waitForFunction((id) => !document.querySelector(`[data-report-id="${id}"]`), fromA);
+  assert.deepEqual(await a.historyIds(), [fromB, runningId]);
+  const fileB = await a.downloadFromHistory(fromB);
   assert.ok(fileB.bytes.equals(cliReport(small, ["--extended"])));
 
   await a.reload();
-  await waitForWorker(a);
-  await a.getByTestId("history-item").nth(1).waitFor();
-  assert.deepEqual(await ids(a), [fromB, runningId]);
-  assert.deepEqual([...errorsA, ...errorsB], []);
+  await a.historyItems.nth(1).waitFor();
+  assert.deepEqual(await a.historyIds(), [fromB, runningId]);
+  assert.deepEqual([...a.errors, ...b.errors], []);
   await context.close();
 });
-
-/** A new page in `context`, loaded and with its worker ready. */
-async function openPageIn(context) {
-  const page = await context.newPage();
-  const errors = [];
-  watchPage(page, errors);
-  await page.goto(BASE_URL);
-  await waitForWorker(page);
-  return { page, errors };
-}

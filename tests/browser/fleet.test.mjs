@@ -6,30 +6,21 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { after, before, test } from "node:test";
-import { DATA_DIR, FILES, chooseFiles, cliReport, dataSet, launch, openPage, waitForEnd, waitForFileKinds, waitForWorker } from "./helpers.mjs";
+import { test } from "node:test";
+import { DATA_DIR, FILES, cliExtendedRows as csvRows, dataSet } from "./helpers.mjs";
+import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
+const WIDE = { width: 1280, height: 900 };
 
 function outageSet() {
   return dataSet("fleet-outage-s21", [
     "--stores", "400", "--days", "8", "--seed", "21", "--clean",
     "--fleet-outage", "2024-10-08 18:00,2024-10-08 21:00", "--outage-local",
   ]);
-}
-
-/** The CLI's extended report as objects keyed by column. */
-function csvRows(paths) {
-  const [header, ...lines] = cliReport(paths, ["--extended"]).toString().trim().split("\n");
-  const cols = header.split(",");
-  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
 }
 
 const rowsShown = (page) =>
@@ -40,31 +31,22 @@ const rowsShown = (page) =>
     })),
   );
 
-const tableCount = async (page) => Number((await page.getByTestId("table-count").innerText()).split(" ")[0].replace(/\D/g, ""));
-
-async function generate(page, paths) {
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
+/** Makes a report of `paths`; it must complete and draw its table. */
+async function generate(app, paths) {
+  assert.equal(await app.generate(paths), "Complete");
+  await app.waitForTable();
 }
 
-async function shoot(page, name, testId = "fleet") {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.getByTestId(testId).screenshot({ path: join(SHOTS, `${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
+const shoot = (app, name, locator = app.fleet) => app.screenshotLightAndDark(join(SHOTS, name), locator);
 
 test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: { width: 1280, height: 900 } });
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: WIDE });
+  const { page } = app;
   const dir = outageSet();
   const paths = FILES.map((f) => join(dir, f));
   const csv = csvRows(paths);
-  await generate(page, paths);
-  assert.equal(await page.getByTestId("summary-stores").innerText(), String(csv.length));
+  await generate(app, paths);
+  assert.equal(await app.summaryStores.innerText(), String(csv.length));
 
   // The hottest heatmap cell is the outage: Tuesday (day 1), 18:00-21:00 local.
   const shares = await page.$$eval('[data-testid="heat-cell"]', (cells) => cells.map((c) => Number(c.dataset.share || -1)));
@@ -72,10 +54,10 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   const hottest = shares.indexOf(Math.max(...shares));
   assert.equal(Math.floor(hottest / 24), 1, `hottest cell ${hottest}`);
   assert.ok([18, 19, 20].includes(hottest % 24), `hottest hour ${hottest % 24}`);
-  await page.locator(`[data-testid="heat-cell"][data-cell="${hottest}"]`).click();
-  await page.getByTestId("cell-store").first().waitFor();
-  assert.ok((await page.getByTestId("cell-store").count()) > 100);
-  await shoot(page, "fleet-overview");
+  await app.heatCell(hottest).click();
+  await app.cellStores.first().waitFor();
+  assert.ok((await app.cellStores.count()) > 100);
+  await shoot(app, "fleet-overview");
 
   // The heatmap's scale is fixed: the legend names the same steps in every report, the
   // outage (over 80 % of open time down) is the top step, and a higher share never has a
@@ -124,9 +106,9 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   assert.equal((await focused()).bin, "5");
   await page.keyboard.press("Enter");
   assert.equal(await page.locator('[data-testid="hist-bin"][data-bin="5"]').getAttribute("aria-pressed"), "true");
-  assert.equal(await tableCount(page), binCounts[5]);
+  assert.equal(await app.tableCount(), binCounts[5]);
   await page.keyboard.press("Enter");
-  assert.equal(await tableCount(page), csv.length);
+  assert.equal(await app.tableCount(), csv.length);
   await page.keyboard.press("Tab");
   const start = Number((await focused()).cell);
   assert.equal((await focused()).id, "heat-cell");
@@ -142,20 +124,13 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   assert.match(await page.getByTestId("heat-focus").innerText(), /^Tue 19:00–20:00/);
   await page.keyboard.press("Enter");
   await page.locator('[data-testid="cell-stores"] h3', { hasText: "Tue 19:00" }).waitFor();
-  await page.getByTestId("cell-store").first().waitFor();
-  assert.ok((await page.getByTestId("cell-store").count()) > 100);
-  await page.setViewportSize({ width: 1440, height: 900 });
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.locator(".fleet-charts").screenshot({ path: join(SHOTS, `fleet-charts-1440-${scheme}.png`) });
+  await app.cellStores.first().waitFor();
+  assert.ok((await app.cellStores.count()) > 100);
+  for (const size of [DESKTOP, PHONE]) {
+    await app.viewport(size);
+    await app.screenshotLightAndDark(join(SHOTS, `fleet-charts-${size.width}`), page.locator(".fleet-charts"));
   }
-  await page.setViewportSize({ width: 390, height: 844 });
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.locator(".fleet-charts").screenshot({ path: join(SHOTS, `fleet-charts-390-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-  await page.setViewportSize({ width: 1280, height: 900 });
+  await app.viewport(WIDE);
 
   // Default order: worst uptime last week first, among the stores with observed time (a
   // store without any has 0.00 in the CSV, which is no measurement: see the test below).
@@ -166,58 +141,57 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   assert.ok(observed.some((r) => r.store_id === shown[0].id), `${shown[0].id} has observed time`);
 
   // Sorting by downtime last week (descending on first click), ties by id.
-  await page.locator('[data-sort="down_week"]').click();
+  await app.sortButton("down_week").click();
   shown = await rowsShown(page);
   const byDown = [...csv].sort((a, b) => Number(b.downtime_last_week) - Number(a.downtime_last_week) || (a.store_id < b.store_id ? -1 : 1));
   assert.deepEqual(shown.slice(0, 10).map((r) => r.id), byDown.slice(0, 10).map((r) => r.store_id));
   assert.equal(await page.locator('th[aria-sort="descending"] [data-sort="down_week"]').count(), 1);
-  await page.locator('[data-sort="id"]').click();
+  await app.sortButton("id").click();
   shown = await rowsShown(page);
   assert.deepEqual(shown.slice(0, 5).map((r) => r.id), csv.slice(0, 5).map((r) => r.store_id));
 
   // Filters: id substring, zone, has downtime; each count is the CSV's.
   const part = csv[7].store_id.slice(2, 5).toUpperCase();
-  await page.getByTestId("table-filter").fill(part);
-  assert.equal(await tableCount(page), csv.filter((r) => r.store_id.toLowerCase().includes(part.toLowerCase())).length);
+  await app.tableFilter.fill(part);
+  assert.equal(await app.tableCount(), csv.filter((r) => r.store_id.toLowerCase().includes(part.toLowerCase())).length);
   assert.ok((await rowsShown(page)).every((r) => r.id.toLowerCase().includes(part.toLowerCase())));
-  await page.getByTestId("table-filter").fill("");
+  await app.tableFilter.fill("");
   const zone = csv[3].timezone;
-  await page.getByTestId("zone-filter").selectOption({ label: zone });
-  assert.equal(await tableCount(page), csv.filter((r) => r.timezone === zone).length);
+  await app.zoneFilter.selectOption({ label: zone });
+  assert.equal(await app.tableCount(), csv.filter((r) => r.timezone === zone).length);
   assert.ok((await rowsShown(page)).every((r) => r.zone === zone));
-  await page.getByTestId("zone-filter").selectOption({ label: "all zones" });
-  await page.getByTestId("down-only").check();
-  assert.equal(await tableCount(page), csv.filter((r) => Number(r.downtime_last_week) > 0).length);
-  await page.getByTestId("down-only").uncheck();
+  await app.zoneFilter.selectOption({ label: "all zones" });
+  await app.downOnlyFilter.check();
+  assert.equal(await app.tableCount(), csv.filter((r) => Number(r.downtime_last_week) > 0).length);
+  await app.downOnlyFilter.uncheck();
   // A histogram bar filters to its bin: under 50 % are the stores whose observed time was
   // mostly down (the CSV's hours, rounded, decide only away from the edge).
   const observedPct = (r) => (100 * Number(r.uptime_last_week)) / (Number(r.uptime_last_week) + Number(r.downtime_last_week));
   const clearlyUnder50 = csv.filter((r) => observedPct(r) < 49).length;
   await page.locator('[data-testid="hist-bin"][data-bin="0"]').click();
-  assert.equal(await tableCount(page), binCounts[0]);
+  assert.equal(await app.tableCount(), binCounts[0]);
   assert.ok(binCounts[0] >= clearlyUnder50, `${binCounts[0]} < ${clearlyUnder50}`);
   await page.locator('[data-testid="hist-bin"][data-bin="0"]').click();
-  assert.equal(await tableCount(page), csv.length);
+  assert.equal(await app.tableCount(), csv.length);
 
   // Keyboard: focus a row, arrow down, Enter opens the second row's detail.
-  await page.locator('[data-sort="down_week"]').click();
+  await app.sortButton("down_week").click();
   shown = await rowsShown(page);
   await page.locator('[data-testid="store-table"] tbody tr[data-row="0"]').focus();
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
   const target = shown[1];
-  await page.getByTestId("detail-up_week").waitFor();
-  assert.equal((await page.getByTestId("detail-id").innerText()).trim(), target.id);
+  assert.equal(await app.waitForStoreDetail(), target.id);
 
   // The detail's totals equal the table row and the CSV row.
   const csvRow = csv.find((r) => r.store_id === target.id);
   const keys = { up_hour: "uptime_last_hour", up_day: "uptime_last_day", up_week: "uptime_last_week", down_hour: "downtime_last_hour", down_day: "downtime_last_day", down_week: "downtime_last_week" };
   for (const [k, col] of Object.entries(keys)) {
-    const d = await page.getByTestId(`detail-${k}`).getAttribute("data-value");
+    const d = await app.detailFigure(k).getAttribute("data-value");
     assert.equal(d, target[k], k);
     assert.equal(d, csvRow[col], k);
   }
-  assert.equal(await page.getByTestId("detail-pct").getAttribute("data-value"), csvRow.uptime_pct_last_week);
+  assert.equal(await app.detailFigure("pct").getAttribute("data-value"), csvRow.uptime_pct_last_week);
   // Per-day hours add up to the week (each day rounded to 0.01 h on its own).
   const days = await page.$$eval('[data-testid="detail-days"] tbody tr:not([data-closed])', (trs) =>
     trs.map((tr) => [Number(tr.querySelector('[data-col="up"]').dataset.value), Number(tr.querySelector('[data-col="down"]').dataset.value)]));
@@ -231,31 +205,28 @@ test("fleet view: heatmap, table, detail and CSV agree; sort, filter, hash", asy
   assert.match(await page.getByTestId("poll").first().getAttribute("aria-label"), /UTC[+−]\d\d:\d\d/);
   await page.getByTestId("poll").nth(20).focus();
   assert.match(await page.getByTestId("poll-focus").innerText(), /\(UTC[+−]\d\d:\d\d\) · (in)?active/);
-  await shoot(page, "store-detail", "store-detail");
+  await shoot(app, "store-detail", app.storeDetail);
 
   // The URL hash addresses the detail; a reload restores it (the worker reads the kept files).
   const url = new URL(page.url());
   assert.match(url.hash, /^#job=[^&]+&store=/);
-  await page.reload();
-  await waitForWorker(page);
-  await page.getByTestId("detail-up_week").waitFor({ timeout: 60_000 });
-  assert.equal((await page.getByTestId("detail-id").innerText()).trim(), target.id);
-  assert.equal(await page.getByTestId("detail-down_week").getAttribute("data-value"), csvRow.downtime_last_week);
+  await app.reload();
+  assert.equal(await app.waitForStoreDetail(60_000), target.id);
+  assert.equal(await app.detailFigure("down_week").getAttribute("data-value"), csvRow.downtime_last_week);
   // Closing the detail clears the hash.
-  await page.getByTestId("detail-close").click();
+  await app.detailClose.click();
   await page.waitForFunction(() => !location.hash.includes("store="));
 
   // The theme toggle is remembered.
-  await page.getByTestId("theme-toggle").click();
+  await app.themeToggle.click();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
-  await page.reload();
-  await waitForWorker(page);
+  await app.reload();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 60_000 });
-  await page.getByTestId("fleet").screenshot({ path: join(SHOTS, "fleet-toggle-dark.png") });
+  await app.waitForTable(60_000);
+  await app.fleet.screenshot({ path: join(SHOTS, "fleet-toggle-dark.png") });
 
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 /** The small clean set plus stores that poll only outside their business hours: they have
@@ -288,7 +259,8 @@ function setWithoutData() {
 }
 
 test("stores without data are a group of their own after every store with a number, both ways", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: { width: 1280, height: 900 } });
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: WIDE });
+  const { page } = app;
   const { dir, noData } = setWithoutData();
   const paths = FILES.map((f) => join(dir, f));
   const csv = csvRows(paths);
@@ -298,7 +270,7 @@ test("stores without data are a group of their own after every store with a numb
     assert.ok(r, id);
     assert.equal(Number(r.uptime_last_week) + Number(r.downtime_last_week), 0, id);
   }
-  await generate(page, paths);
+  await generate(app, paths);
   const bottom = async () => {
     await page.evaluate(() => {
       const box = document.querySelector(".table-scroll");
@@ -335,18 +307,18 @@ test("stores without data are a group of their own after every store with a numb
   }
   // Under downtime too (most first, then least first): the zeros of no data come last.
   for (const click of [1, 2]) {
-    await page.locator('[data-sort="down_week"]').click();
+    await app.sortButton("down_week").click();
     const last = (await bottom()).slice(-noData.length);
     assert.deepEqual(last.map((r) => r.id).sort(), noData, `down_week, click ${click}`);
   }
   // The call list puts them in its own group, last, never as "below the target".
-  await page.getByTestId("call-row").first().waitFor();
-  if (await page.getByTestId("calls-show-all").count()) await page.getByTestId("calls-show-all").click();
+  await app.callRows.first().waitFor();
+  await app.showAllCalls();
   const calls = await page.$$eval('[data-testid="call-row"]', (trs) => trs.map((tr) => [tr.dataset.store, tr.dataset.reason]));
   for (const id of noData) assert.deepEqual(calls.find(([s]) => s === id), [id, "no data"]);
   assert.ok(calls.slice(-noData.length).every(([, reason]) => reason === "no data"));
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 // The fleet view's promise: 14 000 stores, from "fleet looks fine?" to "store X was down Tuesday
@@ -356,16 +328,15 @@ test("14 000 stores: the table scrolls and sorts without stutter; the outage is 
     "--stores", "14000", "--days", "8", "--seed", "4", "--clean", "--poll-minutes", "240",
     "--fleet-outage", "2024-10-08 18:00,2024-10-08 21:00", "--outage-local",
   ]);
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: { width: 1280, height: 900 } });
-  await chooseFiles(page, FILES.map((f) => join(dir, f)));
-  await waitForFileKinds(page, 3);
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: WIDE });
+  const { page } = app;
+  await app.addFiles(FILES.map((f) => join(dir, f)));
   const t0 = Date.now();
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page, 240_000), "Complete");
+  assert.equal(await app.generate(undefined, { timeout: 240_000 }), "Complete");
   const tComplete = Date.now() - t0;
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 60_000 });
+  await app.waitForTable(60_000);
   const tTable = Date.now() - t0;
-  assert.equal(await tableCount(page), 14000);
+  assert.equal(await app.tableCount(), 14000);
 
   // Virtualised: a few dozen rows in the DOM, whatever the scroll position.
   const scroll = await page.evaluate(async () => {
@@ -418,12 +389,12 @@ test("14 000 stores: the table scrolls and sorts without stutter; the outage is 
   // Click 1: the hottest heatmap cell; click 2: its first store; the detail says when.
   const shares = await page.$$eval('[data-testid="heat-cell"]', (cells) => cells.map((c) => Number(c.dataset.share || -1)));
   const hottest = shares.indexOf(Math.max(...shares));
-  await page.locator(`[data-testid="heat-cell"][data-cell="${hottest}"]`).click();
-  await page.getByTestId("cell-store").first().click();
-  await page.getByTestId("detail-up_week").waitFor({ timeout: 30_000 });
+  await app.heatCell(hottest).click();
+  await app.cellStores.first().click();
+  await app.waitForStoreDetail();
   const desc = await page.locator("#tl-desc").textContent();
   assert.match(desc, /Tue 8 Oct 2024: [^;]*down [^;]*(17|18):\d\d–(20|21):\d\d/);
-  await shoot(page, "fleet-14000");
-  assert.deepEqual(errors, []);
-  await context.close();
+  await shoot(app, "fleet-14000");
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

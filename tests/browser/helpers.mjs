@@ -96,6 +96,14 @@ export function cliReport(paths, flags = []) {
   return execFileSync(CLI, ["report", ...flags, ...paths], { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
 }
 
+/** The CLI's extended report for `paths` as objects keyed by column. Split on commas, so only
+ * for data whose ids hold no comma or quote (the generated sets). */
+export function cliExtendedRows(paths) {
+  const [header, ...lines] = cliReport(paths, ["--extended"]).toString().trim().split("\n");
+  const cols = header.split(",");
+  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
+}
+
 /** Puts files into the page's file input, as a user choosing them would. */
 export async function chooseFiles(page, paths) {
   await page.getByTestId("file-input").setInputFiles(paths);

@@ -3,90 +3,57 @@
 // closed shows as interrupted; reports can be deleted one by one or all at once.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import {
-  FILES,
-  chooseFiles,
-  cliReport,
-  dataSet,
-  download,
-  launch,
-  openPage,
-  smallSet,
-  statusWord,
-  waitForEnd,
-  waitForFileKinds,
-  waitForWorker,
-} from "./helpers.mjs";
-import { unfoldInputs } from "./helpers.mjs";
+import { test } from "node:test";
+import { FILES, cliReport, dataSet, smallSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
-
+const chromium = useChromium();
 
 test("after a reload the history is still there and each report downloads again", async () => {
-  const { page, context, errors } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
   const paths = FILES.map((f) => join(smallSet(), f));
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  const firstId = (await page.getByTestId("report-id").innerText()).trim();
-  await unfoldInputs(page);
-  await page.getByTestId("opt-extended").check();
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  const secondId = (await page.getByTestId("report-id").innerText()).trim();
+  assert.equal(await app.generate(paths), "Complete");
+  const firstId = await app.reportId();
+  await app.setOptions({ extended: true });
+  assert.equal(await app.generate(), "Complete");
+  const secondId = await app.reportId();
   assert.notEqual(firstId, secondId);
 
-  await page.reload();
-  await waitForWorker(page);
-  const items = page.getByTestId("history-item");
-  await items.nth(1).waitFor();
-  assert.deepEqual(await items.evaluateAll((rows) => rows.map((r) => r.dataset.reportId)), [secondId, firstId]);
+  await app.reload();
+  await app.historyItems.nth(1).waitFor();
+  assert.deepEqual(await app.historyIds(), [secondId, firstId]);
   // The newest report is shown again, complete, with its download.
-  assert.equal((await page.getByTestId("report-id").innerText()).trim(), secondId);
-  const again = await download(page, page.getByTestId("download-csv"));
+  assert.equal(await app.reportId(), secondId);
+  const again = await app.downloadCsv();
   assert.equal(again.name, `store-uptime-${secondId}.csv`);
   assert.ok(again.bytes.equals(cliReport(paths, ["--extended"])));
-  const older = await download(page, items.nth(1).getByTestId("history-download"));
+  const older = await app.downloadFromHistory(1);
   assert.equal(older.name, `store-uptime-${firstId}.csv`);
   assert.ok(older.bytes.equals(cliReport(paths)));
 
   // Delete one, then clear all; both survive a reload.
-  await items.nth(1).getByTestId("history-delete").click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 1);
-  await page.reload();
-  await waitForWorker(page);
-  await items.first().waitFor();
-  assert.equal(await items.count(), 1);
-  await page.getByTestId("clear-history").click();
-  await page.reload();
-  await waitForWorker(page);
-  await page.getByText("No reports yet.").waitFor();
-  assert.deepEqual(errors, []);
-  await context.close();
+  await app.deleteFromHistory(firstId);
+  await app.page.waitForFunction(() => document.querySelectorAll('[data-testid="history-item"]').length === 1);
+  await app.reload();
+  await app.historyItems.first().waitFor();
+  assert.equal(await app.historyItems.count(), 1);
+  await app.clearHistoryButton.click();
+  await app.reload();
+  await app.page.getByText("No reports yet.").waitFor();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a report running when the page is reloaded shows as interrupted, not lost", async () => {
   const big = dataSet("large-public", ["--preset", "public"]);
-  const { page, context } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
   const status = join(big, FILES[0]);
-  await chooseFiles(page, [status, status, status]);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  await page.getByTestId("progress-text").filter({ hasText: /Reading/ }).waitFor({ timeout: 20_000 });
-  const id = (await page.getByTestId("report-id").innerText()).trim();
-  await page.reload();
-  await waitForWorker(page);
-  const item = page.locator(`[data-testid="history-item"][data-report-id="${id}"]`);
-  await item.waitFor();
-  assert.equal(statusWord(await item.getByTestId("history-status").innerText()), "Interrupted");
-  assert.match(await page.getByTestId("report-reason").innerText(), /closed while this report was running/);
-  await context.close();
+  const id = await app.startReport([status, status, status]);
+  await app.reload();
+  await app.historyItem(id).waitFor();
+  assert.equal(await app.historyStatus(id), "Interrupted");
+  assert.match(await app.reasonText.innerText(), /closed while this report was running/);
+  await app.close();
 });
 
 // The page's one database grew an `inputs` store (version 3); before, the input files were
@@ -94,11 +61,11 @@ test("a report running when the page is reloaded shows as interrupted, not lost"
 // reports, csv and weeks; the files in `store-uptime-inputs`) still lists the report and
 // still rebuilds its fleet view after the update; clearing the history drops the old database.
 test("a browser with the earlier storage layout keeps its reports and their fleet views", async () => {
-  const { page, context, errors } = await openPage(browser);
-  await page.getByTestId("sample-data").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  const id = (await page.getByTestId("report-id").innerText()).trim();
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
+  const app = await StoreUptimePage.open(chromium.browser);
+  const { page } = app;
+  assert.equal(await app.loadSample(), "Complete");
+  const id = await app.reportId();
+  await app.waitForTable();
   // Rewrite this browser's storage as the earlier version left it.
   const layout = await page.evaluate(async (id) => {
     const req = (r) => new Promise((ok, ko) => { r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); });
@@ -132,19 +99,18 @@ test("a browser with the earlier storage layout keeps its reports and their flee
 
   // After the update (a reload), the report is listed and its fleet view is rebuilt from
   // the files in the old database.
-  await page.reload();
-  await waitForWorker(page);
-  await page.locator(`[data-testid="history-item"][data-report-id="${id}"]`).waitFor({ timeout: 30_000 });
-  await page.locator(`[data-testid="history-item"][data-report-id="${id}"]`).getByRole("button", { name: "Show" }).click();
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 60_000 });
+  await app.reload();
+  await app.historyItem(id).waitFor({ timeout: 30_000 });
+  await app.showFromHistory(id);
+  await app.waitForTable(60_000);
   assert.equal(await page.evaluate(() => new Promise((ok) => { const r = indexedDB.open("store-uptime"); r.onsuccess = () => { ok(r.result.version); r.result.close(); }; })), 3);
   const names = async () => (await page.evaluate(() => indexedDB.databases())).map((d) => d.name).sort();
   assert.deepEqual(await names(), ["store-uptime", "store-uptime-inputs"]);
   // Clearing the history drops the old database too.
   page.once("dialog", (d) => d.accept());
-  await page.getByTestId("clear-history").click();
+  await app.clearHistoryButton.click();
   await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === "store-uptime-inputs"));
   assert.deepEqual(await names(), ["store-uptime"]);
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

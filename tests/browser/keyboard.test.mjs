@@ -4,22 +4,18 @@
 // the store with focus in it and Escape gives focus back to the store it came from — in the
 // answers' lists and in a heatmap cell's list alike.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launch, openPage, waitForEnd } from "./helpers.mjs";
+import { test } from "node:test";
+import { DESKTOP, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-const DESKTOP = { width: 1440, height: 900 };
+const chromium = useChromium();
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
-
-async function sample(page) {
-  await page.getByTestId("sample-data").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
-  await page.getByTestId("call-row").first().waitFor();
+/** The page at desktop width with the sample's report, its table and call list drawn. */
+async function openWithSample() {
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: DESKTOP });
+  assert.equal(await app.loadSample(), "Complete");
+  await app.waitForTable();
+  await app.callRows.first().waitFor();
+  return app;
 }
 
 /** What has focus: its test id, else its id, else its tag, with the store it names. */
@@ -32,9 +28,9 @@ const focused = (page) =>
   });
 
 test("from the headline to the table filter in at most 15 Tab presses", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: DESKTOP });
-  await sample(page);
-  await page.locator("#answers-title").focus();
+  const app = await openWithSample();
+  const { page } = app;
+  await app.headlineTitle.focus();
   const stops = [];
   while (stops.length < 100) {
     await page.keyboard.press("Tab");
@@ -47,13 +43,13 @@ test("from the headline to the table filter in at most 15 Tab presses", async ()
   assert.ok(stops.length <= 15, `${stops.length} Tab presses`);
   // Each list of stores and each chart is one stop.
   assert.equal(new Set(stops).size, stops.length, "no list or chart takes two stops");
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("arrow keys walk a list of stores, Enter opens one with focus inside, Escape returns to it", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: DESKTOP });
-  await sample(page);
+  const app = await openWithSample();
+  const { page } = app;
   const links = '[data-testid="call-list"] .store-link';
   const ids = await page.$$eval(links, (bs) => bs.map((b) => b.closest("[data-store]").dataset.store));
   assert.ok(ids.length >= 3, `${ids.length} stores to call`);
@@ -67,7 +63,7 @@ test("arrow keys walk a list of stores, Enter opens one with focus inside, Escap
   assert.equal((await focused(page)).store, ids[1]);
   // End: the list's last stop, its "Show all" button when the list is long, else its last store.
   await page.keyboard.press("End");
-  const showAll = await page.getByTestId("calls-show-all").count();
+  const showAll = await app.callsShowAll.count();
   if (showAll) {
     assert.equal((await focused(page)).name, "calls-show-all");
     // Enter shows them all and focus stays on the button (drawn anew); again shows fewer.
@@ -96,45 +92,45 @@ test("arrow keys walk a list of stores, Enter opens one with focus inside, Escap
 
   // Enter opens that store, focus in its heading; Escape closes it and focus is back on it.
   await page.keyboard.press("Enter");
-  await page.getByTestId("detail-up_week").waitFor();
-  await page.waitForFunction(() => document.activeElement?.id === "detail-title");
-  assert.equal((await page.getByTestId("detail-id").textContent()).trim(), ids[2]);
+  const opened = await app.waitForStoreDetail();
+  await app.waitForFocusInDetail();
+  assert.equal(opened, ids[2]);
   await page.keyboard.press("Escape");
-  await page.getByTestId("store-table").waitFor();
+  await app.storeTable.waitFor();
   await page.waitForFunction(() => document.activeElement?.classList.contains("store-link"));
   assert.deepEqual(await focused(page), { name: "BUTTON".toLowerCase(), store: ids[2], list: "call-list", link: true });
-  assert.equal(await page.getByTestId("store-detail").count(), 0);
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.equal(await app.storeDetail.count(), 0);
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a store opened from a heatmap cell's list gives focus back there on Escape and on Back", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: DESKTOP });
-  await sample(page);
+  const app = await openWithSample();
+  const { page } = app;
   const hottest = await page.$$eval('[data-testid="heat-cell"]', (cells) =>
     cells.map((c) => [Number(c.dataset.share || -1), c.dataset.cell]).sort((a, b) => b[0] - a[0])[0][1],
   );
   // By keyboard: the heatmap cell, Enter lists its stores.
-  await page.locator(`[data-testid="heat-cell"][data-cell="${hottest}"]`).focus();
+  await app.heatCell(hottest).focus();
   await page.keyboard.press("Enter");
-  await page.getByTestId("cell-store").first().waitFor();
-  const second = page.getByTestId("cell-store").nth(1);
+  await app.cellStores.first().waitFor();
+  const second = app.cellStores.nth(1);
   const id = (await second.textContent()).trim();
   for (const close of ["Escape", "Back"]) {
     await second.focus();
     await page.keyboard.press("Enter");
-    await page.getByTestId("detail-up_week").waitFor();
-    await page.waitForFunction(() => document.activeElement?.id === "detail-title");
-    assert.equal((await page.getByTestId("detail-id").textContent()).trim(), id);
+    const opened = await app.waitForStoreDetail();
+    await app.waitForFocusInDetail();
+    assert.equal(opened, id);
     if (close === "Escape") await page.keyboard.press("Escape");
     else {
-      await page.getByTestId("detail-close").focus();
+      await app.detailClose.focus();
       await page.keyboard.press("Enter");
     }
-    await page.getByTestId("store-table").waitFor();
+    await app.storeTable.waitFor();
     await page.waitForFunction(() => document.activeElement?.dataset?.testid === "cell-store");
     assert.equal((await page.evaluate(() => document.activeElement.textContent)).trim(), id, close);
   }
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

@@ -2,44 +2,23 @@
 // with the server gone and the network off the page still loads and makes reports.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import {
-  APP_FILE,
-  DIST_DIR,
-  FILES,
-  SAMPLE_DIR,
-  chooseFiles,
-  cliReport,
-  download,
-  launch,
-  smallSet,
-  waitForEnd,
-  waitForFileKinds,
-  waitForWorker,
-  watchPage,
-} from "./helpers.mjs";
-import { unfoldInputs } from "./helpers.mjs";
+import { test } from "node:test";
+import { APP_FILE, DIST_DIR, FILES, SAMPLE_DIR, cliReport, smallSet } from "./helpers.mjs";
 import { startServer } from "./static-server.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
 
 test("after the first load the page works with the network off and the server stopped", async () => {
   // Its own server, so stopping it does not disturb the other tests.
   const server = await startServer(DIST_DIR, 0);
-  const context = await browser.newContext({ acceptDownloads: true });
-  const page = await context.newPage();
-  const errors = [];
-  watchPage(page, errors);
+  const context = await chromium.browser.newContext({ acceptDownloads: true });
+  let app;
   try {
-    await page.goto(server.url);
-    await waitForWorker(page);
+    app = await StoreUptimePage.openIn(context, { url: server.url });
     // Installed and active: the shell is in the cache.
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-    const cached = await page.evaluate(async () => (await caches.keys()).length);
+    await app.page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    const cached = await app.page.evaluate(async () => (await caches.keys()).length);
     assert.ok(cached >= 1, "the service worker cached the app shell");
   } finally {
     await server.close();
@@ -51,25 +30,21 @@ test("after the first load the page works with the network off and the server st
     assert.match(path, APP_FILE, path);
   }
   await context.setOffline(true);
-  await page.reload();
-  await waitForWorker(page);
-  assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), "served by the service worker");
+  await app.reload();
+  assert.ok(await app.page.evaluate(() => navigator.serviceWorker.controller !== null), "served by the service worker");
 
   const paths = FILES.map((f) => join(smallSet(), f));
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  const file = await download(page, page.getByTestId("download-csv"));
+  assert.equal(await app.generate(paths), "Complete");
+  const file = await app.downloadCsv();
   assert.ok(file.bytes.equals(cliReport(paths)));
 
   // The built-in sample is cached too.
-  await unfoldInputs(page);
-  await page.getByTestId("sample-data").click();
-  await page.getByTestId("report-status").filter({ hasText: "Running" }).waitFor().catch(() => {});
-  assert.equal(await waitForEnd(page), "Complete");
-  const sample = await download(page, page.getByTestId("download-csv"));
+  await app.unfoldInputs();
+  await app.sampleButton.click();
+  await app.statusBadge.filter({ hasText: "Running" }).waitFor().catch(() => {});
+  assert.equal(await app.waitForEnd(), "Complete");
+  const sample = await app.downloadCsv();
   assert.ok(sample.bytes.equals(cliReport(FILES.map((f) => join(SAMPLE_DIR, f)))));
-  assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(e)), []);
+  assert.deepEqual(app.errors.filter((e) => !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(e)), []);
   await context.close();
 });

@@ -7,28 +7,16 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { after, before, test } from "node:test";
-import { FILES, chooseFiles, cliReport, launch, openPage, smallSet, unfoldInputs, waitForEnd, waitForFileKinds } from "./helpers.mjs";
+import { test } from "node:test";
+import { FILES, cliExtendedRows as csvRows, smallSet } from "./helpers.mjs";
+import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1440, height: 900 };
 const ROW = '[data-testid="store-table"] tbody tr[data-row]';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
-
-/** The CLI's extended report as objects keyed by column. */
-function csvRows(paths) {
-  const [header, ...lines] = cliReport(paths, ["--extended"]).toString().trim().split("\n");
-  const cols = header.split(",");
-  return lines.map((l) => Object.fromEntries(l.split(",").map((v, i) => [cols[i], v])));
-}
+const chromium = useChromium();
 
 /** Decimal hours (or minutes, for the last hour) as the page's h:mm, rounded to the minute. */
 function hoursMinutes(decimal, unitMinutes = false) {
@@ -36,14 +24,13 @@ function hoursMinutes(decimal, unitMinutes = false) {
   return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-async function generate(page) {
+/** The page with the small set's report and its table drawn; `paths` are the files. */
+async function openWithReport(options) {
+  const app = await StoreUptimePage.open(chromium.browser, options);
   const paths = FILES.map((f) => join(smallSet(), f));
-  await chooseFiles(page, paths);
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.locator(ROW).first().waitFor({ timeout: 30_000 });
-  return paths;
+  assert.equal(await app.generate(paths), "Complete");
+  await app.waitForTable();
+  return { app, page: app.page, paths };
 }
 
 const shownColumns = (page) =>
@@ -60,19 +47,10 @@ const noSidewaysScroll = (page) =>
     return { scroll: doc.scrollWidth, client: doc.clientWidth, wide };
   });
 
-const activeTestId = (page) => page.evaluate(() => document.activeElement?.dataset?.testid ?? document.activeElement?.id ?? "");
-
-async function shoot(page, name, target) {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.locator(target).screenshot({ path: join(SHOTS, `${name}-${scheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-}
+const shoot = (app, name, target) => app.screenshotLightAndDark(join(SHOTS, name), target);
 
 test("desktop: five columns, more behind Columns, h:mm equals the CLI, closed says closed", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: DESKTOP });
-  const paths = await generate(page);
+  const { app, page, paths } = await openWithReport({ viewport: DESKTOP });
   const csv = csvRows(paths);
 
   const columns = await shownColumns(page);
@@ -117,32 +95,31 @@ test("desktop: five columns, more behind Columns, h:mm equals the CLI, closed sa
   const closedNow = csv.filter((c) => c.status_now === "closed" && Number(c.uptime_last_hour) === 0 && Number(c.downtime_last_hour) === 0);
   assert.ok(closedNow.length > 0);
   for (const c of closedNow) {
-    await page.getByTestId("table-filter").fill(c.store_id);
-    await page.locator(`${ROW}[data-store="${c.store_id}"]`).waitFor();
+    await app.tableFilter.fill(c.store_id);
+    await app.tableRow(c.store_id).waitFor();
     assert.equal(await page.locator(`${ROW} [data-col="up_hour"]`).innerText(), "closed");
     assert.equal(await page.locator(`${ROW} [data-col="down_hour"]`).innerText(), "closed");
   }
-  await page.getByTestId("table-filter").fill("");
+  await app.tableFilter.fill("");
   // No microseconds anywhere on the page.
   assert.doesNotMatch(await page.locator("body").innerText(), /\d\d:\d\d:\d\d\.\d/);
   await page.locator('[data-testid="columns"] summary').click();
-  await shoot(page, "people-table-desktop", '[data-testid="fleet"]');
+  await shoot(app, "people-table-desktop", app.fleet);
 
   // A store closed now says so in its detail too.
   const closed = { id: closedNow[0].store_id };
-  await page.getByTestId("table-filter").fill(closed.id);
-  await page.locator(`${ROW}[data-store="${closed.id}"]`).click();
-  await page.getByTestId("detail-up_hour").waitFor();
-  assert.equal((await page.getByTestId("detail-up_hour").innerText()).trim(), "closed");
-  assert.equal((await page.getByTestId("detail-id").textContent()).trim(), closed.id);
-  await shoot(page, "people-detail-desktop", '[data-testid="store-detail"]');
-  assert.deepEqual(errors, []);
-  await context.close();
+  await app.tableFilter.fill(closed.id);
+  await app.tableRow(closed.id).click();
+  await app.detailFigure("up_hour").waitFor();
+  assert.equal((await app.detailFigure("up_hour").innerText()).trim(), "closed");
+  assert.equal((await app.detailId.textContent()).trim(), closed.id);
+  await shoot(app, "people-detail-desktop", app.storeDetail);
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("keyboard: skip link, Enter opens a store with focus inside, next and previous, Escape returns", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: DESKTOP });
-  await generate(page);
+  const { app, page } = await openWithReport({ viewport: DESKTOP });
 
   // The skip link is the first tab stop and moves focus to the results' headline.
   await page.evaluate(() => {
@@ -151,56 +128,55 @@ test("keyboard: skip link, Enter opens a store with focus inside, next and previ
     document.body.removeAttribute("tabindex");
   });
   await page.keyboard.press("Tab");
-  assert.equal(await activeTestId(page), "skip-link");
-  assert.equal((await page.getByTestId("skip-link").innerText()).trim(), "Skip to results");
+  assert.equal(await app.focusedTestId(), "skip-link");
+  assert.equal((await app.skipLink.innerText()).trim(), "Skip to results");
   await page.keyboard.press("Enter");
   assert.equal(await page.evaluate(() => document.activeElement.id), "answers-title");
   // From the headline to the table filter: every Tab press counts (each chart and each list
   // of stores is one tab stop; keyboard.test.mjs names the stops).
   let presses = 0;
-  while (presses < 600 && (await activeTestId(page)) !== "table-filter") {
+  while (presses < 600 && (await app.focusedTestId()) !== "table-filter") {
     await page.keyboard.press("Tab");
     presses += 1;
   }
   console.log(`Tab presses from the headline to the table filter: ${presses}`);
-  assert.equal(await activeTestId(page), "table-filter");
+  assert.equal(await app.focusedTestId(), "table-filter");
   assert.ok(presses <= 15, `${presses} Tab presses`);
 
   const ids = await page.$$eval(ROW, (trs) => trs.map((tr) => tr.dataset.store));
   await page.locator(`${ROW}[data-row="2"]`).focus();
   await page.keyboard.press("Enter");
-  await page.getByTestId("detail-up_week").waitFor();
-  await page.waitForFunction(() => document.activeElement?.id === "detail-title");
-  assert.equal((await page.getByTestId("detail-id").textContent()).trim(), ids[2]);
+  const opened = await app.waitForStoreDetail();
+  await app.waitForFocusInDetail();
+  assert.equal(opened, ids[2]);
   // The table and the charts give way to the store.
-  assert.equal(await page.getByTestId("store-table").isVisible(), false);
+  assert.equal(await app.storeTable.isVisible(), false);
 
-  await page.getByTestId("detail-next").click();
+  await app.detailNext.click();
   await page.waitForFunction((id) => document.querySelector('[data-testid="detail-id"]')?.textContent === id, ids[3]);
-  await page.waitForFunction(() => document.activeElement?.id === "detail-title");
-  await page.getByTestId("detail-previous").click();
+  await app.waitForFocusInDetail();
+  await app.detailPrevious.click();
   await page.waitForFunction((id) => document.querySelector('[data-testid="detail-id"]')?.textContent === id, ids[2]);
-  await page.getByTestId("detail-up_week").waitFor();
+  await app.waitForStoreDetail();
 
   await page.keyboard.press("Escape");
-  await page.getByTestId("store-table").waitFor();
+  await app.storeTable.waitFor();
   await page.waitForFunction(() => document.activeElement?.dataset?.store !== undefined);
   assert.equal(await page.evaluate(() => document.activeElement.dataset.store), ids[2]);
-  assert.equal(await page.getByTestId("store-detail").count(), 0);
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.equal(await app.storeDetail.count(), 0);
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("phone: no sideways scrolling, store uptime and status in the table, a store as its own view", async () => {
-  const { page, context, errors } = await openPage(browser, undefined, { viewport: PHONE, hasTouch: true, isMobile: true });
-  await generate(page);
+  const { app, page } = await openWithReport({ viewport: PHONE, hasTouch: true, isMobile: true });
   let width = await noSidewaysScroll(page);
   assert.ok(width.scroll <= width.client, JSON.stringify(width));
   assert.deepEqual(await shownColumns(page), ["id", "pct", "status"]);
-  await shoot(page, "people-table-phone", '[data-testid="fleet"]');
+  await shoot(app, "people-table-phone", app.fleet);
 
-  await page.locator(ROW).first().click();
-  await page.getByTestId("detail-up_week").waitFor();
+  await app.tableRows.first().click();
+  await app.waitForStoreDetail();
   width = await noSidewaysScroll(page);
   assert.ok(width.scroll <= width.client, JSON.stringify(width));
   // Text is at least 11 px: the page's own and the charts' as drawn.
@@ -221,16 +197,17 @@ test("phone: no sideways scrolling, store uptime and status in the table, a stor
     bs.map((b) => b.getBoundingClientRect()).filter((r) => r.height < 24 || r.width < 24),
   );
   assert.deepEqual(tiny, []);
-  await shoot(page, "people-detail-phone", '[data-testid="store-detail"]');
-  await page.getByTestId("detail-close").click();
-  await page.getByTestId("store-table").waitFor();
-  assert.deepEqual(errors, []);
-  await context.close();
+  await shoot(app, "people-detail-phone", app.storeDetail);
+  await app.detailClose.click();
+  await app.storeTable.waitFor();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("options say what they do", async () => {
-  const { page, context, errors } = await openPage(browser);
-  await unfoldInputs(page);
+  const app = await StoreUptimePage.open(chromium.browser);
+  const { page } = app;
+  await app.unfoldInputs();
   assert.equal((await page.locator('label[for="opt-fill"]').innerText()).trim(), "Fill gaps between polls");
   assert.deepEqual((await page.locator("#opt-fill option").allInnerTexts()).map((t) => t.trim()), ["nearest poll (default)", "last known status"]);
   assert.equal((await page.locator('label[for="opt-missing"]').innerText()).trim(), "Days without hours");
@@ -238,6 +215,6 @@ test("options say what they do", async () => {
   const extended = await page.locator('label[for="opt-extended"]').innerText();
   assert.doesNotMatch(extended, /extended|observations/i);
   assert.match(extended, /More columns in the CSV/);
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

@@ -5,47 +5,26 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import {
-  APP_FILE,
-  BASE_URL,
-  DIST_DIR,
-  FILES,
-  chooseFiles,
-  download,
-  launch,
-  openPage,
-  smallSet,
-  waitForEnd,
-  waitForFileKinds,
-  waitForWorker,
-} from "./helpers.mjs";
-import { removeAllFiles } from "./helpers.mjs";
+import { test } from "node:test";
+import { APP_FILE, BASE_URL, DIST_DIR, FILES, smallSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
 
 test("no request leaves 127.0.0.1, and none carries user data", async () => {
-  const { page, context, requests, errors } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
+  const { requests } = app;
   const sent = [];
-  context.on("request", (r) => sent.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" }));
-  assert.match(await page.getByTestId("privacy").innerText(), /never leave this device/);
-  await page.getByTestId("sample-data").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await download(page, page.getByTestId("download-csv"));
-  await removeAllFiles(page);
-  await chooseFiles(page, FILES.map((f) => join(smallSet(), f)));
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await download(page, page.getByTestId("download-csv"));
-  await download(page, page.getByTestId("history-download").nth(1));
-  await page.reload();
-  await waitForWorker(page);
-  await download(page, page.getByTestId("history-download").first());
+  app.context.on("request", (r) => sent.push({ method: r.method(), url: r.url(), body: r.postData() ?? "" }));
+  assert.match(await app.privacyNote.innerText(), /never leave this device/);
+  assert.equal(await app.loadSample(), "Complete");
+  await app.downloadCsv();
+  await app.removeAllFiles();
+  assert.equal(await app.generate(FILES.map((f) => join(smallSet(), f))), "Complete");
+  await app.downloadCsv();
+  await app.downloadFromHistory(1);
+  await app.reload();
+  await app.downloadFromHistory(0);
 
   const origin = new URL(BASE_URL).origin;
   const outside = requests.filter((u) => !u.startsWith(origin + "/") && !u.startsWith("blob:") && !u.startsWith("data:"));
@@ -77,12 +56,13 @@ test("no request leaves 127.0.0.1, and none carries user data", async () => {
     assert.ok(existsSync(file) && statSync(file).isFile(), `${url} is a file of dist/`);
     for (const id of ids) assert.ok(!url.includes(id), `${url} carries store id ${id}`);
   }
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("the Content-Security-Policy blocks requests to any other origin", async () => {
-  const { page, context } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
+  const { page } = app;
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
   assert.match(csp, /connect-src 'self'/);
   assert.match(csp, /default-src 'none'/);
@@ -123,5 +103,5 @@ test("the Content-Security-Policy blocks requests to any other origin", async ()
     image.violations.some((v) => v.directive === "img-src" && v.uri.startsWith("http://127.0.0.2")),
     JSON.stringify(image.violations),
   );
-  await context.close();
+  await app.close();
 });

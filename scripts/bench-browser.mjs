@@ -2,7 +2,7 @@
 // file input, timed from the files' `change` event to the report showing `Complete`.
 // Not a test (no timed assertions): it prints figures. Run by scripts/bench-browser.sh.
 //
-//   node tests/browser/bench.mjs [--runs N] [--playwright-click] NAME=DIR...
+//   node scripts/bench-browser.mjs [--runs N] [--playwright-click] NAME=DIR...
 //
 // DIR holds gen-data's three files. --playwright-click: Generate is pressed by Playwright
 // after the files are recognised, instead of by the page probe the moment it is enabled.
@@ -13,8 +13,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
-import { CLI, DIST_DIR, FILES, chooseFiles, download, launch, waitForEnd, waitForFileKinds, watchPage } from "./helpers.mjs";
-import { startServer } from "./static-server.mjs";
+import { CLI, DIST_DIR, FILES, chooseFiles, download, launch, waitForEnd, waitForFileKinds, watchPage } from "../tests/browser/helpers.mjs";
+import { startServer } from "../tests/browser/static-server.mjs";
 
 const args = process.argv.slice(2);
 let runs = 5;
@@ -26,9 +26,9 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i].includes("=")) {
     const [name, dir] = args[i].split("=");
     sets.push({ name, dir });
-  } else throw new Error(`bench.mjs: unknown argument ${args[i]}`);
+  } else throw new Error(`bench-browser.mjs: unknown argument ${args[i]}`);
 }
-if (!(runs >= 1)) throw new Error("bench.mjs: --runs wants a number ≥ 1");
+if (!(runs >= 1)) throw new Error("bench-browser.mjs: --runs wants a number ≥ 1");
 
 // Installed before any page script: long tasks of the page's thread, every worker message
 // as the page receives it (before the app's own handler runs), and the moments the files
