@@ -5,10 +5,9 @@
 //! are made here by the `zip` and `flate2` crates, real writers, not by our reader's rules.
 
 mod common;
-use common::{scratch, write};
+use common::{run, run_with_stdin, scratch, text, write};
 
 use std::io::{Cursor, Write};
-use std::process::{Command, Output, Stdio};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -20,17 +19,6 @@ const FILES: [&str; 3] = ["store_status.csv", "menu_hours.csv", "timezones.csv"]
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIXTURE}/{name}")).unwrap()
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_store-uptime"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The report from the plain files: what every archive of them must give.
@@ -203,31 +191,10 @@ fn gzip_files_and_a_mix_with_plain_files_give_the_same_report() {
     assert_eq!(text(&out.stdout), plain);
 
     // Standard input takes a gzip too, but not a zip (its directory is at its end).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_store-uptime"))
-        .args(["report", "-", &gz[1], &gz[2]])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&gzip(&fixture(FILES[0])))
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_stdin(&["report", "-", &gz[1], &gz[2]], &gzip(&fixture(FILES[0])));
     assert_eq!(text(&out.stdout), plain, "{}", text(&out.stderr));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_store-uptime"))
-        .args(["report", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let zip = std::fs::read(&status_zip).unwrap();
-    child.stdin.take().unwrap().write_all(&zip).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_with_stdin(&["report", "-"], &zip);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("-: a zip archive cannot be read from standard input"),

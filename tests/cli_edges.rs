@@ -2,26 +2,14 @@
 //! named twice, and an output closed early (`| head`).
 
 mod common;
-use common::{scratch, write};
+use common::{run, scratch, text, write};
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const STATUS: &str = "store_id,status,timestamp_utc\n\
     a,active,2024-11-04 10:00:00 UTC\n\
     b,inactive,2024-11-04 11:00:00 UTC\n";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_store-uptime"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn extended_given_a_value_is_a_usage_error_not_switched_on() {

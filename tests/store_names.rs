@@ -4,24 +4,12 @@
 //! byte what they were.
 
 mod common;
-use common::{scratch, write};
+use common::{run, scratch, text, write};
 
 use std::collections::HashMap;
-use std::process::{Command, Output};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small/input");
 const FILES: [&str; 3] = ["store_status.csv", "menu_hours.csv", "timezones.csv"];
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_store-uptime"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn report(extra: &[&str], more: &[&str]) -> (String, String) {
     let paths: Vec<String> = FILES.iter().map(|f| format!("{FIXTURE}/{f}")).collect();
