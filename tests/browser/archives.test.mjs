@@ -7,43 +7,23 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { basename, dirname, join } from "node:path";
 import { crc32, deflateRawSync, gzipSync } from "node:zlib";
-import { after, before, test } from "node:test";
-import {
-  CLI,
-  DATA_DIR,
-  FILES,
-  chooseFiles,
-  cliReport,
-  download,
-  launch,
-  openPage,
-  smallSet,
-  waitForEnd,
-  waitForFileKinds,
-} from "./helpers.mjs";
+import { before, test } from "node:test";
+import { CLI, DATA_DIR, FILES, cliReport, smallSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
+const chromium = useChromium();
 let paths;
-before(async () => {
-  browser = await launch();
+before(() => {
   const dir = smallSet();
   paths = FILES.map((f) => join(dir, f));
 });
-after(() => browser?.close());
 
-async function generateAndDownload(page) {
-  await page.getByTestId("generate").click();
-  const status = await waitForEnd(page);
-  assert.equal(status, "Complete", await page.getByTestId("report").innerText());
-  return (await download(page, page.getByTestId("download-csv"))).bytes;
+/** Generates a report from the listed files; it must complete; returns its CSV's bytes. */
+async function generateAndDownload(app) {
+  const status = await app.generate();
+  assert.equal(status, "Complete", await app.report.innerText());
+  return (await app.downloadCsv()).bytes;
 }
-
-const kinds = async (page) =>
-  Object.fromEntries(
-    await page.locator('[data-testid="file-row"]').evaluateAll((rows) =>
-      rows.map((r) => [r.dataset.fileName, r.querySelector('[data-testid="file-kind"]').textContent.trim()]),
-    ),
-  );
 
 test(".csv.gz files give the plain files' report, byte for byte", async () => {
   const dir = join(DATA_DIR, "archives-gz");
@@ -54,17 +34,16 @@ test(".csv.gz files give the plain files' report, byte for byte", async () => {
     writeFileSync(target, gzipSync(readFileSync(p)));
     return target;
   });
-  const { page, context, errors } = await openPage(browser);
-  await chooseFiles(page, gz);
-  await waitForFileKinds(page, 3);
-  const shown = await kinds(page);
+  const app = await StoreUptimePage.open(chromium.browser);
+  await app.addFiles(gz);
+  const shown = await app.fileKindsByName();
   assert.match(shown["store_status.csv.gz"], /Status polls/);
   assert.match(shown["menu_hours.csv.gz"], /Business hours/);
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)), "the same CSV as the CLI's from the plain files");
   assert.ok(bytes.equals(cliReport(gz)), "and as the CLI's from the gzip files");
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a picked folder takes its CSV and gzip files, and a names file is recognised", async () => {
@@ -77,19 +56,17 @@ test("a picked folder takes its CSV and gzip files, and a names file is recognis
   writeFileSync(join(dir, "names.csv"), "store_id,name,region\nx-1,<b>Main</b>,North\n");
   writeFileSync(join(dir, "notes.txt"), "not an export\n");
   writeFileSync(join(dir, ".DS_Store"), Buffer.from([0, 0, 0, 1]));
-  const { page, context, errors } = await openPage(browser);
+  const app = await StoreUptimePage.open(chromium.browser);
   // The folder picker is a labelled input in the tab order, as the file picker is.
-  const folderInput = page.getByTestId("folder-input");
-  assert.equal(await folderInput.evaluate((e) => e.webkitdirectory), true);
-  await folderInput.setInputFiles(dir);
-  await waitForFileKinds(page, 4);
-  const shown = await kinds(page);
+  assert.equal(await app.folderInput.evaluate((e) => e.webkitdirectory), true);
+  await app.addFolder(dir, 4);
+  const shown = await app.fileKindsByName();
   assert.deepEqual(Object.keys(shown).sort(), ["menu_hours.csv.gz", "names.csv", "store_status.csv", "timezones.csv"]);
   assert.match(shown["names.csv"], /Store names/);
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)), "names change nothing in the plain report");
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 /**
@@ -155,15 +132,6 @@ function cliLeftOut(paths) {
     .map((l) => l.replace(/^store-uptime: (warning: )?/, "").replace(/; left out$/, ""));
 }
 
-const entryRows = async (page) =>
-  page.locator('[data-testid="archive-entry"]').evaluateAll((rows) =>
-    rows.map((r) => ({
-      name: r.dataset.fileName,
-      kind: r.querySelector('[data-testid="file-kind"]').textContent.trim(),
-      error: r.nextElementSibling?.classList.contains("rejected-reason") ? r.nextElementSibling.innerText.trim() : null,
-    })),
-  );
-
 test("a zip of the three files in a folder gives the CLI's report, and what it leaves out is named in the CLI's words", async () => {
   const dir = join(DATA_DIR, "archives-zip");
   rmSync(dir, { recursive: true, force: true });
@@ -186,11 +154,10 @@ test("a zip of the three files in a folder gives the CLI's report, and what it l
       { name: "timezones.csv", data: zones },
     ]),
   );
-  const { page, context, errors } = await openPage(browser);
-  await chooseFiles(page, [zip]);
-  await waitForFileKinds(page, 8);
-  assert.match((await kinds(page))["data.zip"], /Zip archive/);
-  const listed = await entryRows(page);
+  const app = await StoreUptimePage.open(chromium.browser);
+  await app.addFiles([zip], { total: 8 });
+  assert.match((await app.fileKindsByName())["data.zip"], /Zip archive/);
+  const listed = await app.archiveEntryRows();
   assert.deepEqual(
     listed.map((e) => e.name),
     ["store_status.csv", "menu_hours.csv", "readme.pdf", "older.zip", "locked.csv", "bomb.csv"]
@@ -207,13 +174,13 @@ test("a zip of the three files in a folder gives the CLI's report, and what it l
   const shownErrors = listed.filter((e) => e.error).map((e) => e.error);
   assert.deepEqual(shownErrors, leftOut, "the same words as the CLI, before the report");
 
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport([zip])), "the CLI's report of the zip, byte for byte");
   assert.ok(bytes.equals(cliReport(paths)), "and of the plain files");
-  assert.deepEqual((await entryRows(page)).filter((e) => e.error).map((e) => e.error), leftOut, "after it too");
+  assert.deepEqual((await app.archiveEntryRows()).filter((e) => e.error).map((e) => e.error), leftOut, "after it too");
   assert.match(byName["store_status.csv"].kind, /Status/);
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a corrupt zip is named with the CLI's words and the files beside it are reported", async () => {
@@ -229,16 +196,15 @@ test("a corrupt zip is named with the CLI's words and the files beside it are re
     writeFileSync(join(dir, f), readFileSync(paths[i]));
     return join(dir, f);
   });
-  const { page, context, errors } = await openPage(browser);
-  await chooseFiles(page, [...beside, cut]);
-  await waitForFileKinds(page, 4);
-  const error = page.locator('[data-testid="file-row"][data-file-name="cut.zip"] + tr [data-testid="file-error"]');
+  const app = await StoreUptimePage.open(chromium.browser);
+  await app.addFiles([...beside, cut]);
+  const error = app.fileErrorOf("cut.zip");
   assert.deepEqual([await error.innerText()], cliLeftOut([...beside, cut]));
   assert.match(await error.innerText(), /^cut\.zip: not a readable zip archive/);
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)));
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("a dropped folder is walked like the folder picker's (a stand-in for the entries API)", async () => {
@@ -252,8 +218,8 @@ test("a dropped folder is walked like the folder picker's (a stand-in for the en
     ".DS_Store": b64([0, 0, 0, 1]),
     __MACOSX: { "._store_status.csv": b64("fork") },
   };
-  const { page, context, errors } = await openPage(browser);
-  const dataTransfer = await page.evaluateHandle((tree) => {
+  const app = await StoreUptimePage.open(chromium.browser);
+  const dataTransfer = await app.page.evaluateHandle((tree) => {
     const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const entry = (path, node) => {
       const name = path.split("/").pop();
@@ -274,12 +240,11 @@ test("a dropped folder is walked like the folder picker's (a stand-in for the en
     Object.defineProperty(dt, "items", { value: [{ kind: "file", webkitGetAsEntry: () => root }] });
     return dt;
   }, tree);
-  await page.dispatchEvent('[data-testid="drop-zone"]', "drop", { dataTransfer });
-  await waitForFileKinds(page, 3);
-  const shown = await kinds(page);
+  await app.dropDataTransfer(dataTransfer, 3);
+  const shown = await app.fileKindsByName();
   assert.deepEqual(Object.keys(shown).sort(), ["menu_hours.csv.gz", "store_status.csv", "timezones.csv"]);
-  const bytes = await generateAndDownload(page);
+  const bytes = await generateAndDownload(app);
   assert.ok(bytes.equals(cliReport(paths)));
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

@@ -8,44 +8,27 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
-import {
-  BASE_URL,
-  CHROMIUM_ARGS,
-  FILES,
-  chooseFiles,
-  dataSet,
-  download,
-  launch,
-  openPage,
-  waitForEnd,
-  waitForFileKinds,
-  waitForWorker,
-} from "./helpers.mjs";
+import { test } from "node:test";
+import { FILES, dataSet } from "./helpers.mjs";
+import { PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? resolve(import.meta.dirname, "..", "..", "target", "screenshots");
 mkdirSync(SHOTS, { recursive: true });
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
+const WIDE = { width: 1280, height: 900 };
 
 /** 400 stores over 8 days: more stores to call than a printout lists. */
 function shareSet() {
   return dataSet("share-s7", ["--stores", "400", "--days", "8", "--seed", "7"]);
 }
 
-async function generate(page) {
-  await chooseFiles(page, FILES.map((f) => join(shareSet(), f)));
-  await waitForFileKinds(page, 3);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  await page.getByTestId("headline").waitFor({ timeout: 30_000 });
+/** An owner's report of the share set, its answers and stores to call drawn. */
+async function generate(app) {
+  assert.equal(await app.generate(FILES.map((f) => join(shareSet(), f))), "Complete");
+  await app.waitForAnswers();
   // The call list needs the target's answers.
-  await page.getByTestId("call-row").first().waitFor({ timeout: 30_000 });
+  await app.waitForCalls();
 }
 
 /** PNG width and height from its IHDR chunk. */
@@ -54,13 +37,11 @@ const pngSize = (bytes) => ({ width: bytes.readUInt32BE(16), height: bytes.readU
 test("installable: Chromium reads the manifest without errors and finds the page installable", async () => {
   // A profile on disk: Chromium never offers to install from an incognito-like context.
   const profile = mkdtempSync(join(tmpdir(), "store-uptime-install-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(BASE_URL);
-  await waitForWorker(page);
+  const app = await StoreUptimePage.openPersistent(profile);
+  const page = app.page;
   // Installability wants the service worker in control, as a returning visitor has it.
   await page.waitForFunction(() => navigator.serviceWorker?.controller != null || navigator.serviceWorker?.ready, null, { timeout: 30_000 });
-  const cdp = await context.newCDPSession(page);
+  const cdp = await app.context.newCDPSession(page);
   const manifest = await cdp.send("Page.getAppManifest");
   assert.deepEqual(manifest.errors, [], JSON.stringify(manifest.errors));
   assert.match(manifest.url, /manifest\.webmanifest$/);
@@ -89,69 +70,67 @@ test("installable: Chromium reads the manifest without errors and finds the page
     await page.waitForTimeout(500);
   }
   assert.deepEqual(installability, [], JSON.stringify(installability));
-  await context.close();
+  await app.close();
   rmSync(profile, { recursive: true, force: true });
 });
 
 test("print: headline, tiles, timeline, week by day and the first 40 stores to call, without controls, in at most three pages", async () => {
-  const { page, context, errors } = await openPage(browser, BASE_URL, { viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
-  await generate(page);
-  const total = Number((await page.getByTestId("tile-call").locator(".tile-value").innerText()).replace(/\D/g, ""));
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: WIDE, colorScheme: "dark" });
+  await generate(app);
+  const total = Number((await app.tileText("call")).replace(/\D/g, ""));
   assert.ok(total > 40, `only ${total} stores to call`);
   // On screen the printout's list is hidden.
-  assert.equal(await page.getByTestId("print-calls").isVisible(), false);
-  await page.emulateMedia({ media: "print" });
-  assert.equal(await page.getByTestId("print-calls").isVisible(), true);
-  assert.equal(await page.getByTestId("print-calls").locator("tbody tr").count(), 40);
-  assert.equal(await page.getByTestId("print-more").innerText(), `and ${total - 40} more in the CSV (stores-to-call-${(await page.getByTestId("headline-id").innerText()).trim()}.csv)`);
+  assert.equal(await app.printCalls.isVisible(), false);
+  await app.page.emulateMedia({ media: "print" });
+  assert.equal(await app.printCalls.isVisible(), true);
+  assert.equal(await app.printCalls.locator("tbody tr").count(), 40);
+  assert.equal(await app.printMore.innerText(), `and ${total - 40} more in the CSV (stores-to-call-${await app.headlineReportId()}.csv)`);
   for (const visible of ["headline", "answer-tiles", "fleet-timeline", "trend"]) {
-    assert.equal(await page.getByTestId(visible).isVisible(), true, visible);
+    assert.equal(await app.byTestId(visible).isVisible(), true, visible);
   }
-  const controls = await page.evaluate(() =>
+  const controls = await app.page.evaluate(() =>
     [...document.querySelectorAll("button, input, select, summary")].filter((e) => e.checkVisibility()).map((e) => e.outerHTML.slice(0, 80)),
   );
   assert.deepEqual(controls, []);
   for (const hidden of ["call-list", "outages-table", "fleet"]) {
-    assert.equal(await page.getByTestId(hidden).isVisible(), false, hidden);
+    assert.equal(await app.byTestId(hidden).isVisible(), false, hidden);
   }
   // Light on paper, whatever the screen's theme.
-  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const background = await app.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(background, "rgb(255, 255, 255)");
-  await page.screenshot({ path: join(SHOTS, "share-print-media.png"), fullPage: true });
+  await app.page.screenshot({ path: join(SHOTS, "share-print-media.png"), fullPage: true });
   for (const format of ["A4", "Letter"]) {
-    const pdf = await page.pdf({ format, printBackground: true });
+    const pdf = await app.page.pdf({ format, printBackground: true });
     writeFileSync(join(SHOTS, `share-print-${format}.pdf`), pdf);
     const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
     assert.ok(pages >= 1 && pages <= 3, `${format}: ${pages} pages`);
   }
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("chart images: SVG and PNG of each chart, light, with the report's name and week", async () => {
-  const { page, context, errors } = await openPage(browser, BASE_URL, { viewport: { width: 1280, height: 900 }, colorScheme: "dark" });
-  await generate(page);
-  const name = (await page.getByTestId("headline").innerText()).trim();
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: WIDE, colorScheme: "dark" });
+  await generate(app);
+  const name = await app.headlineText();
   assert.match(name, /^Week to /);
   // One tab stop before the headline: the "Share or save" disclosure; its buttons show
   // only when it is open.
-  const share = page.getByTestId("share-menu");
-  assert.equal(await share.getByTestId("save-report-file").isVisible(), false);
-  await page.getByTestId("headline").focus();
-  await page.keyboard.press("Shift+Tab");
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "share-menu-summary");
-  await page.keyboard.press("Enter");
-  assert.equal(await share.getByTestId("save-report-file").isVisible(), true);
+  assert.equal(await app.saveReportFileButton.isVisible(), false);
+  await app.headline.focus();
+  await app.page.keyboard.press("Shift+Tab");
+  assert.equal(await app.page.evaluate(() => document.activeElement?.dataset.testid), "share-menu-summary");
+  await app.page.keyboard.press("Enter");
+  assert.equal(await app.saveReportFileButton.isVisible(), true);
   for (const chart of ["fleet-timeline", "week-by-day", "heatmap", "uptime-histogram"]) {
-    const menu = share.getByTestId(`image-${chart}`);
-    assert.equal(await menu.getByTestId("image-svg").isVisible(), true, chart);
-    const svg = await download(page, menu.getByTestId("image-svg"));
+    assert.equal(await app.imageButton(chart, "svg").isVisible(), true, chart);
+    const svg = await app.downloadImage(chart, "svg");
     assert.match(svg.name, new RegExp(`^store-uptime-${chart}-[0-9a-f]+\\.svg$`));
     const text = svg.bytes.toString("utf8");
     assert.ok(text.includes(name), `${chart}: the SVG does not name ${name}`);
     assert.ok(!/<script|href=|url\(/.test(text), `${chart}: the SVG refers to something`);
     // The SVG opens as an image on its own (no page stylesheet) and is light.
-    const opened = await page.evaluate(async (svgText) => {
+    const opened = await app.page.evaluate(async (svgText) => {
       const img = new Image();
       img.src = URL.createObjectURL(new Blob([svgText], { type: "image/svg+xml" }));
       await img.decode();
@@ -164,48 +143,48 @@ test("chart images: SVG and PNG of each chart, light, with the report's name and
     }, text);
     assert.ok(opened.width > 300 && opened.height > 80, JSON.stringify(opened));
     assert.deepEqual(opened.corner, [255, 255, 255, 255], `${chart}: not on a light background`);
-    const png = await download(page, menu.getByTestId("image-png"));
+    const png = await app.downloadImage(chart, "png");
     assert.match(png.name, new RegExp(`^store-uptime-${chart}-[0-9a-f]+\\.png$`));
     assert.deepEqual([...png.bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join(""), "PNG");
     assert.deepEqual(pngSize(png.bytes), { width: opened.width * 2, height: opened.height * 2 });
     writeFileSync(join(SHOTS, `share-${chart}.png`), png.bytes);
     writeFileSync(join(SHOTS, `share-${chart}.svg`), svg.bytes);
   }
-  assert.deepEqual(errors, []);
-  await context.close();
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });
 
 test("the report file: the page's numbers, opened with the network refused, asks for nothing", async () => {
-  const { page, context, errors } = await openPage(browser, BASE_URL, { viewport: { width: 1280, height: 900 }, timezoneId: "America/New_York" });
-  await generate(page);
-  const id = (await page.getByTestId("headline-id").innerText()).trim();
-  await page.getByTestId("share-menu-summary").click();
-  const file = await download(page, page.getByTestId("save-report-file"));
+  const app = await StoreUptimePage.open(chromium.browser, { viewport: WIDE, timezoneId: "America/New_York" });
+  await generate(app);
+  const id = await app.headlineReportId();
+  // "Share or save" → "Save report file".
+  const file = await app.saveReportFile();
   assert.equal(file.name, `store-uptime-report-${id}.html`);
   assert.ok(file.bytes.length < 10_000_000);
-  const tile = async (name) => (await page.getByTestId(`tile-${name}`).locator(".tile-value").innerText()).trim();
   const shown = {
-    headline: (await page.getByTestId("headline").innerText()).trim(),
-    downNow: await tile("down-now"),
-    outages: await tile("outages"),
-    uptime: await tile("fleet-uptime"),
-    calls: await tile("call"),
-    callIds: await page.getByTestId("call-row").evaluateAll((rows) => rows.slice(0, 10).map((r) => r.dataset.store)),
-    week: await page.getByTestId("trend-pct").allInnerTexts(),
+    headline: await app.headlineText(),
+    downNow: await app.tileText("down-now"),
+    outages: await app.tileText("outages"),
+    uptime: await app.tileText("fleet-uptime"),
+    calls: await app.tileText("call"),
+    callIds: await app.callRows.evaluateAll((rows) => rows.slice(0, 10).map((r) => r.dataset.store)),
+    week: await app.trendPercents.allInnerTexts(),
   };
   assert.match(shown.headline, /America\/New_York$/);
   // A store row of the page's table: its uptime and week downtime.
-  const tableRow = page.locator(".store-table tbody tr[data-store]").first();
+  const tableRow = app.page.locator(".store-table tbody tr[data-store]").first();
   const row = {
     id: await tableRow.getAttribute("data-store"),
     pct: (await tableRow.locator('[data-col="pct"]').innerText()).trim(),
     down: (await tableRow.locator('[data-col="down_week"]').innerText()).trim(),
   };
-  await context.close();
+  const errors = app.errors;
+  await app.close();
 
   // A fresh browser context: no storage, JavaScript on (so a script would run if the file
   // had one), every request logged and refused except the file itself.
-  const fresh = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const fresh = await chromium.browser.newContext({ viewport: PHONE });
   const requests = [];
   const fileUrl = "http://report.invalid/report.html";
   await fresh.route("**/*", (route) => {
@@ -235,7 +214,7 @@ test("the report file: the page's numbers, opened with the network refused, asks
   const overflow = await saved.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the file scrolls sideways by ${overflow} px at 390 px`);
   await saved.screenshot({ path: join(SHOTS, "share-report-file-390.png") });
-  await saved.setViewportSize({ width: 1280, height: 900 });
+  await saved.setViewportSize(WIDE);
   await saved.screenshot({ path: join(SHOTS, "share-report-file-1280.png"), fullPage: false });
   assert.deepEqual(requests, []);
   assert.deepEqual(savedErrors, []);

@@ -5,14 +5,11 @@
 import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { DATA_DIR, FILES, chooseFiles, cliReport, download, launch, openPage, smallSet, waitForEnd, waitForFileKinds } from "./helpers.mjs";
+import { test } from "node:test";
+import { DATA_DIR, FILES, cliReport, smallSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(() => browser?.close());
+const chromium = useChromium();
 
 /** A CSV's rows as objects (the CLI's report has no quoted commas in these columns). */
 const parse = (text) => {
@@ -24,13 +21,6 @@ const parse = (text) => {
     return Object.fromEntries(cols.map((c, i) => [c, (cells[i] ?? "").replace(/^"|"$/g, "").replace(/""/g, '"')]));
   });
 };
-
-const shownRows = (page) =>
-  page.$$eval('[data-testid="store-table"] tbody tr[data-row]', (trs) =>
-    trs.map((tr) => ({ id: tr.dataset.store, name: tr.querySelector('[data-testid="store-name"]')?.textContent ?? null })),
-  );
-
-const tableCount = async (page) => Number((await page.getByTestId("table-count").innerText()).split(" ")[0].replace(/\D/g, ""));
 
 test("names are shown beside ids, found by the filter, and the region filter gives the CLI's stores", async () => {
   const dir = smallSet();
@@ -45,52 +35,48 @@ test("names are shown beside ids, found by the filter, and the region filter giv
   const lines = ids.slice(0, 30).map((id, i) => `${id},${nameOf(i)},${regions[i % 3]}`);
   writeFileSync(names, `store_id,name,region\n${lines.join("\n")}\n`);
 
-  const { page, context, errors } = await openPage(browser);
-  await chooseFiles(page, [...paths, names]);
-  await waitForFileKinds(page, 4);
-  await page.getByTestId("generate").click();
-  assert.equal(await waitForEnd(page), "Complete");
-  const csv = await download(page, page.getByTestId("download-csv"));
+  // An owner adds the three exports and the names file, and makes a report.
+  const app = await StoreUptimePage.open(chromium.browser);
+  assert.equal(await app.generate([...paths, names]), "Complete");
+  const csv = await app.downloadCsv();
   assert.ok(csv.bytes.equals(cliReport([...paths, names])), "the CLI's plain report");
   assert.ok(csv.bytes.equals(cliReport(paths)), "names change nothing in it");
 
-  await page.locator('[data-testid="store-table"] tbody tr[data-row]').first().waitFor({ timeout: 30_000 });
+  // The table shows each store's name beside its id.
+  await app.waitForTable();
   // The table is virtualised: the rows drawn are checked, the count is the table's.
-  const shown = await shownRows(page);
+  const shown = await app.storesIn(app.tableRows);
   assert.ok(shown.length > 20, `${shown.length} rows drawn`);
-  assert.equal(await tableCount(page), ids.length);
+  assert.equal(await app.tableCount(), ids.length);
   for (const row of shown) {
     const i = ids.indexOf(row.id);
     assert.equal(row.name, i < 30 ? nameOf(i) : null, row.id);
   }
   // Markup in a name is text: no element was made of it.
-  assert.equal(await page.locator('[data-testid="store-table"] [data-testid="store-name"] b').count(), 0);
+  assert.equal(await app.storeTable.locator('[data-testid="store-name"] b').count(), 0);
 
   // The filter finds a store by a part of its name, in any case.
-  await page.getByTestId("table-filter").fill("MARKUP");
-  assert.deepEqual((await shownRows(page)).map((r) => r.id), [ids[1]]);
-  await page.getByTestId("table-filter").fill("");
+  await app.tableFilter.fill("MARKUP");
+  assert.deepEqual((await app.storesIn(app.tableRows)).map((r) => r.id), [ids[1]]);
+  await app.tableFilter.fill("");
 
   // The region filter: a labelled select, usable by keyboard; its stores are the CLI's.
   const extended = parse(cliReport([...paths, names], ["--extended"]).toString());
-  const select = page.getByTestId("region-filter");
-  assert.deepEqual(await select.locator("option").allInnerTexts(), ["All", "North", "South"]);
-  assert.match(await select.evaluate((s) => s.closest("label")?.textContent ?? ""), /Region/);
+  assert.deepEqual(await app.regionChoices(), ["All", "North", "South"]);
+  assert.match(await app.regionFilter.evaluate((s) => s.closest("label")?.textContent ?? ""), /Region/);
   for (const region of ["North", "South"]) {
-    await select.selectOption({ label: region });
+    await app.filterByRegion(region);
     const want = extended.filter((r) => r.region === region).map((r) => r.store_id).sort();
     assert.ok(want.length > 0);
-    assert.equal(await tableCount(page), want.length, region);
-    assert.deepEqual((await shownRows(page)).map((r) => r.id).sort(), want, region);
+    assert.equal(await app.tableCount(), want.length, region);
+    assert.deepEqual((await app.storesIn(app.tableRows)).map((r) => r.id).sort(), want, region);
   }
-  await select.selectOption({ label: "All" });
-  assert.equal(await tableCount(page), ids.length);
+  await app.filterByRegion("All");
+  assert.equal(await app.tableCount(), ids.length);
 
   // The answers' lists name their stores too (down now, outages, the stores to call).
-  for (const list of ["down-now-row", "call-row"]) {
-    const rows = await page.$$eval(`[data-testid="${list}"]`, (trs) =>
-      trs.map((tr) => ({ id: tr.dataset.store, name: tr.querySelector('[data-testid="store-name"]')?.textContent ?? null })),
-    );
+  for (const [list, locator] of [["down-now-row", app.downNowRows], ["call-row", app.callRows]]) {
+    const rows = await app.storesIn(locator);
     if (list === "call-row") assert.ok(rows.length > 0, "no stores to call");
     for (const row of rows) {
       const i = ids.indexOf(row.id);
@@ -98,11 +84,11 @@ test("names are shown beside ids, found by the filter, and the region filter giv
     }
   }
 
-  // The detail's heading names the store.
-  await page.locator(`[data-testid="store-table"] tr[data-store="${ids[1]}"]`).click();
-  await page.getByTestId("detail-name").waitFor();
-  assert.equal(await page.getByTestId("detail-name").innerText(), nameOf(1));
-  assert.equal(await page.locator('[data-testid="detail-name"] b').count(), 0);
-  assert.deepEqual(errors, []);
-  await context.close();
+  // Opening a store: the detail's heading names it.
+  await app.tableRow(ids[1]).click();
+  await app.detailName.waitFor();
+  assert.equal(await app.detailName.innerText(), nameOf(1));
+  assert.equal(await app.detailName.locator("b").count(), 0);
+  assert.deepEqual(app.errors, []);
+  await app.close();
 });

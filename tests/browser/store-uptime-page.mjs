@@ -15,8 +15,10 @@
 // report ended) but never assert: what a spec checks stays in the spec. `app.page` is the
 // playwright Page, for the rare check that belongs to one spec alone.
 import { after, before } from "node:test";
+import { chromium } from "playwright-core";
 import {
   BASE_URL,
+  CHROMIUM_ARGS,
   chooseFiles,
   download,
   dropFiles,
@@ -98,6 +100,20 @@ export class StoreUptimePage {
     return new StoreUptimePage(page, { context, errors });
   }
 
+  /**
+   * The page in a persistent context with its profile in `profileDir` (as an installed
+   * browser has it: service worker, install prompts), loaded with its worker ready.
+   */
+  static async openPersistent(profileDir, { url = BASE_URL } = {}) {
+    const context = await chromium.launchPersistentContext(profileDir, { executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = [];
+    watchPage(page, errors);
+    await page.goto(url);
+    await waitForWorker(page);
+    return new StoreUptimePage(page, { context, errors, ownsContext: true });
+  }
+
   /** Closes the context this page object made (or just the tab, in a shared context). */
   async close() {
     if (this.ownsContext) await this.context.close();
@@ -135,6 +151,9 @@ export class StoreUptimePage {
   get fileKinds() { return this.byTestId("file-kind"); }
   get fileError() { return this.byTestId("file-error"); }
   get privacyNote() { return this.byTestId("privacy"); }
+  get dropZone() { return this.byTestId("drop-zone"); }
+  /** The rows of the entries a listed zip archive holds. */
+  get archiveEntries() { return this.byTestId("archive-entry"); }
   get skipLink() { return this.byTestId("skip-link"); }
 
   /** The row of the file list for the file named `name`. */
@@ -169,6 +188,9 @@ export class StoreUptimePage {
 
   // The answers (the first screen).
   get headline() { return this.byTestId("headline"); }
+  get headlineId() { return this.byTestId("headline-id"); }
+  get downNowRows() { return this.byTestId("down-now-row"); }
+  get trendPercents() { return this.byTestId("trend-pct"); }
   get headlineTitle() { return this.page.locator("#answers-title"); }
   get callRows() { return this.byTestId("call-row"); }
   get callsShowAll() { return this.byTestId("calls-show-all"); }
@@ -177,12 +199,42 @@ export class StoreUptimePage {
   get downloadOutagesButton() { return this.byTestId("download-outages"); }
   get downloadCallListButton() { return this.byTestId("download-call-list"); }
 
+  /** An answer tile: `down-now`, `outages`, `fleet-uptime`, `call`, `trend`, … */
+  tile(name) {
+    return this.byTestId(`tile-${name}`);
+  }
+
+  /** The value shown on answer tile `name`. */
+  tileValue(name) {
+    return this.tile(name).locator(".tile-value");
+  }
+
+  // The printout (shown only for print media).
+  get printCalls() { return this.byTestId("print-calls"); }
+  get printMore() { return this.byTestId("print-more"); }
+
+  // "Share or save": the disclosure above the headline, its report file and chart images.
+  get shareMenu() { return this.byTestId("share-menu"); }
+  get shareMenuSummary() { return this.byTestId("share-menu-summary"); }
+  get saveReportFileButton() { return this.shareMenu.getByTestId("save-report-file"); }
+
+  /** The share menu's image entry of `chart` (`fleet-timeline`, `heatmap`, …). */
+  imageMenu(chart) {
+    return this.shareMenu.getByTestId(`image-${chart}`);
+  }
+
+  /** The button saving `chart` as `format` (`svg` or `png`). */
+  imageButton(chart, format) {
+    return this.imageMenu(chart).getByTestId(`image-${format}`);
+  }
+
   // The fleet view.
   get fleet() { return this.byTestId("fleet"); }
   get storeTable() { return this.byTestId("store-table"); }
   get tableRows() { return this.page.locator('[data-testid="store-table"] tbody tr[data-row]'); }
   get tableFilter() { return this.byTestId("table-filter"); }
   get zoneFilter() { return this.byTestId("zone-filter"); }
+  get regionFilter() { return this.byTestId("region-filter"); }
   get downOnlyFilter() { return this.byTestId("down-only"); }
   get heatCells() { return this.byTestId("heat-cell"); }
   get cellStores() { return this.byTestId("cell-store"); }
@@ -209,6 +261,7 @@ export class StoreUptimePage {
   get detailClose() { return this.byTestId("detail-close"); }
   get detailNext() { return this.byTestId("detail-next"); }
   get detailPrevious() { return this.byTestId("detail-previous"); }
+  get detailName() { return this.byTestId("detail-name"); }
 
   /** A figure of the detail: `up_week`, `down_hour`, `pct`, … */
   detailFigure(key) {
@@ -265,6 +318,29 @@ export class StoreUptimePage {
         rows.map((r) => [r.dataset.fileName, r.querySelector('[data-testid="file-kind"]').textContent.trim()]),
       ),
     );
+  }
+
+  /**
+   * The entries of the listed zip archives, in list order: `name` (as listed, `data.zip ›
+   * path`), its `kind` word and the `error` shown under it (null when read).
+   */
+  archiveEntryRows() {
+    return this.archiveEntries.evaluateAll((rows) =>
+      rows.map((r) => ({
+        name: r.dataset.fileName,
+        kind: r.querySelector('[data-testid="file-kind"]').textContent.trim(),
+        error: r.nextElementSibling?.classList.contains("rejected-reason") ? r.nextElementSibling.innerText.trim() : null,
+      })),
+    );
+  }
+
+  /**
+   * Drops `dataTransfer` (a JSHandle of a DataTransfer made in the page) on the drop zone
+   * and waits for `total` listed files: for drops `dropFiles` cannot make (a folder).
+   */
+  async dropDataTransfer(dataTransfer, total) {
+    await this.page.dispatchEvent('[data-testid="drop-zone"]', "drop", { dataTransfer });
+    await this.waitForFileKinds(total);
   }
 
   /** Unfolds the files and options (they fold into one line after a finished report). */
@@ -351,6 +427,42 @@ export class StoreUptimePage {
     return download(this.page, button);
   }
 
+  /** Waits until the answers' stores to call are listed (they need the target's answers). */
+  async waitForCalls() {
+    await this.callRows.first().waitFor({ timeout: 30_000 });
+  }
+
+  /** The shown report's id, as the headline gives it. */
+  async headlineReportId() {
+    return (await this.headlineId.innerText()).trim();
+  }
+
+  /** The headline's text (the report's name: its week and timezone). */
+  async headlineText() {
+    return (await this.headline.innerText()).trim();
+  }
+
+  /** The value on answer tile `name`, trimmed. */
+  async tileText(name) {
+    return (await this.tileValue(name).innerText()).trim();
+  }
+
+  /** Opens the "Share or save" disclosure by its summary. */
+  async openShareMenu() {
+    await this.shareMenuSummary.click();
+  }
+
+  /** Saves the self-contained report file (opening the share menu first); returns `{ name, bytes }`. */
+  async saveReportFile() {
+    if (!(await this.saveReportFileButton.isVisible())) await this.openShareMenu();
+    return this.download(this.saveReportFileButton);
+  }
+
+  /** Saves `chart` as an image, `svg` or `png`, from the open share menu; returns `{ name, bytes }`. */
+  downloadImage(chart, format) {
+    return this.download(this.imageButton(chart, format));
+  }
+
   /** Downloads the shown report's CSV. */
   downloadCsv() {
     return this.download(this.downloadCsvButton);
@@ -398,6 +510,26 @@ export class StoreUptimePage {
   /** The number of stores the table counts after its filters. */
   async tableCount() {
     return Number((await this.byTestId("table-count").innerText()).split(" ")[0].replace(/\D/g, ""));
+  }
+
+  /** Picks `region` (its label, "All" for every region) in the table's region filter. */
+  async filterByRegion(region) {
+    await this.regionFilter.selectOption({ label: region });
+  }
+
+  /** The region filter's choices, as shown. */
+  regionChoices() {
+    return this.regionFilter.locator("option").allInnerTexts();
+  }
+
+  /**
+   * The stores of the rows matching `rows` (a Locator: the table's rows, the call list's, …)
+   * as `{ id, name }`, `name` the store name shown beside the id (null when none).
+   */
+  storesIn(rows) {
+    return rows.evaluateAll((trs) =>
+      trs.map((tr) => ({ id: tr.dataset.store, name: tr.querySelector('[data-testid="store-name"]')?.textContent ?? null })),
+    );
   }
 
   /** Clicks "Show all" of the call list when it is shortened. */
