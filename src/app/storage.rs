@@ -183,31 +183,31 @@ pub async fn put(store: Store, key: Option<&str>, value: &JsValue) -> Result<(),
     .await
 }
 
-/// The value under `key` in `store`, `None` when there is none.
-pub async fn get(store: Store, key: &str) -> Result<Option<JsValue>, String> {
+/// The result of one read request on `store`, in a read-only transaction of its own.
+async fn read(
+    store: Store,
+    request: impl FnOnce(&web_sys::IdbObjectStore) -> Result<web_sys::IdbRequest, JsValue>,
+) -> Result<JsValue, String> {
     let db = db().await?;
     let tx = db
         .transaction_with_str(store.name())
         .map_err(|e| js_error_text(&e))?;
     let request = tx
         .object_store(store.name())
-        .and_then(|s| s.get(&JsValue::from_str(key)))
+        .and_then(|s| request(&s))
         .map_err(|e| js_error_text(&e))?;
-    let value = done(&request).await?;
+    done(&request).await
+}
+
+/// The value under `key` in `store`, `None` when there is none.
+pub async fn get(store: Store, key: &str) -> Result<Option<JsValue>, String> {
+    let value = read(store, |s| s.get(&JsValue::from_str(key))).await?;
     Ok((!value.is_undefined() && !value.is_null()).then_some(value))
 }
 
 /// Every value in `store`, in key order.
 pub async fn get_all(store: Store) -> Result<js_sys::Array, String> {
-    let db = db().await?;
-    let tx = db
-        .transaction_with_str(store.name())
-        .map_err(|e| js_error_text(&e))?;
-    let request = tx
-        .object_store(store.name())
-        .and_then(|s| s.get_all())
-        .map_err(|e| js_error_text(&e))?;
-    Ok(js_sys::Array::from(&done(&request).await?))
+    Ok(js_sys::Array::from(&read(store, |s| s.get_all()).await?))
 }
 
 /// Deletes `key` from each of `stores`, in one transaction.
