@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-step() { printf '\n==> %s\n' "$*" >&2; }
+# Each step prints the minutes:seconds since the start, so a slow CI run shows where it went.
+step() { printf '\n==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
