@@ -173,6 +173,18 @@ pub enum Column {
 }
 
 impl Column {
+    pub const ALL: [Column; 9] = [
+        Column::Row,
+        Column::StoreId,
+        Column::Status,
+        Column::TimestampUtc,
+        Column::DayOfWeek,
+        Column::StartTimeLocal,
+        Column::EndTimeLocal,
+        Column::TimezoneStr,
+        Column::Name,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Column::Row => "(row)",
@@ -240,6 +252,12 @@ impl SkipLog {
     /// Counts a row without building its example (the caller checked [`Self::wants_example`]).
     pub fn count_only(&mut self, reason: SkipReason) {
         self.by_reason[reason as usize].count += 1;
+    }
+
+    /// Counts `count` rows of `reason` whose examples are not kept (a part sent as bytes).
+    pub(crate) fn count_more(&mut self, reason: SkipReason, count: u64) {
+        let entry = &mut self.by_reason[reason as usize];
+        entry.count = entry.count.saturating_add(count);
     }
 
     /// Adds the skips of a later part of the same file, whose line numbers start after

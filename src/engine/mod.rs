@@ -33,7 +33,8 @@ pub mod timeline;
 pub use business::{BusinessHours, HoursRule, MissingDay};
 pub use error::{FileError, FileProblem, RunError, SkipLog, SkipReason, SkippedRow, UnreadFile};
 pub use ingest::{
-    dataset_from_bytes, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest, StoreIdx,
+    dataset_from_bytes, part_start, Dataset, FileId, FileKind, FilePart, FileSummary, Ingest,
+    PartRows, StoreIdx,
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use outages::analyse_figures_parallel;

@@ -8,6 +8,7 @@ use std::io::{self, Read};
 use std::sync::{mpsc, Mutex};
 
 use super::error::FileProblem;
+use super::ingest::{after_first_line_end, after_last_line_end, may_close_a_broken_field};
 use super::ingest::{FileId, FilePart, Ingest};
 
 /// A line longer than this (not ending within it) is read on the calling thread, so memory
@@ -15,64 +16,6 @@ use super::ingest::{FileId, FilePart, Ingest};
 const CARRY_LIMIT: usize = 4 << 20;
 /// Reads while looking for the header are this small.
 const HEAD_READ: usize = 64 << 10;
-
-/// The index just after the first line end in `bytes` (SPEC §1: LF, CRLF or a lone CR) whose
-/// next byte is known: a CR as the last byte may be the first half of a CRLF.
-fn after_first_line_end(bytes: &[u8]) -> Option<usize> {
-    let i = memchr::memchr2(b'\n', b'\r', bytes)?;
-    if bytes[i] == b'\n' {
-        return Some(i + 1);
-    }
-    match bytes.get(i + 1) {
-        Some(b'\n') => Some(i + 2),
-        Some(_) => Some(i + 1),
-        None => None,
-    }
-}
-
-/// The index just after the last line end in `bytes` whose next byte is known (see
-/// [`after_first_line_end`]). After it, a new line starts for sure: parts split there.
-fn after_last_line_end(bytes: &[u8]) -> Option<usize> {
-    let mut end = bytes.len();
-    loop {
-        let i = memchr::memrchr2(b'\n', b'\r', &bytes[..end])?;
-        if bytes[i] == b'\r' && i + 1 == bytes.len() {
-            end = i;
-            continue;
-        }
-        return Some(i + 1);
-    }
-}
-
-/// Whether the lines `carry` followed by `rest` may be read as a part of their own. Not when
-/// the first line that is neither blank nor a quote-free line too short to be a row (fewer
-/// than `row_fields` fields) has an odd number of quotes: it may close a quote left open
-/// before the part, and then it is the rest of that broken row (SPEC §1) — only a read in
-/// order can tell. Nor when no such line is within the first `LOOK` bytes: the state a
-/// broken field leaves must come from the read in order too.
-fn may_close_a_broken_field(carry: &[u8], rest: &[u8], row_fields: usize) -> bool {
-    const LOOK: usize = 64 << 10;
-    let seen = rest.len().min(LOOK);
-    let mut head = Vec::with_capacity(carry.len() + seen);
-    head.extend_from_slice(carry);
-    head.extend_from_slice(&rest[..seen]);
-    let mut at = 0;
-    while at < head.len() {
-        let Some(end) = memchr::memchr2(b'\n', b'\r', &head[at..]).map(|i| at + i) else {
-            break; // a line cut at the look's end (parts end at a line end)
-        };
-        let line = &head[at..end];
-        let quotes = memchr::memchr_iter(b'"', line).count();
-        if quotes > 0 {
-            return quotes % 2 == 1;
-        }
-        if !line.is_empty() && memchr::memchr_iter(b',', line).count() + 1 >= row_fields {
-            return false; // a full row: whatever was open before ends here
-        }
-        at = end + 1;
-    }
-    true
-}
 
 struct Job {
     seq: u64,
@@ -305,6 +248,7 @@ mod tests {
     use std::ops::ControlFlow;
 
     use super::*;
+    use crate::engine::ingest::{part_start, PartRows};
     use crate::engine::{analyse, write_csv, Options};
     use crate::generate::{GenConfig, GeneratedData};
 
@@ -332,6 +276,107 @@ mod tests {
             write_csv(&report, &data, true, &mut csv).unwrap();
         }
         format!("{problems:?}\n{data:?}\n{}", String::from_utf8_lossy(&csv))
+    }
+
+    /// Reads `files` as the page does with its part worker: each status file's bytes from the
+    /// first line end after `at` are parsed by a part made from the reader's plan, sent
+    /// through [`PartRows::to_bytes`], and merged once the reader has read up to there; the
+    /// reader reads on by itself where the part cannot be used (src/worker/job.rs).
+    fn read_split(files: &[(&str, &[u8])], chunk_size: usize, at: usize) -> (String, bool) {
+        let mut merged = false;
+        let mut ingest = Ingest::new();
+        let mut problems = Vec::new();
+        let chunk_size = chunk_size.max(1);
+        for &(name, bytes) in files {
+            let file = ingest.open_file(name);
+            let push_all = |ingest: &mut Ingest, from: usize, to: usize| {
+                for piece in bytes[from..to].chunks(chunk_size) {
+                    ingest.push(file, piece)?;
+                }
+                Ok(())
+            };
+            // Slices go in until the header is read (the plan exists) or `at` is reached.
+            let mut first = 0;
+            let mut result = Ok(());
+            while result.is_ok() && first < bytes.len().min(at) && ingest.part_plan(file).is_none()
+            {
+                let next = (first + chunk_size).min(bytes.len());
+                result = push_all(&mut ingest, first, next);
+                first = next;
+            }
+            let mut split = None;
+            if let (Ok(()), Some(plan)) = (&result, ingest.part_plan(file)) {
+                let mut part = FilePart::from_plan(&plan).expect("a plan makes a part");
+                let window = &bytes[at.min(bytes.len())..(at + (128 << 10)).min(bytes.len())];
+                if let Some(start) = (at >= first)
+                    .then(|| part_start(window, part.row_fields()))
+                    .flatten()
+                {
+                    let start = at + start;
+                    for piece in bytes[start..].chunks(chunk_size) {
+                        let _ = part.push(piece);
+                    }
+                    let rows = part.finish().map(|rows| {
+                        rows.map(|r| PartRows::from_bytes(&r.to_bytes()).expect("round trip"))
+                    });
+                    split = Some((start, rows));
+                }
+            }
+            let end = split.as_ref().map_or(bytes.len(), |(start, _)| *start);
+            result = result.and_then(|()| push_all(&mut ingest, first, end));
+            if let (Ok(()), Some((start, rows))) = (&result, split) {
+                if bytes[start - 1] == b'\r' {
+                    ingest.confirm_line_end(file);
+                }
+                result = match rows {
+                    Ok(rows) if ingest.at_row_start(file) => {
+                        merged = true;
+                        ingest.merge_rows(file, rows)
+                    }
+                    _ => push_all(&mut ingest, start, bytes.len()),
+                };
+            }
+            problems.push(
+                result
+                    .and_then(|()| ingest.close_file(file).map(|_| ()))
+                    .err(),
+            );
+        }
+        let data = ingest.finish();
+        let mut csv = Vec::new();
+        if let Ok(report) = analyse(
+            &data,
+            Options::default(),
+            &mut |_| ControlFlow::Continue(()),
+        ) {
+            write_csv(&report, &data, true, &mut csv).unwrap();
+        }
+        let text = format!("{problems:?}\n{data:?}\n{}", String::from_utf8_lossy(&csv));
+        (text, merged)
+    }
+
+    /// The page's two-worker read equals the read in order, wherever the part starts; and
+    /// some of those reads did merge a part.
+    fn assert_same_split(files: &[(&str, &[u8])], chunk_sizes: &[usize]) {
+        let longest = files.iter().map(|(_, b)| b.len()).max().unwrap_or(0);
+        let mut offsets: Vec<usize> = (0..=40).map(|k| longest * k / 40).collect();
+        offsets.extend([1, 2, 30, 31, 32, 33, 64, 100]);
+        for &chunk_size in chunk_sizes {
+            let expected = read(files, chunk_size, None);
+            let mut merges = 0;
+            for &at in &offsets {
+                let (got, merged) = read_split(files, chunk_size, at);
+                merges += usize::from(merged);
+                assert!(
+                    got == expected,
+                    "chunk {chunk_size}, part from {at}: two-worker read differs\n{got}\n{expected}"
+                );
+            }
+            // A file read in one slice has nothing left to split off.
+            if chunk_size * 2 < longest {
+                assert!(merges > 0, "chunk {chunk_size}: no part was merged");
+            }
+        }
     }
 
     fn assert_same(files: &[(&str, &[u8])], chunk_sizes: &[usize]) {
@@ -363,6 +408,7 @@ mod tests {
             ("zones.csv", &zones[..]),
         ];
         assert_same(&files, &[1, 7, 64, 1000, 4096, status.len()]);
+        assert_same_split(&files, &[7, 4096, status.len()]);
     }
 
     #[test]
@@ -391,6 +437,7 @@ mod tests {
             ));
         }
         assert_same(&[("status.csv", status.as_bytes())], &[97, 1000, 4096]);
+        assert_same_split(&[("status.csv", status.as_bytes())], &[97, 4096]);
     }
 
     #[test]
@@ -416,6 +463,7 @@ mod tests {
             "no phantom store: {expected}"
         );
         assert_same(&files, &[1, 2, 3, 7, 13, 29, 64]);
+        assert_same_split(&files, &[1, 7, 64]);
     }
 
     #[test]
@@ -463,6 +511,9 @@ mod tests {
             }
             let crlf = lines.join("\r\n").into_bytes();
             assert_same(&[("a.csv", &crlf), ("b.csv", hours)], &[chunk_size]);
+            for text in [&lf, &cr, &mixed, &crlf] {
+                assert_same_split(&[("a.csv", text), ("b.csv", hours)], &[chunk_size]);
+            }
             let crcrlf = lines.join("\r\r\n").into_bytes();
             assert_same(&[("a.csv", &crcrlf), ("b.csv", hours)], &[chunk_size]);
         }

@@ -145,20 +145,25 @@ impl Tokenizer {
     }
 
     /// The byte after the CR last read is not a LF: the line has ended there for sure.
-    #[cfg(not(target_arch = "wasm32"))] // for the native parallel reader
     pub(super) fn confirm_line_end(&mut self) {
         self.after_cr = false;
     }
 
-    /// Goes on after `part`, read apart from the lines here, which it follows: its lines
-    /// count, and a broken field left open at its end stays open. Returns the lines before.
-    pub(super) fn follow(&mut self, part: &Tokenizer) -> u64 {
+    /// Goes on after a part read apart from the lines here, which it follows: `part_line`
+    /// is its tokenizer's line count and `after_unclosed` whether a broken field was left
+    /// open at its end (see [`Tokenizer::part_end`]). Returns the lines before.
+    pub(super) fn follow(&mut self, (part_line, after_unclosed): (u64, bool)) -> u64 {
         let lines_before = self.line - 1;
-        self.line += part.line - 1;
+        self.line += part_line - 1;
         // The part ended at a line end the caller knows (no LF follows a CR of it).
         self.after_cr = false;
-        self.after_unclosed = part.after_unclosed;
+        self.after_unclosed = after_unclosed;
         lines_before
+    }
+
+    /// What [`Tokenizer::follow`] needs of a part's tokenizer once it has read its bytes.
+    pub(super) fn part_end(&self) -> (u64, bool) {
+        (self.line, self.after_unclosed)
     }
 
     /// Takes the next bytes of the file (`at_end`: the last ones); `None` while the first
