@@ -11,6 +11,7 @@ use web_sys::{Blob, MessageChannel, MessageEvent};
 
 use super::host::{post, scope, Timing, WebHost, WARM_UP_MEASURE};
 use super::job::{self, read_problem, Ended, Inputs, Loaded, ReadAhead, Run};
+use super::part::{is_part_worker, serve, PartLink, WebPart};
 use super::slices::{
     read_head, BlobRanges, BlobSlices, ReaderPool, ReaderSlices, HEAD_BYTES, SLICE_BYTES,
 };
@@ -40,6 +41,8 @@ struct Worker {
     loaded: Option<Loaded>,
     /// A channel to ourselves: a message through it lets the event loop run once.
     channel: Option<MessageChannel>,
+    /// The part worker, which parses the later half of a big status file.
+    part: PartLink,
 }
 
 type Shared = Rc<RefCell<Worker>>;
@@ -58,6 +61,9 @@ impl Worker {
 /// may have been lost, so the page queues them until it hears it).
 pub fn start() {
     console_error_panic_hook::set_once();
+    if is_part_worker() {
+        return serve();
+    }
     let worker: Shared = Rc::new(RefCell::new(Worker {
         channel: MessageChannel::new().ok(),
         ..Worker::default()
@@ -83,6 +89,8 @@ pub fn start() {
         t.end(WARM_UP_MEASURE);
     }
     post(&FromWorker::Ready);
+    // After the warm-up, so the two do not share the cores while the page starts.
+    worker.borrow_mut().part = PartLink::start();
 }
 
 /// The JSON message and its attached blobs; `None` (logged) if it is not one of ours.
@@ -271,8 +279,9 @@ fn inputs(
     names: Vec<String>,
     blobs: Vec<Blob>,
     ahead: Option<(usize, ReaderSlices)>,
-) -> Inputs<ReaderSlices, impl FnMut(usize) -> ReaderSlices> {
+) -> Inputs<ReaderSlices, impl FnMut(usize) -> ReaderSlices, WebPart> {
     let blobs: Vec<Blob> = names.iter().zip(blobs).map(|(_, blob)| blob).collect();
+    let part = worker.borrow().part.for_job(blobs.clone());
     let files = names
         .into_iter()
         .zip(&blobs)
@@ -286,6 +295,7 @@ fn inputs(
             let readers = &mut worker.borrow_mut().readers;
             ReaderSlices::new(&blobs[index], SLICE_BYTES, READER_URL, readers)
         },
+        part,
     }
 }
 

@@ -68,6 +68,59 @@ pub trait Host {
     fn phase_end(&self, _name: &str) {}
 }
 
+/// A second engine worker that parses the later part of a big status file while this one
+/// reads the first, so the two cores of a laptop share the parsing as the CLI's threads do
+/// (docs/app.md, "Two engine workers"; measured in BENCHMARKS.md). Its part is merged only
+/// where the file reads the same as in order (`engine::part_start`, `Ingest::at_row_start`);
+/// anything else, and any failure, and the rest is read here as without it.
+pub trait PartWorker {
+    /// Files smaller than this are read here alone: sending a part costs more than it saves.
+    fn min_bytes(&self) -> u64 {
+        PART_MIN_BYTES
+    }
+    /// Starts parsing input `index` from the first line start after byte `from` on, as
+    /// `plan` (`Ingest::part_plan`) says; `false` if the part worker cannot take it.
+    fn start(&mut self, index: usize, plan: &[u8], from: u64) -> bool;
+    /// Where the part starts, once known; `Some(None)`: it reads no part after all.
+    fn split(&self) -> Option<Option<u64>>;
+    /// Bytes of the file the part worker has read so far.
+    fn read(&self) -> u64;
+    /// The part's rows once it is done (taken once); `Some(None)`: it failed, so the part's
+    /// bytes are read here.
+    fn rows(&mut self) -> Option<Option<engine::PartRows>>;
+    /// Waits for the part worker's next message (its progress comes every 100 ms).
+    fn news(&self) -> impl Future<Output = ()>;
+    /// The job stopped: whatever the part worker is doing is no longer wanted.
+    fn abandon(&mut self) {}
+}
+
+/// Below 16 MiB a file is read by one worker: the part worker's reply and the merge cost a
+/// few tens of ms, about what parsing half of such a file saves.
+pub const PART_MIN_BYTES: u64 = 16 << 20;
+
+/// Bytes after the middle of the file in which the part must find a line start it can
+/// begin at (`engine::part_start` looks at 64 KiB after the line end for a broken field).
+pub const PART_WINDOW_BYTES: u64 = 256 << 10;
+
+/// No part worker: every file is read here.
+pub struct NoPart;
+
+impl PartWorker for NoPart {
+    fn start(&mut self, _: usize, _: &[u8], _: u64) -> bool {
+        false
+    }
+    fn split(&self) -> Option<Option<u64>> {
+        Some(None)
+    }
+    fn read(&self) -> u64 {
+        0
+    }
+    fn rows(&mut self) -> Option<Option<engine::PartRows>> {
+        Some(None)
+    }
+    async fn news(&self) {}
+}
+
 /// Why a job stopped without a report; put in words only when it is posted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
@@ -176,28 +229,61 @@ impl<'a, H: Host> Run<'a, H> {
 }
 
 /// The input files of a job: names and sizes, the one read ahead, and how to start reading
-/// any other (lazily: each source may start a reader of its own).
-pub struct Inputs<S, F> {
+/// any other (lazily: each source may start a reader of its own); and the part worker that
+/// may parse the later half of a big status file.
+pub struct Inputs<S, F, P = NoPart> {
     pub files: Vec<(String, u64)>,
     pub ahead: Option<(usize, S)>,
     pub open: F,
+    pub part: P,
+}
+
+/// Where a file's part worker stands: not asked; asked to start after `from`; parsing from
+/// `at` on (this worker stops there).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    None,
+    Asked { from: u64 },
+    From { at: u64 },
 }
 
 /// Reads the files into the engine slice by slice, checking for a cancel between slices.
-pub async fn read_inputs<H, S, F>(
+pub async fn read_inputs<H, S, F, P>(
     run: &mut Run<'_, H>,
-    inputs: Inputs<S, F>,
+    inputs: Inputs<S, F, P>,
 ) -> Result<engine::Dataset, Stop>
 where
     H: Host,
     S: SliceSource,
     F: FnMut(usize) -> S,
+    P: PartWorker,
 {
     let Inputs {
         files,
         mut ahead,
         mut open,
+        mut part,
     } = inputs;
+    let result = read_files(run, files, &mut ahead, &mut open, &mut part).await;
+    if result.is_err() {
+        part.abandon();
+    }
+    result
+}
+
+async fn read_files<H, S, F, P>(
+    run: &mut Run<'_, H>,
+    files: Vec<(String, u64)>,
+    ahead: &mut Option<(usize, S)>,
+    open: &mut F,
+    part: &mut P,
+) -> Result<engine::Dataset, Stop>
+where
+    H: Host,
+    S: SliceSource,
+    F: FnMut(usize) -> S,
+    P: PartWorker,
+{
     let host = run.host;
     let failed = |reason: String, ingest: &Ingest| Stop::Failed {
         reason,
@@ -231,6 +317,9 @@ where
         let mut gzip: Option<Inflater> = None;
         let mut first = true;
         let mut refused = false;
+        let mut split = Part::None;
+        let mut ends_with_cr = false;
+        let size = slices.size();
         loop {
             // The first slice was read above.
             if !first {
@@ -247,6 +336,21 @@ where
             if std::mem::take(&mut first) && sniff(&buf) == Some(Container::Gzip) {
                 gzip = Some(Inflater::gzip());
             }
+            // This slice ends at `slices.offset()`. Past the middle, the part worker has
+            // said where its part starts (it looks just after the middle): stop there.
+            let end = slices.offset();
+            if let Part::Asked { from } = split {
+                if end > from {
+                    split = wait_for_split(run, part).await?;
+                }
+            }
+            let mut last = false;
+            if let Part::From { at } = split {
+                let begin = end - buf.len() as u64;
+                buf.truncate(at.saturating_sub(begin) as usize);
+                last = end >= at;
+                ends_with_cr = buf.last() == Some(&b'\r');
+            }
             let pushed = match &mut gzip {
                 Some(inflater) => inflater.feed(&buf, &mut |out| ingest.push(file, out)),
                 None => ingest.push(file, &buf).map_err(Halt::Sink),
@@ -262,10 +366,26 @@ where
                 }
             }
             host.phase_end("store-uptime ingest");
+            // Once the header is read, a big plain status file's later half goes to the part
+            // worker (a gzip file streams: it has no middle to start from).
+            if split == Part::None && gzip.is_none() && !refused && size >= part.min_bytes() {
+                let from = size / 2;
+                if let Some(plan) = ingest.part_plan(file).filter(|_| end < from) {
+                    split = if part.start(index, &plan, from) {
+                        Part::Asked { from }
+                    } else {
+                        Part::From { at: u64::MAX }
+                    };
+                }
+            }
+            let here = match split {
+                Part::From { at } => end.min(at),
+                _ => end,
+            };
             run.progress(|| {
                 let read = Progress::Read {
                     file: name.clone(),
-                    bytes: slices.offset(),
+                    bytes: here + part_read(split, part),
                 };
                 JobProgress::from_engine(&read, before, total)
             });
@@ -273,6 +393,26 @@ where
             host.phase_end("store-uptime yield");
             if run.cancel.get() {
                 return Err(Stop::Cancelled);
+            }
+            if last {
+                break;
+            }
+        }
+        if let Part::From { at } = split {
+            if at < size && !refused {
+                let here = Here {
+                    file,
+                    name,
+                    at,
+                    ends_with_cr,
+                    before,
+                    total,
+                };
+                let read = merge_part(run, &mut ingest, here, part, &mut slices).await;
+                read.map_err(|stop| match stop {
+                    Stop::Failed { reason, .. } => failed(reason, &ingest),
+                    other => other,
+                })?;
             }
         }
         if let Some(inflater) = &mut gzip {
@@ -299,6 +439,126 @@ where
     });
     host.phase_end("store-uptime finish");
     Ok(data)
+}
+
+/// Bytes the part worker has read, while it has a part of this file.
+fn part_read<P: PartWorker>(split: Part, part: &P) -> u64 {
+    match split {
+        Part::From { at } if at != u64::MAX => part.read(),
+        _ => 0,
+    }
+}
+
+/// Waits for the part worker to say where its part starts (it reads a little after the
+/// middle of the file to find a line start); progress goes on meanwhile.
+async fn wait_for_split<H: Host, P: PartWorker>(
+    run: &mut Run<'_, H>,
+    part: &mut P,
+) -> Result<Part, Stop> {
+    run.host.phase_start();
+    let found = loop {
+        if let Some(found) = part.split() {
+            break found;
+        }
+        part.news().await;
+        if run.cancel.get() {
+            return Err(Stop::Cancelled);
+        }
+    };
+    run.host.phase_end("store-uptime part wait");
+    // `u64::MAX`: no part; this worker reads the whole file.
+    Ok(Part::From {
+        at: found.unwrap_or(u64::MAX),
+    })
+}
+
+/// Where this worker stopped in a file whose part the part worker reads: at byte `at`, after
+/// a CR or not; and the job's bytes before the file and in all, for progress.
+struct Here<'a> {
+    file: engine::FileId,
+    name: &'a str,
+    at: u64,
+    ends_with_cr: bool,
+    before: u64,
+    total: u64,
+}
+
+/// This worker has read the file up to `at`, where the part worker's part starts: waits for
+/// the part and merges it, or reads the rest here if the part cannot be used.
+async fn merge_part<H: Host, S: SliceSource, P: PartWorker>(
+    run: &mut Run<'_, H>,
+    ingest: &mut Ingest,
+    here: Here<'_>,
+    part: &mut P,
+    slices: &mut S,
+) -> Result<(), Stop> {
+    let Here {
+        file,
+        name,
+        at,
+        ends_with_cr,
+        before,
+        total,
+    } = here;
+    let host = run.host;
+    let progress = |run: &mut Run<'_, H>, bytes: u64| {
+        run.progress(|| {
+            let read = Progress::Read {
+                file: name.to_string(),
+                bytes,
+            };
+            JobProgress::from_engine(&read, before, total)
+        })
+    };
+    host.phase_start();
+    let rows = loop {
+        if let Some(rows) = part.rows() {
+            break rows;
+        }
+        progress(run, at + part.read());
+        part.news().await;
+        if run.cancel.get() {
+            return Err(Stop::Cancelled);
+        }
+    };
+    host.phase_end("store-uptime part wait");
+    // The part began just after a line end: a CR there ended its line (no LF follows it).
+    if ends_with_cr {
+        ingest.confirm_line_end(file);
+    }
+    let failed = |problem: engine::FileProblem| Stop::Failed {
+        reason: problem.to_string(),
+        files: vec![],
+    };
+    if let Some(rows) = rows.filter(|_| ingest.at_row_start(file)) {
+        let merged = ingest.merge_rows(file, Some(rows)).map_err(failed);
+        host.phase_end("store-uptime merge");
+        return merged;
+    }
+    // The part failed, or this side ended inside a row: read the rest here, in order.
+    let size = slices.size();
+    let mut offset = at;
+    while offset < size {
+        let upto = (offset + u64::from(ZIP_SLICE_BYTES)).min(size);
+        host.phase_start();
+        let bytes = slices
+            .read_range(offset, upto)
+            .await
+            .map_err(|why| Stop::Failed {
+                reason: read_problem(name, why),
+                files: vec![],
+            })?;
+        host.phase_end("store-uptime read wait");
+        offset = upto;
+        ingest.push(file, &bytes).map_err(failed)?;
+        host.phase_end("store-uptime ingest");
+        progress(run, offset);
+        host.pause().await;
+        if run.cancel.get() {
+            return Err(Stop::Cancelled);
+        }
+    }
+    Ok(())
 }
 
 /// Reads the entries of the zip archive `name` into `ingest`, in its directory's order, as
@@ -423,15 +683,16 @@ pub enum Ended {
 
 /// A whole report job: reads the files, posts progress and `Complete`, then builds the
 /// fleet model.
-pub async fn run_job<H, S, F>(
+pub async fn run_job<H, S, F, P>(
     run: &mut Run<'_, H>,
     options: &JobOptions,
-    inputs: Inputs<S, F>,
+    inputs: Inputs<S, F, P>,
 ) -> Result<Ended, Stop>
 where
     H: Host,
     S: SliceSource,
     F: FnMut(usize) -> S,
+    P: PartWorker,
 {
     let engine_options = options.to_engine().map_err(|reason| Stop::Failed {
         reason,
@@ -502,16 +763,17 @@ where
 
 /// Reads a finished job's files again (after a reload the worker holds nothing) and builds
 /// its fleet model, quietly; `Err` says why the fleet cannot be shown.
-pub async fn reopen<H, S, F>(
+pub async fn reopen<H, S, F, P>(
     job: &str,
     host: &H,
     options: &JobOptions,
-    inputs: Inputs<S, F>,
+    inputs: Inputs<S, F, P>,
 ) -> Result<Loaded, String>
 where
     H: Host,
     S: SliceSource,
     F: FnMut(usize) -> S,
+    P: PartWorker,
 {
     if inputs.files.is_empty() {
         return Err("this report's input files are not kept in this browser".into());
@@ -804,6 +1066,7 @@ mod tests {
                 tag: "opened",
                 reads: reads.clone(),
             },
+            part: NoPart,
         }
     }
 
@@ -883,6 +1146,170 @@ mod tests {
             Some(FromWorker::Complete { outcome, .. }) => (**outcome).clone(),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// What [`InThread`] does when asked for a part.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Helper {
+        /// Parses its part, sent through the bytes the page's part worker would send.
+        Works,
+        /// Finds no line start it may begin at.
+        Declines,
+        /// Fails after saying where its part starts: this worker reads the part itself.
+        Fails,
+        /// Never finishes; the job is cancelled while it waits.
+        Hangs,
+    }
+
+    /// A part worker on this thread, for the job's two-worker read (`PartWorker`).
+    struct InThread {
+        files: Vec<Vec<u8>>,
+        helper: Helper,
+        split: Option<Option<u64>>,
+        rows: Option<Option<engine::PartRows>>,
+        read: u64,
+        merged: Rc<Cell<u32>>,
+        cancel: Option<Rc<Cell<bool>>>,
+        abandoned: Rc<Cell<bool>>,
+    }
+
+    impl InThread {
+        fn new(files: &[(&str, &[u8])], helper: Helper) -> InThread {
+            InThread {
+                files: files.iter().map(|(_, b)| b.to_vec()).collect(),
+                helper,
+                split: None,
+                rows: None,
+                read: 0,
+                merged: Rc::default(),
+                cancel: None,
+                abandoned: Rc::default(),
+            }
+        }
+    }
+
+    impl PartWorker for InThread {
+        fn min_bytes(&self) -> u64 {
+            0
+        }
+
+        fn start(&mut self, index: usize, plan: &[u8], from: u64) -> bool {
+            let bytes = &self.files[index];
+            let mut part = engine::FilePart::from_plan(plan).expect("a plan");
+            let from = from as usize;
+            let window = &bytes[from..(from + PART_WINDOW_BYTES as usize).min(bytes.len())];
+            let start = engine::part_start(window, part.row_fields());
+            let (Some(start), false) = (start, self.helper == Helper::Declines) else {
+                self.split = Some(None);
+                return true;
+            };
+            let at = from + start;
+            self.split = Some(Some(at as u64));
+            for piece in bytes[at..].chunks(100) {
+                let _ = part.push(piece);
+            }
+            self.read = (bytes.len() - at) as u64;
+            self.rows = match self.helper {
+                Helper::Works => Some(part.finish().ok().flatten().map(|rows| {
+                    engine::PartRows::from_bytes(&rows.to_bytes()).expect("round trip")
+                })),
+                Helper::Fails => Some(None),
+                Helper::Declines | Helper::Hangs => None,
+            };
+            true
+        }
+
+        fn split(&self) -> Option<Option<u64>> {
+            self.split
+        }
+
+        fn read(&self) -> u64 {
+            self.read
+        }
+
+        fn rows(&mut self) -> Option<Option<engine::PartRows>> {
+            let rows = self.rows.take();
+            if matches!(rows, Some(Some(_))) {
+                self.merged.set(self.merged.get() + 1);
+            }
+            rows
+        }
+
+        async fn news(&self) {
+            if let Some(flag) = &self.cancel {
+                flag.set(true);
+            }
+        }
+
+        fn abandon(&mut self) {
+            self.abandoned.set(true);
+        }
+    }
+
+    fn with_part<S, F, P>(inputs: Inputs<S, F>, part: P) -> Inputs<S, F, P> {
+        let Inputs {
+            files, ahead, open, ..
+        } = inputs;
+        Inputs {
+            files,
+            ahead,
+            open,
+            part,
+        }
+    }
+
+    #[test]
+    fn a_part_read_by_the_part_worker_gives_the_report_read_in_order() {
+        let status = status_file(2000);
+        let files = [("status.csv", &status[..]), ("hours.csv", HOURS)];
+        let whole = crate::messages::run_in_memory(&files, &JobOptions::default()).unwrap();
+        for helper in [Helper::Works, Helper::Declines, Helper::Fails] {
+            for slice in [512, 4096, 40_000] {
+                let host = Fake::new(1.0);
+                let cancel = Cell::new(false);
+                let mut run = Run::new("j", &host, &cancel);
+                let reads = Rc::default();
+                let part = InThread::new(&files, helper);
+                let merged = part.merged.clone();
+                let inputs = with_part(inputs(&files, slice, None, &reads), part);
+                let ended = run_now(run_job(&mut run, &JobOptions::default(), inputs));
+                assert!(ended.is_ok(), "{helper:?}, slice {slice}");
+                assert_eq!(complete_csv(&host), whole, "{helper:?}, slice {slice}");
+                let expect_merged = u32::from(helper == Helper::Works);
+                assert_eq!(merged.get(), expect_merged, "{helper:?}, slice {slice}");
+                // Progress never runs backwards, and ends at the whole size.
+                let reading: Vec<u64> = host
+                    .posted
+                    .borrow()
+                    .iter()
+                    .filter_map(|m| match m {
+                        FromWorker::Progress {
+                            progress: JobProgress::Reading { bytes, .. },
+                            ..
+                        } => Some(*bytes),
+                        _ => None,
+                    })
+                    .collect();
+                assert!(reading.windows(2).all(|w| w[0] <= w[1]), "{reading:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancel_while_waiting_for_the_part_stops_the_job_and_the_part_worker() {
+        let status = status_file(2000);
+        let files = [("status.csv", &status[..]), ("hours.csv", HOURS)];
+        let host = Fake::new(1.0);
+        let cancel = Rc::new(Cell::new(false));
+        let mut run = Run::new("j", &host, &*cancel);
+        let reads = Rc::default();
+        let mut part = InThread::new(&files, Helper::Hangs);
+        part.cancel = Some(cancel.clone());
+        let abandoned = part.abandoned.clone();
+        let inputs = with_part(inputs(&files, 512, None, &reads), part);
+        let ended = run_now(run_job(&mut run, &JobOptions::default(), inputs));
+        assert!(matches!(ended, Err(Stop::Cancelled)));
+        assert!(abandoned.get(), "the part worker is told");
     }
 
     #[test]

@@ -11,6 +11,8 @@ mod glue;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
+mod part;
+#[cfg(target_arch = "wasm32")]
 pub mod slices;
 
 #[cfg(target_arch = "wasm32")]

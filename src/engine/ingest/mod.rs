@@ -25,6 +25,7 @@ use super::Progress;
 
 pub use dataset::{dataset_from_bytes, Dataset, StoreName};
 pub(crate) use dataset::{unpack_poll, PackedPoll};
+#[cfg(not(target_arch = "wasm32"))] // for the native parallel reader
 pub(crate) use parts::{after_first_line_end, after_last_line_end, may_close_a_broken_field};
 pub use parts::{part_start, FilePart, PartRows};
 pub use reader::HEADER_SEARCH_BYTES;

@@ -148,6 +148,7 @@ pub(crate) fn after_first_line_end(bytes: &[u8]) -> Option<usize> {
 
 /// The index just after the last line end in `bytes` whose next byte is known (see
 /// [`after_first_line_end`]). After it, a new line starts for sure: parts split there.
+#[cfg(not(target_arch = "wasm32"))] // for the native parallel reader
 pub(crate) fn after_last_line_end(bytes: &[u8]) -> Option<usize> {
     let mut end = bytes.len();
     loop {

@@ -104,11 +104,22 @@ impl ReaderSlices {
         reader_url: &str,
         pool: &mut ReaderPool,
     ) -> ReaderSlices {
+        ReaderSlices::starting_at(blob, 0, slice_bytes, reader_url, pool)
+    }
+
+    /// The same from byte `start` on (the part worker's part of a file).
+    pub fn starting_at(
+        blob: &Blob,
+        start: u64,
+        slice_bytes: u32,
+        reader_url: &str,
+        pool: &mut ReaderPool,
+    ) -> ReaderSlices {
         let mut slices = ReaderSlices {
             blob: blob.clone(),
             slice_bytes: slice_bytes.max(1),
             size: blob.size(),
-            offset: 0.0,
+            offset: start as f64,
             inbox: Rc::default(),
             reader: None,
             fallback: None,
@@ -137,7 +148,7 @@ impl ReaderSlices {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         let start: ReaderStart = js_sys::Object::new().unchecked_into();
         start.set_blob(&self.blob);
-        start.set_start(0.0);
+        start.set_start(self.offset);
         start.set_slice(f64::from(self.slice_bytes));
         start.set_ahead(f64::from(READ_AHEAD));
         worker.post_message(&start).ok()?;
