@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::call_list::call_list;
 use crate::engine::fleet::{
-    uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, HISTOGRAM_BINS,
+    uptime_bin, CellTotals, DayDetail, DayTotals, Fleet, StoreDetail, SubsetHeat, HISTOGRAM_BINS,
     HOURS_OF_WEEK, UPTIME_BIN_EDGES,
 };
 use crate::engine::outages::{format_with_offset, tick_micros};
@@ -471,23 +471,93 @@ impl FleetView {
             summary,
         }
     }
+
+    /// The uptime histogram of the stores of `region` (an index into [`FleetView::regions`])
+    /// as ([`FleetView::histogram`], [`FleetView::unbinned`]) have it: each row counted in
+    /// the bin the engine gave it, the rows without one apart. `None`: the whole fleet's,
+    /// as the engine summed it.
+    pub fn histogram_of(&self, region: Option<u16>) -> (Vec<u32>, u32) {
+        let Some(region) = region else {
+            return (self.histogram.clone(), self.unbinned);
+        };
+        let mut bins = vec![0u32; HISTOGRAM_BINS];
+        let mut unbinned = 0;
+        for row in self.rows.iter().filter(|r| r.region == Some(region)) {
+            match row.bin.and_then(|b| bins.get_mut(usize::from(b))) {
+                Some(count) => *count += 1,
+                None => unbinned += 1,
+            }
+        }
+        (bins, unbinned)
+    }
+
+    /// How many stores `region` has (an index into [`FleetView::regions`]).
+    pub fn region_stores(&self, region: u16) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.region == Some(region))
+            .count()
+    }
+}
+
+/// The heatmap of one region's stores (a store names file's), computed by the engine on
+/// demand ([`crate::engine::fleet::subset_heat`]): the cells as [`FleetView::heat`] has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionHeat {
+    /// An index into [`FleetView::regions`].
+    pub region: u16,
+    /// The region's stores.
+    pub stores: u32,
+    /// [`HOURS_OF_WEEK`] cells, Monday 00:00 first, store-local time.
+    pub heat: Vec<HeatCell>,
+}
+
+impl RegionHeat {
+    pub fn new(region: u16, subset: &SubsetHeat) -> RegionHeat {
+        RegionHeat {
+            region,
+            stores: subset.stores,
+            heat: (0..HOURS_OF_WEEK)
+                .map(|c| {
+                    HeatCell::new(
+                        subset.heat.get(c).unwrap_or(&CellTotals::default()),
+                        subset.stores_down.get(c).map_or(0, |&n| n as usize),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The stores down in one heatmap cell, the most minutes first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellStores {
     pub cell: u8,
+    /// The region the list is of (an index into [`FleetView::regions`]); `None`: the fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<u16>,
     /// (store id, minutes down in the cell), at most [`CELL_STORES_SHOWN`].
     pub stores: Vec<(String, u32)>,
     pub total: u32,
 }
 
 impl CellStores {
-    pub fn new(fleet: &Fleet, data: &Dataset, cell: usize) -> CellStores {
+    /// The stores down in `cell`; with `region`, only the rows of `in_region` (sorted: the
+    /// region's rows, [`crate::engine::fleet::region_rows`]).
+    pub fn new(
+        fleet: &Fleet,
+        data: &Dataset,
+        cell: usize,
+        region: Option<(u16, &[u32])>,
+    ) -> CellStores {
         let mut list: Vec<(u32, Tick)> = fleet.cell_stores.get(cell).cloned().unwrap_or_default();
+        if let Some((_, rows)) = region {
+            list.retain(|(row, _)| rows.binary_search(row).is_ok());
+        }
         list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         CellStores {
             cell: cell.min(HOURS_OF_WEEK - 1) as u8,
+            region: region.map(|(g, _)| g),
             total: list.len() as u32,
             stores: list
                 .iter()
@@ -1191,6 +1261,117 @@ mod tests {
         let json = serde_json::to_value(&view.rows[1]).unwrap();
         assert_eq!(json["n"], "<b>Bistro</b>");
         assert_eq!(json["g"], 1);
+    }
+
+    /// The sample with a names file: regions of uneven size, and stores without one.
+    pub(crate) fn sample_with_regions() -> Dataset {
+        let generated = GeneratedData::generate(GenConfig::preset_sample());
+        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut s).unwrap();
+        generated.write_hours(&mut h).unwrap();
+        generated.write_timezones(&mut z).unwrap();
+        let plain = dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap();
+        let mut names = String::from("store_id,name,region\n");
+        for i in 0..plain.store_count() {
+            let id = plain.store_id(i as u32);
+            let region = ["North", "South", "East", "", "North"][i % 5];
+            if i % 7 != 6 {
+                names.push_str(&format!("{id},Store {i},{region}\n"));
+            }
+        }
+        dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z), ("n", names.as_bytes())]).unwrap()
+    }
+
+    /// A region's histogram counts its rows in the engine's bins; over the regions and the
+    /// stores without one it adds up to the fleet's, and "All" is the fleet's own.
+    #[test]
+    fn a_regions_histogram_counts_its_stores_in_the_engines_bins() {
+        let data = sample_with_regions();
+        let (report, _, view) = report_and_view(&data);
+        assert_eq!(view.regions, ["East", "North", "South"]);
+        assert_eq!(
+            view.histogram_of(None),
+            (view.histogram.clone(), view.unbinned)
+        );
+        let mut sum = vec![0u32; HISTOGRAM_BINS];
+        let mut unbinned = 0;
+        let mut stores = 0;
+        for g in 0..view.regions.len() as u16 {
+            let (bins, none) = view.histogram_of(Some(g));
+            // Counted again from the report's rows, with the engine's own bin function.
+            let name = &view.regions[usize::from(g)];
+            let mut want = vec![0u32; HISTOGRAM_BINS];
+            let mut want_none = 0;
+            let mut count = 0;
+            for s in &report.stores {
+                if data.name(s.store).map(|n| &*n.region) != Some(name.as_str()) {
+                    continue;
+                }
+                count += 1;
+                match uptime_bin(s) {
+                    Some(b) => want[b] += 1,
+                    None => want_none += 1,
+                }
+            }
+            assert_eq!((&bins, none), (&want, want_none), "{name}");
+            assert_eq!(view.region_stores(g), count);
+            assert_eq!(bins.iter().sum::<u32>() + none, count as u32);
+            for (total, b) in sum.iter_mut().zip(&bins) {
+                *total += b;
+            }
+            unbinned += none;
+            stores += count;
+        }
+        // The stores without a region make up the rest of the fleet's bars.
+        for row in view.rows.iter().filter(|r| r.region.is_none()) {
+            match row.bin {
+                Some(b) => sum[usize::from(b)] += 1,
+                None => unbinned += 1,
+            }
+            stores += 1;
+        }
+        assert_eq!((sum, unbinned), (view.histogram.clone(), view.unbinned));
+        assert_eq!(stores, view.rows.len());
+        // An index past the regions has no stores.
+        let past = view.regions.len() as u16;
+        assert_eq!(view.histogram_of(Some(past)), (vec![0; HISTOGRAM_BINS], 0));
+    }
+
+    /// A region's heatmap travels as the fleet's cells do; its cell list is the fleet's list
+    /// of that cell, narrowed to the region's stores.
+    #[test]
+    fn a_regions_heat_and_cell_list_are_the_fleets_narrowed() {
+        use crate::engine::fleet::{region_rows, subset_heat};
+        let data = sample_with_regions();
+        let (_, fleet, view) = report_and_view(&data);
+        let g = view.regions.iter().position(|r| r == "North").unwrap() as u16;
+        let rows = region_rows(&fleet, &data, "North");
+        assert_eq!(rows.len(), view.region_stores(g));
+        let stores: Vec<u32> = rows
+            .iter()
+            .map(|&r| fleet.stores[r as usize].report.store)
+            .collect();
+        let heat = RegionHeat::new(g, &subset_heat(&data, Options::default(), &stores).unwrap());
+        assert_eq!(heat.stores as usize, rows.len());
+        assert_eq!(heat.heat.len(), HOURS_OF_WEEK);
+        let mut differs = false;
+        for c in 0..HOURS_OF_WEEK {
+            let fleet_list = CellStores::new(&fleet, &data, c, None);
+            let list = CellStores::new(&fleet, &data, c, Some((g, &rows)));
+            assert_eq!(list.region, Some(g));
+            assert_eq!(list.total, heat.heat[c].stores, "cell {c}");
+            assert!(heat.heat[c].down <= view.heat[c].down);
+            assert!(heat.heat[c].observed <= view.heat[c].observed);
+            for (id, _) in &list.stores {
+                let row = view.rows.iter().find(|r| &r.id == id).unwrap();
+                assert_eq!(row.region, Some(g), "{id}");
+            }
+            assert!(fleet_list.total >= list.total);
+            differs |= heat.heat[c] != view.heat[c];
+        }
+        assert!(differs, "a region is not the fleet");
+        let json = serde_json::to_string(&heat).unwrap();
+        assert_eq!(serde_json::from_str::<RegionHeat>(&json).unwrap(), heat);
     }
 
     #[test]

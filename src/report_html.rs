@@ -75,6 +75,7 @@ svg{display:block;max-width:100%;height:auto}svg text{font:11px system-ui,sans-s
 #stores td:nth-child(n+6):nth-child(-n+12){text-align:right;font-variant-numeric:tabular-nums}\
 #down-now td:first-child,#call-list td:first-child,#outages td:first-child,#stores tbody th\
 {font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:400;word-break:break-all}\
+.name{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;word-break:normal;margin-left:.3em}\
 details>summary{cursor:pointer;font-weight:600;padding:.3rem 0}\
 .badge{display:inline-block;border:1px solid currentColor;border-radius:.3em;padding:0 .3em;font-size:.8rem}\
 .down{color:#a1261c}\
@@ -101,6 +102,19 @@ fn escape_into(out: &mut String, text: &str) {
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
+    }
+}
+
+/// A store as the file lists it: its id, and beside it its name when a store names file
+/// gave one; both escaped, so markup in either stays text.
+fn store_text(r: &FleetRow) -> String {
+    match r.name.as_deref() {
+        Some(name) => format!(
+            "{} <span class=\"name\">{}</span>",
+            escape(&r.id),
+            escape(name)
+        ),
+        None => escape(&r.id),
     }
 }
 
@@ -391,7 +405,7 @@ impl ReportFile<'_> {
             let _ = write!(
                 out,
                 "<tr><td>{}<td>{} <small>{}</small><td>{}<td>{}",
-                escape(&d.store_id),
+                store_text(r),
                 escape(&self.ongoing_start(row).unwrap_or_default()),
                 escape(zone),
                 d.down_minutes
@@ -555,7 +569,7 @@ impl ReportFile<'_> {
             let _ = write!(
                 out,
                 "<tr><td>{}<td>{}<td>{}<td>{}<td>{status}{}",
-                escape(&r.id),
+                store_text(r),
                 reason.name(),
                 r.pct
                     .map(|p| format!("{} %", hundredths_text(p)))
@@ -586,7 +600,12 @@ impl ReportFile<'_> {
             group_digits(outages.len() as u64)
         );
         for o in outages {
-            let id = self.view.rows.get(o.row as usize).map_or("", |r| &r.id);
+            let store = self
+                .view
+                .rows
+                .get(o.row as usize)
+                .map(store_text)
+                .unwrap_or_default();
             let mut notes = String::new();
             if o.flags & ONGOING != 0 {
                 notes.push_str("ongoing");
@@ -599,8 +618,7 @@ impl ReportFile<'_> {
             }
             let _ = write!(
                 out,
-                "<tr><td>{}<td>{}<td>{}<td>{}<td>{notes}",
-                escape(id),
+                "<tr><td>{store}<td>{}<td>{}<td>{}<td>{notes}",
                 short_local(o.start, o.start_offset),
                 short_local(o.end, o.end_offset),
                 hours_minutes(o.down),
@@ -641,7 +659,7 @@ impl ReportFile<'_> {
                 "<tr><th>{}<td>{pct}<td>{}<td>{status}<td>{}\
                  <td>{}<td>{}<td>{}<td>{}<td>{}\
                  <td>{}<td>{}<td>{}<td>{}",
-                escape(&r.id),
+                store_text(r),
                 hours_hm(r.down[2]),
                 escape(self.zone_of(r)),
                 hours_hm(r.up[2]),

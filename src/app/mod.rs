@@ -458,7 +458,8 @@ impl State {
             fleet_message @ (FromWorker::Fleet { .. }
             | FromWorker::FleetUnavailable { .. }
             | FromWorker::Detail { .. }
-            | FromWorker::CellStores { .. }) => fleet::on_worker(self.fleet, fleet_message),
+            | FromWorker::CellStores { .. }
+            | FromWorker::RegionHeat { .. }) => fleet::on_worker(self.fleet, fleet_message),
             answer @ (FromWorker::Target { .. }
             | FromWorker::SlotStores { .. }
             | FromWorker::Download { .. }) => answers::on_worker(self.answers, answer),

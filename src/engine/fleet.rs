@@ -192,22 +192,37 @@ impl FleetSink {
     }
 }
 
+/// One store's week by local hour: its hour-of-week cells (reset first, then summed) and,
+/// for each piece of its timeline, `piece(local_hour, length, state)`. The one per-store
+/// pass of the heatmap: the fleet's sums ([`analyse_fleet`]) and a subset's
+/// ([`subset_heat`]) both add these cells, so they cannot disagree.
+fn store_cells(
+    st: &StoreTimeline,
+    clock: &ZoneClock,
+    cells: &mut [CellTotals; HOURS_OF_WEEK],
+    mut piece: impl FnMut(i64, Tick, State),
+) {
+    cells.fill(CellTotals::default());
+    for_each_local_hour(&st.timeline, clock, |a, b, hour, state| {
+        piece(hour, b - a, state);
+        let cell = &mut cells[cell_of(hour)];
+        match state {
+            State::Up => cell.up += b - a,
+            State::Down => cell.down += b - a,
+            State::Closed | State::NoData => {}
+        }
+    });
+}
+
 impl StoreSink for FleetSink {
     fn store(&mut self, row: usize, st: &StoreTimeline, clock: &ZoneClock) {
         let report = self.rows.push(st, clock);
         let (fleet, cells) = (&mut self.fleet, &mut self.cells);
         let mut days = Vec::new();
-        cells.fill(CellTotals::default());
-        for_each_local_hour(&st.timeline, clock, |a, b, hour, state| {
+        store_cells(st, clock, cells, |hour, len, state| {
             let day = day_entry(&mut days, hour.div_euclid(24));
-            day.span += b - a;
-            add(&mut day.totals, b - a, state);
-            let cell = &mut cells[cell_of(hour)];
-            match state {
-                State::Up => cell.up += b - a,
-                State::Down => cell.down += b - a,
-                State::Closed | State::NoData => {}
-            }
+            day.span += len;
+            add(&mut day.totals, len, state);
         });
         days.sort_unstable_by_key(|d| d.day);
         for (c, cell) in cells.iter().enumerate() {
@@ -228,6 +243,63 @@ impl StoreSink for FleetSink {
             days,
         });
     }
+}
+
+/// The heatmap of some of the report's stores (a region's): per hour-of-week cell the up
+/// and down business time summed over them, and how many of them were down in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsetHeat {
+    /// [`HOURS_OF_WEEK`] cells, as [`Fleet::heat`].
+    pub heat: Vec<CellTotals>,
+    /// Per cell, the stores with downtime in it (as the lengths of [`Fleet::cell_stores`]).
+    pub stores_down: Vec<u32>,
+    /// The stores summed (those of `stores` the report lists).
+    pub stores: u32,
+}
+
+/// The heatmap of `stores` only, on demand: each store's timeline built again (the same
+/// driver, the same [`store_cells`] as [`analyse_fleet`]), so the cost is linear in the
+/// subset, and the subsets of a partition of the report's stores add up to the fleet's
+/// heatmap exactly. Stores the report does not list (no valid poll, unknown) are skipped.
+pub fn subset_heat(
+    data: &Dataset,
+    options: Options,
+    stores: &[StoreIdx],
+) -> Result<SubsetHeat, RunError> {
+    let mut analyser = Analyser::new(data, options)?;
+    let mut heat = SubsetHeat {
+        heat: vec![CellTotals::default(); HOURS_OF_WEEK],
+        stores_down: vec![0; HOURS_OF_WEEK],
+        stores: 0,
+    };
+    let mut cells = [CellTotals::default(); HOURS_OF_WEEK];
+    for &store in stores {
+        if (store as usize) >= data.store_count() || data.poll_count(store) == 0 {
+            continue;
+        }
+        let (st, clock) = analyser.timeline_and_clock(store);
+        store_cells(&st, clock, &mut cells, |_, _, _| {});
+        for (c, cell) in cells.iter().enumerate() {
+            heat.heat[c].up += cell.up;
+            heat.heat[c].down += cell.down;
+            heat.stores_down[c] += u32::from(cell.down > 0);
+        }
+        heat.stores += 1;
+    }
+    Ok(heat)
+}
+
+/// The rows (report order, as [`Fleet::stores`]) of the stores a names file puts in
+/// `region`; an empty `region` is the stores without one (named without a region, or not
+/// named at all).
+pub fn region_rows(fleet: &Fleet, data: &Dataset, region: &str) -> Vec<u32> {
+    fleet
+        .stores
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| data.name(s.report.store).map_or("", |n| &n.region) == region)
+        .map(|(row, _)| row as u32)
+        .collect()
 }
 
 /// The report and the fleet model in one pass over the stores: each store's timeline is
@@ -511,6 +583,86 @@ mod tests {
             assert_eq!(binned as usize, with_time);
             assert_eq!((binned + fleet.unbinned) as usize, report.stores.len());
         }
+    }
+
+    /// A region's heatmap is its stores' part of the fleet's: over every region and the
+    /// stores without one, the subsets' cells add up to the fleet's heatmap tick for tick,
+    /// and their stores down per cell to the fleet's cell lists.
+    #[test]
+    fn region_heats_add_up_to_the_fleets_heatmap() {
+        let generated = GeneratedData::generate(GenConfig::preset_sample());
+        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
+        generated.write_status(&mut status).unwrap();
+        generated.write_hours(&mut hours).unwrap();
+        generated.write_timezones(&mut zones).unwrap();
+        let plain = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
+        let (report, _) = analyse_fleet(&plain, Options::default(), go()).unwrap();
+        // Five regions of uneven size, a named store without a region, unnamed stores.
+        let mut names = String::from("store_id,name,region\n");
+        let regions = ["North", "South", "East", "West", "Harbour"];
+        for (i, s) in report.stores.iter().enumerate() {
+            let id = plain.store_id(s.store);
+            match i % 9 {
+                7 => names.push_str(&format!("\"{id}\",Named only,\n")),
+                8 => {}
+                k => names.push_str(&format!("\"{id}\",Store {i},{}\n", regions[k % 5])),
+            }
+        }
+        let data = dataset_from_bytes(&[
+            ("s", &status),
+            ("h", &hours),
+            ("z", &zones),
+            ("n", names.as_bytes()),
+        ])
+        .unwrap();
+        let (_, fleet) = analyse_fleet(&data, Options::default(), go()).unwrap();
+        let mut sum = vec![CellTotals::default(); HOURS_OF_WEEK];
+        let mut down = vec![0u32; HOURS_OF_WEEK];
+        let mut rows = 0;
+        for region in regions.iter().chain(&[""]) {
+            let subset = region_rows(&fleet, &data, region);
+            assert!(!subset.is_empty(), "{region}");
+            let stores: Vec<StoreIdx> = subset
+                .iter()
+                .map(|&r| fleet.stores[r as usize].report.store)
+                .collect();
+            let heat = subset_heat(&data, Options::default(), &stores).unwrap();
+            assert_eq!(heat.stores as usize, subset.len());
+            for c in 0..HOURS_OF_WEEK {
+                sum[c].up += heat.heat[c].up;
+                sum[c].down += heat.heat[c].down;
+                down[c] += heat.stores_down[c];
+                // The region's stores down in a cell are the fleet's cell list, filtered.
+                let listed = fleet.cell_stores[c]
+                    .iter()
+                    .filter(|(r, _)| subset.binary_search(r).is_ok())
+                    .count();
+                assert_eq!(heat.stores_down[c] as usize, listed, "{region} cell {c}");
+            }
+            rows += subset.len();
+        }
+        assert_eq!(
+            rows,
+            fleet.stores.len(),
+            "the regions and the rest partition the fleet"
+        );
+        assert_eq!(sum, fleet.heat);
+        let fleet_down: Vec<u32> = fleet.cell_stores.iter().map(|l| l.len() as u32).collect();
+        assert_eq!(down, fleet_down);
+        assert!(
+            fleet.heat.iter().any(|c| c.down > 0),
+            "the sample has downtime"
+        );
+        // The whole fleet as one subset is the fleet; an unknown or unlisted store adds nothing.
+        let all: Vec<StoreIdx> = fleet.stores.iter().map(|s| s.report.store).collect();
+        let mut with_unknown = all.clone();
+        with_unknown.push(StoreIdx::MAX);
+        let whole = subset_heat(&data, Options::default(), &with_unknown).unwrap();
+        assert_eq!(whole.heat, fleet.heat);
+        assert_eq!(whole.stores as usize, all.len());
+        let none = subset_heat(&data, Options::default(), &[]).unwrap();
+        assert!(none.heat.iter().all(|c| c.observed() == 0) && none.stores == 0);
+        assert!(region_rows(&fleet, &data, "Nowhere").is_empty());
     }
 
     /// Each bin's edges, exactly: 99 % is in the top bin, a tick less is not.

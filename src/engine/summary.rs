@@ -213,6 +213,43 @@ impl<'a> Summary<'a> {
         self.data.store_id(self.report.stores[row].store)
     }
 
+    /// A store of the JSON's lists: `store_id`, and when a store names file was read its
+    /// `name` and `region` (`null` when the file gives none), then `fields`.
+    fn store_value(&self, row: usize, fields: Value) -> Value {
+        let mut store = Map::new();
+        store.insert("store_id".into(), self.id(row).into());
+        if self.data.has_names() {
+            let named = self.data.name(self.report.stores[row].store);
+            let text = |s: Option<&str>| match s.filter(|s| !s.is_empty()) {
+                Some(s) => Value::String(s.to_string()),
+                None => Value::Null,
+            };
+            store.insert("name".into(), text(named.map(|n| &*n.name)));
+            store.insert("region".into(), text(named.map(|n| &*n.region)));
+        }
+        if let Value::Object(fields) = fields {
+            store.extend(fields);
+        }
+        Value::Object(store)
+    }
+
+    /// A store as the text summary names it: its id, then its name and region in
+    /// parentheses when a names file gives them.
+    fn shown(&self, row: usize) -> String {
+        let id = self.id(row);
+        let named = self.data.name(self.report.stores[row].store);
+        let words: Vec<&str> = named
+            .iter()
+            .flat_map(|n| [&*n.name, &*n.region])
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() {
+            id.to_string()
+        } else {
+            format!("{id} ({})", words.join(", "))
+        }
+    }
+
     fn week_start(&self) -> Micros {
         self.report.now - 7 * MICROS_PER_DAY
     }
@@ -224,12 +261,14 @@ impl<'a> Summary<'a> {
             .outages
             .last()
             .filter(|o| o.ongoing);
-        json!({
-            "store_id": self.id(row),
-            "since_utc": since.map(|t| format_utc_seconds(tick_micros(t))),
-            "down_minutes": ongoing.map(|o| Hundredths::of(o.down, MICROS_PER_MINUTE).to_string()),
-            "last_poll_utc": r.last_poll.map(format_utc_seconds),
-        })
+        self.store_value(
+            row,
+            json!({
+                "since_utc": since.map(|t| format_utc_seconds(tick_micros(t))),
+                "down_minutes": ongoing.map(|o| Hundredths::of(o.down, MICROS_PER_MINUTE).to_string()),
+                "last_poll_utc": r.last_poll.map(format_utc_seconds),
+            }),
+        )
     }
 
     /// The JSON document (docs/summary-json.md).
@@ -279,23 +318,25 @@ impl<'a> Summary<'a> {
             .collect();
         let longest = self.longest.map(|(row, i)| {
             let o = &self.figures.stores[row].outages[i];
-            json!({
-                "store_id": self.id(row),
-                "start_utc": format_utc_seconds(tick_micros(o.start)),
-                "end_utc": format_utc_seconds(tick_micros(o.end)),
-                "down_minutes": Hundredths::of(o.down, MICROS_PER_MINUTE).to_string(),
-                "ongoing": o.ongoing,
-            })
+            self.store_value(
+                row,
+                json!({
+                    "start_utc": format_utc_seconds(tick_micros(o.start)),
+                    "end_utc": format_utc_seconds(tick_micros(o.end)),
+                    "down_minutes": Hundredths::of(o.down, MICROS_PER_MINUTE).to_string(),
+                    "ongoing": o.ongoing,
+                }),
+            )
         });
         let target = self.target.map(|target| {
             let b = self.budget().expect("a target gives a budget");
             json!({
                 "target_pct": target.to_string(),
                 "stores_below_count": self.below.len(),
-                "stores_below": self.below.iter().take(BELOW_TARGET_LISTED).map(|s| json!({
-                    "store_id": self.id(s.row),
-                    "uptime_pct": pct_value(s.up, s.observed),
-                })).collect::<Vec<_>>(),
+                "stores_below": self.below.iter().take(BELOW_TARGET_LISTED).map(|s| self.store_value(
+                    s.row,
+                    json!({"uptime_pct": pct_value(s.up, s.observed)}),
+                )).collect::<Vec<_>>(),
                 "error_budget": {
                     "allowed_minutes": b.allowed_minutes(),
                     "used_minutes": b.used_minutes(),
@@ -404,7 +445,7 @@ impl<'a> Summary<'a> {
             writeln!(
                 out,
                 "Longest: {} from {} to {} UTC, {} min down",
-                self.id(row),
+                self.shown(row),
                 format_utc_seconds(tick_micros(o.start)),
                 format_utc_seconds(tick_micros(o.end)),
                 Hundredths::of(o.down, MICROS_PER_MINUTE)
@@ -417,7 +458,7 @@ impl<'a> Summary<'a> {
             writeln!(
                 out,
                 "  {}  since {} UTC, last poll {}",
-                self.id(row),
+                self.shown(row),
                 since.map_or("-".into(), |t| format_utc_seconds(tick_micros(t))),
                 last.map_or("-".into(), format_utc_seconds)
             )?;
@@ -432,7 +473,7 @@ impl<'a> Summary<'a> {
                 self.below.len()
             )?;
             for s in self.below.iter().take(TEXT_LIST) {
-                writeln!(out, "  {}  {}", self.id(s.row), pct(s.up, s.observed))?;
+                writeln!(out, "  {}  {}", self.shown(s.row), pct(s.up, s.observed))?;
             }
             if self.below.len() > TEXT_LIST {
                 writeln!(out, "  … and {} more", self.below.len() - TEXT_LIST)?;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{FileFacts, InputKind, JobOptions, JobProgress, Outcome};
-use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
+use crate::fleet_view::{CellStores, DetailView, FleetView, RegionHeat, SlotStores, TargetView};
 
 /// The page's messages to the worker. Files travel beside the JSON, in the same
 /// `postMessage` (see [`WORKER_FILES_FIELD`]), in the order of `names`.
@@ -36,8 +36,17 @@ pub enum ToWorker {
     },
     /// One store's week for the detail panel (the job's data must be loaded).
     Detail { job: String, store: String },
-    /// The stores down in one hour-of-week cell (0 = Monday 00:00).
-    CellStores { job: String, cell: u8 },
+    /// The stores down in one hour-of-week cell (0 = Monday 00:00); with `region` (an index
+    /// into the fleet view's regions) only that region's stores.
+    CellStores {
+        job: String,
+        cell: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<u16>,
+    },
+    /// The heatmap of one region's stores (an index into the fleet view's regions):
+    /// answered by `RegionHeat`.
+    RegionHeat { job: String, region: u16 },
     /// The answers for an uptime target (hundredths of a percent): answered by `Target`.
     Target { job: String, target: u32 },
     /// The stores down in one 15-minute slot of the fleet timeline: answered by `SlotStores`.
@@ -135,6 +144,10 @@ pub enum FromWorker {
     Target {
         job: String,
         answers: Box<TargetView>,
+    },
+    RegionHeat {
+        job: String,
+        heat: RegionHeat,
     },
     SlotStores {
         job: String,

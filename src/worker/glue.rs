@@ -214,13 +214,13 @@ fn handle(worker: &Shared, data: JsValue) {
             };
             post(&FromWorker::Detail { job, store, answer });
         }
-        ToWorker::CellStores { job, cell } => {
+        ToWorker::CellStores { job, cell, region } => {
             let stores = worker
                 .borrow()
                 .loaded
                 .as_ref()
                 .filter(|l| l.job == job)
-                .map(|l| l.cell_stores(cell));
+                .map(|l| l.cell_stores(cell, region));
             post(&match stores {
                 Some(stores) => FromWorker::CellStores { job, stores },
                 None => FromWorker::FleetUnavailable {
@@ -235,6 +235,12 @@ fn handle(worker: &Shared, data: JsValue) {
                 answers: Box::new(l.target(target)),
             }))
         }
+        ToWorker::RegionHeat { job, region } => post(&answer_loaded(worker, job, |l, job| match l
+            .region_heat(region)
+        {
+            Ok(heat) => FromWorker::RegionHeat { job, heat },
+            Err(reason) => FromWorker::FleetUnavailable { job, reason },
+        })),
         ToWorker::SlotStores { job, slot } => post(&answer_loaded(worker, job, |l, job| {
             match l.slot_stores(slot) {
                 Ok(stores) => FromWorker::SlotStores { job, stores },

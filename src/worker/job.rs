@@ -11,7 +11,7 @@ use std::rc::Rc;
 use crate::engine::archive::{entry_name, plan, sniff, Container, EntryPlan, Halt, Inflater};
 use crate::engine::summary::Pct;
 use crate::engine::{self, fleet, FileError, FileProblem, Ingest, Progress, RunError};
-use crate::fleet_view::{CellStores, DetailView, FleetView, SlotStores, TargetView};
+use crate::fleet_view::{CellStores, DetailView, FleetView, RegionHeat, SlotStores, TargetView};
 use crate::messages::{
     DetailAnswer, DownloadFile, FileFacts, FromWorker, JobOptions, JobProgress, Outcome,
 };
@@ -848,9 +848,34 @@ impl Loaded {
         }
     }
 
-    /// The stores down in one hour-of-week cell.
-    pub fn cell_stores(&self, cell: u8) -> CellStores {
-        CellStores::new(&self.fleet, &self.data, usize::from(cell))
+    /// The stores down in one hour-of-week cell: the fleet's, or with `region` (an index
+    /// into the view's regions) that region's only; an unknown region has none.
+    pub fn cell_stores(&self, cell: u8, region: Option<u16>) -> CellStores {
+        let rows = region.map(|g| self.region_rows(g).unwrap_or_default());
+        let region = region.zip(rows.as_deref());
+        CellStores::new(&self.fleet, &self.data, usize::from(cell), region)
+    }
+
+    /// The rows (report order) of region `region`, an index into the view's regions.
+    fn region_rows(&self, region: u16) -> Option<Vec<u32>> {
+        let name = self.view.regions.get(usize::from(region))?;
+        Some(fleet::region_rows(&self.fleet, &self.data, name))
+    }
+
+    /// The heatmap of one region's stores, computed now by the engine from their timelines
+    /// (linear in the region's stores; nothing is kept per region).
+    pub fn region_heat(&self, region: u16) -> Result<RegionHeat, String> {
+        let rows = self
+            .region_rows(region)
+            .ok_or_else(|| format!("this report has no region {region}"))?;
+        let stores: Vec<engine::StoreIdx> = rows
+            .iter()
+            .filter_map(|&row| self.fleet.stores.get(row as usize))
+            .map(|s| s.report.store)
+            .collect();
+        fleet::subset_heat(&self.data, self.options, &stores)
+            .map(|subset| RegionHeat::new(region, &subset))
+            .map_err(|e| e.to_string())
     }
 
     /// The summary and the stores to call for an uptime target (hundredths of a percent).
@@ -1132,6 +1157,47 @@ mod tests {
         let types = host.types();
         assert_eq!(types[types.len() - 2], "Progress");
         assert_eq!(host.pauses.get() as usize, slices);
+    }
+
+    /// A names file's regions: the loaded job answers a region's heatmap and its cells'
+    /// stores from the engine, and says so of a region it does not have.
+    #[test]
+    fn a_loaded_job_answers_a_regions_heatmap_and_cell_list() {
+        let status = status_file(30);
+        let mut names = String::from("store_id,name,region\n");
+        for i in 0..30 {
+            let region = if i % 3 == 0 { "North" } else { "South" };
+            names.push_str(&format!("s{i},Store {i},{region}\n"));
+        }
+        let files = [("status.csv", &status[..]), ("names.csv", names.as_bytes())];
+        let host = Fake::new(1.0);
+        let cancel = Cell::new(false);
+        let reads = Rc::default();
+        let Ok(Ended::Loaded(loaded)) = run_now(run_job(
+            &mut Run::new("j", &host, &cancel),
+            &JobOptions::default(),
+            inputs(&files, 4096, None, &reads),
+        )) else {
+            panic!("no fleet")
+        };
+        assert_eq!(loaded.view.regions, ["North", "South"]);
+        let north = loaded.region_heat(0).unwrap();
+        let south = loaded.region_heat(1).unwrap();
+        assert_eq!((north.stores, south.stores), (10, 20));
+        for c in 0..crate::engine::fleet::HOURS_OF_WEEK {
+            let (n, s, all) = (north.heat[c], south.heat[c], loaded.view.heat[c]);
+            assert_eq!(n.stores + s.stores, all.stores, "cell {c}");
+            let cell = c as u8;
+            assert_eq!(loaded.cell_stores(cell, Some(0)).total, n.stores);
+            assert_eq!(loaded.cell_stores(cell, Some(1)).total, s.stores);
+            assert_eq!(loaded.cell_stores(cell, None).total, all.stores);
+        }
+        assert!(
+            north.heat.iter().any(|c| c.stores > 0),
+            "the stores were down"
+        );
+        assert!(loaded.region_heat(2).is_err());
+        assert_eq!(loaded.cell_stores(10, Some(2)).total, 0);
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -2,8 +2,6 @@
 // buttons are reached with the keyboard, the job status is announced (aria-live), and
 // status is never shown by colour alone; axe-core finds nothing serious after a report.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { DESKTOP, PHONE, StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
@@ -39,15 +37,8 @@ test("controls are labelled and reachable with the keyboard", async () => {
 
 // axe-core (node_modules) over the whole page after a report: light and dark at desktop
 // width, and a phone's 390 px. Serious and critical findings fail; the rest are printed.
-const AXE = readFileSync(join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js"), "utf8");
-
-async function axeScan(page, label) {
-  // Evaluated, not a script tag: the page's content security policy allows no inline script.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
-  });
+async function axeScan(app, label) {
+  const violations = await app.axeFindings();
   const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   for (const v of violations.filter((v) => !bad.includes(v))) console.log(`axe ${label}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.join(", ")})`);
   assert.deepEqual(bad, [], `${label}: ${JSON.stringify(bad, null, 1)}`);
@@ -61,7 +52,7 @@ test("axe finds no serious or critical problem after a report, light and dark, w
     await app.viewport(size);
     for (const scheme of ["light", "dark"]) {
       await app.colourScheme(scheme);
-      await axeScan(app.page, `${size.width} px ${scheme}`);
+      await axeScan(app, `${size.width} px ${scheme}`);
     }
   }
   assert.deepEqual(app.errors, []);

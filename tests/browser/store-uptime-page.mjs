@@ -14,6 +14,8 @@
 // Actions wait for what the page promises (the worker ready, every file recognised, a
 // report ended) but never assert: what a spec checks stays in the spec. `app.page` is the
 // playwright Page, for the rare check that belongs to one spec alone.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import {
@@ -238,6 +240,13 @@ export class StoreUptimePage {
   get downOnlyFilter() { return this.byTestId("down-only"); }
   get heatCells() { return this.byTestId("heat-cell"); }
   get cellStores() { return this.byTestId("cell-store"); }
+  /** The cell list's rows (`data-store` the id; the name beside it). */
+  get cellStoreRows() { return this.byTestId("cell-store-row"); }
+  get cellStoresBox() { return this.byTestId("cell-stores"); }
+  get histogram() { return this.byTestId("histogram"); }
+  get heatmap() { return this.byTestId("heatmap"); }
+  /** The words above the charts saying which stores they show (with regions only). */
+  get chartScope() { return this.byTestId("chart-scope"); }
   get themeToggle() { return this.byTestId("theme-toggle"); }
 
   /** The table's row of store `id`. */
@@ -515,6 +524,50 @@ export class StoreUptimePage {
   /** Picks `region` (its label, "All" for every region) in the table's region filter. */
   async filterByRegion(region) {
     await this.regionFilter.selectOption({ label: region });
+  }
+
+  /** Picks `region` and waits until the heatmap shows that region's cells (the worker's). */
+  async showRegion(region) {
+    await this.filterByRegion(region);
+    const shown = region === "All" ? "" : region;
+    await this.page.waitForFunction(
+      (r) => {
+        const fig = document.querySelector('[data-testid="heatmap"]');
+        return fig?.dataset.region === r && fig.getAttribute("aria-busy") === "false" && fig.querySelector('[data-testid="heat-cell"]');
+      },
+      shown,
+      { timeout: 30_000 },
+    );
+  }
+
+  /** The histogram's bars: `{ bins: [count per bin], noData }`. */
+  async histogramCounts() {
+    const bins = await this.byTestId("hist-bin").evaluateAll((gs) => gs.map((g) => Number(g.dataset.count)));
+    const noData = Number(await this.byTestId("hist-nodata").getAttribute("data-count"));
+    return { bins, noData };
+  }
+
+  /** The heatmap's 168 cells as drawn: `{ share, level, down, observed, stores }` (minutes). */
+  heatmapCells() {
+    return this.heatCells.evaluateAll((rects) =>
+      rects.map((r) => ({
+        share: r.dataset.share === "" ? null : Number(r.dataset.share),
+        level: Number(r.dataset.level),
+        down: Number(r.dataset.down),
+        observed: Number(r.dataset.observed),
+        stores: Number(r.dataset.stores),
+      })),
+    );
+  }
+
+  /** Every finding of axe-core (node_modules) over the page: `{ id, impact, help, nodes }`. */
+  async axeFindings() {
+    // Evaluated, not a script tag: the page's content security policy allows no inline script.
+    await this.page.evaluate(readFileSync(join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js"), "utf8"));
+    return this.page.evaluate(async () => {
+      const result = await window.axe.run(document, { resultTypes: ["violations"] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+    });
   }
 
   /** The region filter's choices, as shown. */

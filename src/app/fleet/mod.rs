@@ -11,6 +11,7 @@ pub mod inputs_store;
 pub mod table;
 pub mod theme;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -18,7 +19,7 @@ use leptos::task::spawn_local;
 use web_sys::Blob;
 
 use super::{use_state, worker_link, State};
-use crate::fleet_view::{CellStores, DetailView, FleetView};
+use crate::fleet_view::{CellStores, DetailView, FleetView, RegionHeat};
 use crate::messages::{DetailAnswer, FromWorker, ReportStatus, ToWorker};
 
 /// Sort columns of the store table.
@@ -30,6 +31,9 @@ pub enum Column {
     Up(usize),
     Down(usize),
     Status,
+    /// The store names file's region: groups the table by region, each region in the
+    /// order sorted before.
+    Region,
 }
 
 /// A store's detail, or why there is none (the worker's words).
@@ -49,10 +53,16 @@ pub struct FleetState {
     pub cell: RwSignal<Option<u8>>,
     pub cell_stores: RwSignal<Option<CellStores>>,
     pub sort: RwSignal<(Column, bool)>,
+    /// The order inside each region while the table is sorted by region: the last other
+    /// sort.
+    pub then_sort: RwSignal<(Column, bool)>,
     pub filter_text: RwSignal<String>,
     pub zone_filter: RwSignal<Option<u16>>,
-    /// An index into the fleet view's regions (a store names file's).
+    /// An index into the fleet view's regions (a store names file's): it narrows the
+    /// table, the histogram and the heatmap (and a heatmap cell's stores).
     pub region_filter: RwSignal<Option<u16>>,
+    /// The regions' heatmaps the worker sent for the loaded view, by region.
+    pub region_heats: RwSignal<HashMap<u16, Arc<RegionHeat>>>,
     pub down_only: RwSignal<bool>,
     pub bin_filter: RwSignal<Option<u8>>,
     /// The table's rows in its order (indices into the view's rows): the detail's next and
@@ -79,9 +89,11 @@ impl FleetState {
             cell_stores: RwSignal::new(None),
             // Worst uptime first (docs/semantics.md, the fleet view: default sort).
             sort: RwSignal::new((Column::Pct, false)),
+            then_sort: RwSignal::new((Column::Pct, false)),
             filter_text: RwSignal::new(String::new()),
             zone_filter: RwSignal::new(None),
             region_filter: RwSignal::new(None),
+            region_heats: RwSignal::new(HashMap::new()),
             down_only: RwSignal::new(false),
             bin_filter: RwSignal::new(None),
             order: RwSignal::new(Vec::new()),
@@ -152,6 +164,14 @@ pub fn on_worker(fleet: FleetState, message: FromWorker) {
             fleet.unavailable.set(None);
             fleet.cell_stores.set(None);
             fleet.cell.set(None);
+            fleet.region_heats.set(HashMap::new());
+            // Another report's regions are other regions (the same view again keeps its pick).
+            if fleet
+                .view
+                .with_untracked(|v| v.as_ref().is_none_or(|(j, _)| *j != job))
+            {
+                fleet.region_filter.set(None);
+            }
             // A detail of another job must not show under this one; it is asked again.
             fleet.detail.set(None);
             super::answers::keep_week(&job, &view);
@@ -180,12 +200,24 @@ pub fn on_worker(fleet: FleetState, message: FromWorker) {
             };
             fleet.detail.set(Some((store, result)));
         }
+        // A list of another cell or region (the pick changed since it was asked) is dropped.
         FromWorker::CellStores { job, stores }
+            if fleet
+                .view
+                .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job))
+                && fleet.cell.get_untracked() == Some(stores.cell)
+                && fleet.region_filter.get_untracked() == stores.region =>
+        {
+            fleet.cell_stores.set(Some(stores));
+        }
+        FromWorker::RegionHeat { job, heat }
             if fleet
                 .view
                 .with_untracked(|v| v.as_ref().is_some_and(|(j, _)| *j == job)) =>
         {
-            fleet.cell_stores.set(Some(stores));
+            fleet.region_heats.update(|h| {
+                h.insert(heat.region, Arc::new(heat));
+            });
         }
         _ => {}
     }
@@ -413,6 +445,7 @@ fn FleetBody(view: Arc<FleetView>) -> impl IntoView {
         // stay drawn (hidden) so closing it finds the table as it was.
         <detail::StoreDetailPanel view=v.clone() />
         <div class="fleet-overview" hidden=move || fleet.store.with(Option::is_some)>
+            <charts::ChartScope view=v.clone() />
             <div class="fleet-charts">
                 <charts::Histogram view=v.clone() />
                 <charts::Heatmap view=v.clone() />

@@ -24,16 +24,35 @@ const OVERSCAN: usize = 10;
 /// the detail and the filter.
 const ID_SHOWN: usize = 12;
 
-/// The table's order of two rows by `col` (`desc`: the reverse). Under a numeric column the
-/// stores without observed business time last week (the engine gives them no histogram
-/// bin: never reported in their hours, or no hours) are a group of their own after every
-/// store with a number, in both directions: their zeros are no measurement, so never "the
-/// worst". Ties by id, so the order is stable and predictable.
+/// The table's order of two rows by `sort` (column, descending), and by `then` among rows
+/// the first leaves equal: sorted by region, each region's rows keep the order sorted
+/// before. Under a numeric column the stores without observed business time last week (the
+/// engine gives them no histogram bin: never reported in their hours, or no hours) are a
+/// group of their own after every store with a number, in both directions: their zeros are
+/// no measurement, so never "the worst"; under Region the stores without a region come
+/// after every region, in both directions. Ties by id, so the order is stable and
+/// predictable.
 fn compare(
     a: &FleetRow,
     b: &FleetRow,
-    col: Column,
-    desc: bool,
+    sort: (Column, bool),
+    then: (Column, bool),
+    zones: &[String],
+) -> std::cmp::Ordering {
+    let secondary = || match sort.0 {
+        Column::Region if then.0 != Column::Region => compare_by(a, b, then, zones),
+        _ => std::cmp::Ordering::Equal,
+    };
+    compare_by(a, b, sort, zones)
+        .then_with(secondary)
+        .then_with(|| a.id.cmp(&b.id))
+}
+
+/// [`compare`] by one column, without the tie by id.
+fn compare_by(
+    a: &FleetRow,
+    b: &FleetRow,
+    (col, desc): (Column, bool),
     zones: &[String],
 ) -> std::cmp::Ordering {
     let by_value = match col {
@@ -43,24 +62,28 @@ fn compare(
         Column::Up(w) => a.up[w].cmp(&b.up[w]),
         Column::Down(w) => a.down[w].cmp(&b.down[w]),
         Column::Status => a.status_now.cmp(&b.status_now),
+        // The regions are sorted by name: their indices are in name order.
+        Column::Region => a.region.cmp(&b.region),
     };
     let by_value = if desc { by_value.reverse() } else { by_value };
     let numeric = matches!(col, Column::Pct | Column::Up(_) | Column::Down(_));
-    let without_data = |r: &FleetRow| numeric && r.bin.is_none();
-    without_data(a)
-        .cmp(&without_data(b))
-        .then(by_value)
-        .then_with(|| a.id.cmp(&b.id))
+    let apart = |r: &FleetRow| match col {
+        Column::Region => r.region.is_none(),
+        _ => numeric && r.bin.is_none(),
+    };
+    apart(a).cmp(&apart(b)).then(by_value)
 }
 
 /// (sort column, key, header, shown by default). The key names the cells (`data-col`) and
 /// the `show-<key>` class of the table that shows them (style/main.css).
-const COLUMNS: [(Option<Column>, &str, &str, bool); 11] = [
+/// The region column is there only when a store names file gives regions.
+const COLUMNS: [(Option<Column>, &str, &str, bool); 12] = [
     (Some(Column::Id), "id", "Store", true),
     (Some(Column::Pct), "pct", "Uptime last week", true),
     (Some(Column::Down(2)), "down_week", "Down last week", true),
     (Some(Column::Status), "status", "Now", true),
     (Some(Column::Zone), "zone", "Zone", true),
+    (Some(Column::Region), "region", "Region", true),
     (Some(Column::Up(2)), "up_week", "Up last week", false),
     (Some(Column::Up(1)), "up_day", "Up last day", false),
     (Some(Column::Down(1)), "down_day", "Down last day", false),
@@ -109,13 +132,13 @@ pub fn hours_text(hundredths_of_hour: i64) -> String {
 
 /// The "Columns" disclosure: one checkbox per column that can be shown or hidden.
 #[component]
-fn ColumnPicker(shown: RwSignal<Vec<&'static str>>) -> impl IntoView {
+fn ColumnPicker(shown: RwSignal<Vec<&'static str>>, has_regions: bool) -> impl IntoView {
     view! {
         <details class="columns-picker" data-testid="columns">
             <summary>"Columns"</summary>
             <fieldset>
                 <legend class="visually-hidden">"Columns shown in the table"</legend>
-                {COLUMNS.iter().filter(|c| c.1 != "id").map(|&(_, key, name, _)| view! {
+                {COLUMNS.iter().filter(|c| c.1 != "id" && (has_regions || c.1 != "region")).map(|&(_, key, name, _)| view! {
                     <label class="checkbox">
                         <input type="checkbox" data-testid=format!("column-{key}")
                             prop:checked=move || shown.with(|s| s.contains(&key))
@@ -140,7 +163,8 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
     let rows = view.clone();
     // Indices of the shown rows, sorted: recomputed only when a control changes.
     let order = Memo::new(move |_| {
-        let (col, desc) = fleet.sort.get();
+        let sort = fleet.sort.get();
+        let then = fleet.then_sort.get();
         let text = fleet.filter_text.get().trim().to_lowercase();
         let zone = fleet.zone_filter.get();
         let region = fleet.region_filter.get();
@@ -165,16 +189,17 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
             .collect();
         idx.sort_by(|&a, &b| {
             let (ra, rb) = (&rows.rows[a as usize], &rows.rows[b as usize]);
-            compare(ra, rb, col, desc, &rows.zones)
+            compare(ra, rb, sort, then, &rows.zones)
         });
         idx
     });
     // The detail's next and previous store follow the table's order.
     Effect::new(move |_| fleet.order.set(order.get()));
+    let has_regions = !view.regions.is_empty();
     let shown = RwSignal::new(
         COLUMNS
             .iter()
-            .filter(|c| c.3)
+            .filter(|c| c.3 && (has_regions || c.1 != "region"))
             .map(|c| c.1)
             .collect::<Vec<_>>(),
     );
@@ -292,7 +317,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                         {format!("uptime {} ✕", crate::fleet_view::bin_label(b.into()))}
                     </button>
                 })}
-                <ColumnPicker shown=shown />
+                <ColumnPicker shown=shown has_regions=has_regions />
                 <span class="hint" data-testid="table-count" aria-live="polite">
                     {move || format!("{} of {} stores", group_digits(count() as u64), group_digits(rows_for.rows.len() as u64))}
                 </span>
@@ -310,8 +335,8 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                     <caption class="visually-hidden">"Stores, sortable; Enter on a row opens its detail"</caption>
                     <thead>
                         <tr aria-rowindex="1">
-                            {COLUMNS.iter().map(|&(col, key, name, _)| {
-                                let num = !matches!(key, "id" | "zone" | "status" | "days");
+                            {COLUMNS.iter().filter(|c| has_regions || c.1 != "region").map(|&(col, key, name, _)| {
+                                let num = !matches!(key, "id" | "zone" | "status" | "region" | "days");
                                 let Some(col) = col else {
                                     return view! { <th scope="col" data-col=key>{name}</th> }.into_any();
                                 };
@@ -320,7 +345,16 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                                     <th scope="col" class:num=num data-col=key
                                         aria-sort=move || match sorted() { Some(true) => "descending", Some(false) => "ascending", None => "none" }>
                                         <button type="button" class="sort" data-sort=key on:click=move |_| {
-                                            fleet.sort.update(|(c, d)| if *c == col { *d = !*d } else { *c = col; *d = !matches!(col, Column::Pct | Column::Id | Column::Zone | Column::Status) });
+                                            let (c, d) = fleet.sort.get_untracked();
+                                            if c == col {
+                                                fleet.sort.set((c, !d));
+                                            } else {
+                                                // Grouping by region keeps the order sorted before inside each region.
+                                                if col == Column::Region {
+                                                    fleet.then_sort.set((c, d));
+                                                }
+                                                fleet.sort.set((col, !matches!(col, Column::Pct | Column::Id | Column::Zone | Column::Status | Column::Region)));
+                                            }
                                         }>
                                             {name}
                                             <span aria-hidden="true">{move || match sorted() { Some(true) => " ▼", Some(false) => " ▲", None => "" }}</span>
@@ -333,7 +367,8 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                     <tbody>
                         <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len).to_string() style:height=move || format!("{}px", window.get().0 as f64 * ROW_H)></td></tr>
                         <For each=visible key=|pair| *pair let:pair>
-                            <Row pos=pair.0 row=view.rows[pair.1 as usize].clone() zone=view.zones[usize::from(view.rows[pair.1 as usize].zone)].clone() />
+                            <Row pos=pair.0 row=view.rows[pair.1 as usize].clone() zone=view.zones[usize::from(view.rows[pair.1 as usize].zone)].clone()
+                                region=has_regions.then(|| view.rows[pair.1 as usize].region.and_then(|g| view.regions.get(usize::from(g)).cloned()).unwrap_or_default()) />
                         </For>
                         <tr class="spacer" aria-hidden="true"><td colspan=move || shown.with(Vec::len).to_string() style:height=move || {
                             let (_, last) = window.get();
@@ -462,8 +497,9 @@ fn duration_cell((key, shown, decimal): (&'static str, String, String)) -> impl 
     view! { <td class="num" data-col=key data-value=decimal>{shown}</td> }
 }
 
+/// `region`: the store's region (empty without one), `None` when no names file gives regions.
 #[component]
-fn Row(pos: usize, row: FleetRow, zone: String) -> impl IntoView {
+fn Row(pos: usize, row: FleetRow, zone: String, region: Option<String>) -> impl IntoView {
     let fleet = use_fleet();
     let id = short_id(&row.id);
     let id_title = row.id.clone();
@@ -504,6 +540,7 @@ fn Row(pos: usize, row: FleetRow, zone: String) -> impl IntoView {
             {duration_cell(cells.remove(0))}
             <td data-col="status" class=format!("status-now {}", status.replace(' ', "-"))>{status}</td>
             <td data-col="zone">{zone}</td>
+            {region.map(|g| view! { <td data-col="region">{g}</td> })}
             {cells.into_iter().map(duration_cell).collect_view()}
             <td class="days" data-col="days"><DayBar days=row.days /></td>
         </tr>
