@@ -1367,7 +1367,7 @@ mod tests {
         let files = [("status.csv", &status[..]), ("hours.csv", HOURS)];
         let host = Fake::new(1.0);
         let cancel = Rc::new(Cell::new(false));
-        let mut run = Run::new("j", &host, &*cancel);
+        let mut run = Run::new("j", &host, &cancel);
         let reads = Rc::default();
         let mut part = InThread::new(&files, Helper::Hangs);
         part.cancel = Some(cancel.clone());

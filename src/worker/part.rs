@@ -27,6 +27,8 @@ use crate::web::{field, object};
 
 /// The name the engine worker gives the part worker, by which the copy knows its role.
 pub const PART_WORKER_NAME: &str = "store-uptime part";
+/// The User Timing mark the engine worker makes each time a part worker has loaded.
+pub const PART_READY_MARK: &str = "store-uptime part ready";
 /// Trunk's loader of this worker, beside this worker's own script.
 const WORKER_URL: &str = "worker_loader.js";
 /// The file reader (public/reader.js), as for the engine worker.
@@ -91,6 +93,11 @@ impl Running {
             let number = |key| field(&data, key).and_then(|v| v.as_f64());
             if field(&data, "ready").is_some() {
                 inbox.ready = true;
+                // For DevTools, the benchmark and the browser tests: the part worker is there.
+                if let Some(performance) = field(&js_sys::global(), "performance") {
+                    let performance: web_sys::Performance = performance.unchecked_into();
+                    let _ = performance.mark(PART_READY_MARK);
+                }
             } else if let Some(at) = number("split") {
                 inbox.split = Some((at >= 0.0).then_some(at as u64));
             } else if let Some(read) = number("read") {

@@ -1,0 +1,58 @@
+// Two engine workers (docs/app.md, "Two engine workers"): a status file over 16 MiB is read
+// half by the engine worker and half by its part worker, whose rows are merged. The report is
+// the CLI's byte for byte, the part was merged (the engine worker's "store-uptime merge"
+// measure), and a cancel while both read ends both: the next report is complete and equal.
+import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { FILES, cliReport, dataSet } from "./helpers.mjs";
+import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
+
+const chromium = useChromium();
+
+/** The engine worker (the page's only dedicated worker; the part worker is its own). */
+const engineWorker = (page) => page.workers().find((w) => w.url().includes("worker"));
+
+/** Waits until the engine worker has heard `count` part workers say they are ready. */
+async function partWorkersReady(page, count = 1) {
+  await engineWorker(page).evaluate(
+    (count) =>
+      new Promise((resolve) => {
+        const check = () =>
+          performance.getEntriesByName("store-uptime part ready").length >= count ? resolve() : setTimeout(check, 50);
+        check();
+      }),
+    count,
+  );
+}
+
+/** The names of the engine worker's User Timing measures of the last job. */
+const measures = (page) => engineWorker(page).evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
+
+test("a big status file is read by two workers and gives the CLI's report, also after a cancel", async () => {
+  // The public set's shape with 2 500 stores: a status file of ≈ 24 MB, invalid rows included.
+  const dir = dataSet("part-2500", ["--preset", "public", "--stores", "2500"]);
+  const paths = FILES.map((f) => join(dir, f));
+  assert.ok(statSync(paths[0]).size > 16 << 20, "the status file is over the part worker's 16 MiB");
+  const expected = cliReport(paths);
+
+  const app = await StoreUptimePage.open(chromium.browser);
+  await partWorkersReady(app.page);
+  assert.equal(await app.generate(paths), "Complete");
+  assert.ok((await measures(app.page)).includes("store-uptime merge"), "the part worker's rows were merged");
+  assert.ok((await app.downloadCsv()).bytes.equals(expected), "the CLI's report, byte for byte");
+
+  // Cancelled while reading: the part worker is ended and a fresh one started.
+  await app.unfoldInputs();
+  await app.startReport(null, { phase: /Reading/ });
+  await app.cancelButton.click();
+  assert.equal(await app.waitForEnd(), "Cancelled");
+  await partWorkersReady(app.page, 2);
+  await app.unfoldInputs();
+  assert.equal(await app.generate(), "Complete");
+  assert.ok((await measures(app.page)).includes("store-uptime merge"), "the new part worker's rows were merged");
+  assert.ok((await app.downloadCsv()).bytes.equals(expected), "the CLI's report again");
+  assert.deepEqual(app.errors, []);
+  await app.close();
+});
