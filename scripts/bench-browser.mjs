@@ -2,7 +2,7 @@
 // file input, timed from the files' `change` event to the report showing `Complete`.
 // Not a test (no timed assertions): it prints figures. Run by scripts/bench-browser.sh.
 //
-//   node scripts/bench-browser.mjs [--runs N] [--playwright-click] NAME=DIR...
+//   node scripts/bench-browser.mjs [--runs N] [--playwright-click] [--parts on|off] NAME=DIR...
 //
 // DIR holds gen-data's three files. --playwright-click: Generate is pressed by Playwright
 // after the files are recognised, instead of by the page probe the moment it is enabled.
@@ -19,10 +19,14 @@ import { startServer } from "../tests/browser/static-server.mjs";
 const args = process.argv.slice(2);
 let runs = 5;
 let playwrightClick = false;
+// `--parts on|off`: the page's `?parts=` (the part worker regardless of the cores); default:
+// the page decides by the machine's cores (docs/app.md, "Two engine workers").
+let parts = "";
 const sets = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--runs") runs = Number(args[++i]);
   else if (args[i] === "--playwright-click") playwrightClick = true;
+  else if (args[i] === "--parts") parts = `?parts=${args[++i]}`;
   else if (args[i].includes("=")) {
     const [name, dir] = args[i].split("=");
     sets.push({ name, dir });
@@ -89,6 +93,15 @@ const PROBE = ({ instant }) => {
   }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 };
 
+/** The engine worker, or with `part` its part worker (a copy of it, told apart by its name). */
+async function engineWorker(page, { part = false } = {}) {
+  for (const w of page.workers()) {
+    if (!w.url().includes("worker_loader")) continue;
+    if (((await w.evaluate(() => self.name)) === "store-uptime part") === part) return w;
+  }
+  return undefined;
+}
+
 /** The CLI's report for `paths`, through a file (the 10× report is 10 MB). */
 function cliReport(paths) {
   const dir = mkdtempSync(join(tmpdir(), "bench-cli-"));
@@ -118,6 +131,19 @@ async function oneRun(browser, url, paths, expected) {
   if (process.env.BENCH_TRACE) page.on("console", (m) => console.log(`    console: ${m.text()}`));
   await page.goto(url);
   await page.locator('main[data-worker-ready="true"]').waitFor({ timeout: 60_000 });
+  // The part worker (when there is one) loads after the engine worker's warm-up, while an
+  // owner would be choosing files (a second or two); the run starts once it is there, as an
+  // owner's would (at most 10 s: without a part worker there is nothing to wait for).
+  await (await engineWorker(page))
+    ?.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const until = performance.now() + 10_000;
+          const check = () =>
+            performance.getEntriesByName("store-uptime part ready").length || performance.now() > until ? resolve() : setTimeout(check, 20);
+          check();
+        }),
+    );
   await chooseFiles(page, paths);
   await waitForFileKinds(page, 3);
   if (playwrightClick) await page.getByTestId("generate").click();
@@ -126,8 +152,10 @@ async function oneRun(browser, url, paths, expected) {
   await page.waitForFunction(() => window.__bench.t.handled !== undefined && window.__bench.t.complete !== undefined);
   const b = await page.evaluate(() => window.__bench);
   // Wasm memory only grows, so its size now is the run's peak.
-  const worker = page.workers().find((w) => w.url().includes("worker"));
+  const worker = await engineWorker(page);
   const wasmBytes = await worker.evaluate(async () => (await wasm_bindgen()).memory.buffer.byteLength);
+  const partWorker = await engineWorker(page, { part: true });
+  const partWasmBytes = partWorker ? await partWorker.evaluate(async () => (await wasm_bindgen()).memory.buffer.byteLength) : 0;
   // The worker's own User Timing measures of its phases (src/worker/mod.rs), summed by name.
   const phases = await worker.evaluate(() => {
     const sums = {};
@@ -178,6 +206,7 @@ async function oneRun(browser, url, paths, expected) {
     longestTaskAt: longest[0] - generate,
     completeMessageBytes: job.find(([, type]) => type === "Complete")[2],
     wasmBytes,
+    partWasmBytes,
     phases,
     csvSame: csv.equals(expected),
     errors,
@@ -250,11 +279,11 @@ try {
     console.log(`\n${name}: ${dir}, ${(bytes / 1e6).toFixed(1)} MB (CLI reference report in ${Date.now() - started} ms)`);
     const results = [];
     for (let i = 0; i < runs; i++) {
-      const r = await oneRun(browser, server.url, paths, expected);
+      const r = await oneRun(browser, server.url + parts, paths, expected);
       results.push(r);
       console.log(
         `  run ${i + 1}: files→Complete ${ms(r.total)} (inspect ${ms(r.inspect)}, Generate pressed ${ms(r.clickAfterReady)} after it was enabled, Generate→Complete ${ms(r.job)}: reading ${ms(r.reading)}, analysis+report ${ms(r.computing)}, shown ${ms(r.afterMessage)} after the message), ` +
-          `wasm ${mib(r.wasmBytes)}, longest task ${ms(r.longestTask)} at +${ms(r.longestTaskAt)}, max progress gap ${ms(r.gap)} after ${r.gapAfter} (${r.progressCount} updates; gaps over 250 ms: ${r.slow.join(", ") || "none"}), ` +
+          `wasm ${mib(r.wasmBytes)}${r.partWasmBytes ? ` (+ part worker ${mib(r.partWasmBytes)})` : ""}, longest task ${ms(r.longestTask)} at +${ms(r.longestTaskAt)}, max progress gap ${ms(r.gap)} after ${r.gapAfter} (${r.progressCount} updates; gaps over 250 ms: ${r.slow.join(", ") || "none"}), ` +
           `Complete message ${(r.completeMessageBytes / 1e6).toFixed(1)} MB, worker phases: ${Object.entries(r.phases).map(([k, v]) => `${k} ${ms(v)}`).join(", ") || "not marked"}, CSV ${r.csvSame ? "= CLI" : "DIFFERS from CLI"}${r.errors.length ? `, errors: ${r.errors.join("; ")}` : ""}`,
       );
     }
@@ -265,7 +294,7 @@ try {
     console.log(
       `  ${name} worker phases (medians): ${phaseLine || "not marked"}\n` +
       `  ${name} median of ${runs}: files→Complete ${ms(med("total"))}, Generate→Complete ${ms(med("job"))} (reading ${ms(med("reading"))}, analysis+report ${ms(med("computing"))}; fastest ${ms(Math.min(...results.map((r) => r.total)))}), ` +
-        `peak wasm memory ${mib(max("wasmBytes"))}, longest main-thread task ${ms(med("longestTask"))} (max ${ms(max("longestTask"))}), ` +
+        `peak wasm memory ${mib(max("wasmBytes"))}${max("partWasmBytes") ? ` (+ part worker ${mib(max("partWasmBytes"))})` : ""}, longest main-thread task ${ms(med("longestTask"))} (max ${ms(max("longestTask"))}), ` +
         `max progress gap ${ms(med("gap"))} (max ${ms(max("gap"))}); report CSV ${results.every((r) => r.csvSame) ? "byte-identical to the CLI's in every run" : "DIFFERS from the CLI's"}`,
     );
     if (!results.every((r) => r.csvSame)) process.exitCode = 1;

@@ -48,8 +48,21 @@ pub fn connect(handler: impl Fn(FromWorker) + 'static, on_crash: impl Fn(String)
     spawn();
 }
 
+/// The worker's URL: the page's `?parts=on` or `?parts=off` goes along, so the browser tests
+/// and the benchmark can turn the part worker on or off whatever the machine's cores
+/// (docs/app.md, "Two engine workers").
+fn worker_url() -> String {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let parts = ["?parts=on", "?parts=off"]
+        .into_iter()
+        .find(|p| search == *p || search.starts_with(&format!("{p}&")));
+    format!("{WORKER_URL}{}", parts.unwrap_or(""))
+}
+
 fn spawn() {
-    let worker = match Worker::new(WORKER_URL) {
+    let worker = match Worker::new(&worker_url()) {
         Ok(w) => w,
         Err(e) => {
             report_crash(format!("the report worker could not start: {e:?}"));

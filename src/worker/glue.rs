@@ -11,7 +11,7 @@ use web_sys::{Blob, MessageChannel, MessageEvent};
 
 use super::host::{post, scope, Timing, WebHost, WARM_UP_MEASURE};
 use super::job::{self, read_problem, Ended, Inputs, Loaded, ReadAhead, Run};
-use super::part::{is_part_worker, serve, PartLink, WebPart};
+use super::part::{self, is_part_worker, serve, PartLink, WebPart};
 use super::slices::{
     read_head, BlobRanges, BlobSlices, ReaderPool, ReaderSlices, HEAD_BYTES, SLICE_BYTES,
 };
@@ -90,7 +90,9 @@ pub fn start() {
     }
     post(&FromWorker::Ready);
     // After the warm-up, so the two do not share the cores while the page starts.
-    worker.borrow_mut().part = PartLink::start();
+    if part::wanted() {
+        worker.borrow_mut().part = PartLink::start();
+    }
 }
 
 /// The JSON message and its attached blobs; `None` (logged) if it is not one of ours.

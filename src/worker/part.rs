@@ -36,6 +36,30 @@ const READER_URL: &str = "reader.js";
 /// The part worker tells how far it has read at most this often, in milliseconds.
 const READ_EVERY_MS: f64 = 100.0;
 
+/// Whether the engine worker should start a part worker: with four cores or more. On two
+/// cores the browser's own file reading already takes the second core, and two parsers made
+/// the 1× set slower, not faster (BENCHMARKS.md). `?parts=on` / `?parts=off` in the
+/// worker's URL (passed on from the page's) decide instead.
+pub fn wanted() -> bool {
+    let global = js_sys::global();
+    let search = field(&global, "location")
+        .and_then(|l| field(&l, "search"))
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    match search.as_str() {
+        "?parts=on" => true,
+        "?parts=off" => false,
+        _ => field(&global, "navigator")
+            .and_then(|n| field(&n, "hardwareConcurrency"))
+            .and_then(|c| c.as_f64())
+            .is_some_and(|cores| cores >= MIN_CORES),
+    }
+}
+
+/// Cores a machine needs for the part worker to pay: the page, the engine worker, the part
+/// worker and the browser's file reading each want one.
+const MIN_CORES: f64 = 4.0;
+
 /// Whether this worker is the part worker (its name says so).
 pub fn is_part_worker() -> bool {
     field(&js_sys::global(), "name")

@@ -6,17 +6,22 @@ import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { FILES, cliReport, dataSet } from "./helpers.mjs";
+import { BASE_URL, FILES, cliReport, dataSet } from "./helpers.mjs";
 import { StoreUptimePage, useChromium } from "./store-uptime-page.mjs";
 
 const chromium = useChromium();
 
-/** The engine worker (the page's only dedicated worker; the part worker is its own). */
-const engineWorker = (page) => page.workers().find((w) => w.url().includes("worker"));
+/** The engine worker: the part worker is a copy of it, told apart by its name. */
+async function engineWorker(page) {
+  for (const w of page.workers()) {
+    if (w.url().includes("worker_loader") && (await w.evaluate(() => self.name)) !== "store-uptime part") return w;
+  }
+  throw new Error("no engine worker");
+}
 
 /** Waits until the engine worker has heard `count` part workers say they are ready. */
 async function partWorkersReady(page, count = 1) {
-  await engineWorker(page).evaluate(
+  await (await engineWorker(page)).evaluate(
     (count) =>
       new Promise((resolve) => {
         const check = () =>
@@ -28,7 +33,7 @@ async function partWorkersReady(page, count = 1) {
 }
 
 /** The names of the engine worker's User Timing measures of the last job. */
-const measures = (page) => engineWorker(page).evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
+const measures = async (page) => (await engineWorker(page)).evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
 
 test("a big status file is read by two workers and gives the CLI's report, also after a cancel", async () => {
   // The public set's shape with 2 500 stores: a status file of ≈ 24 MB, invalid rows included.
@@ -37,7 +42,8 @@ test("a big status file is read by two workers and gives the CLI's report, also 
   assert.ok(statSync(paths[0]).size > 16 << 20, "the status file is over the part worker's 16 MiB");
   const expected = cliReport(paths);
 
-  const app = await StoreUptimePage.open(chromium.browser);
+  // `?parts=on`: a part worker whatever this machine's cores (without it, only with four).
+  const app = await StoreUptimePage.open(chromium.browser, { url: `${BASE_URL}?parts=on` });
   await partWorkersReady(app.page);
   assert.equal(await app.generate(paths), "Complete");
   assert.ok((await measures(app.page)).includes("store-uptime merge"), "the part worker's rows were merged");
@@ -54,5 +60,16 @@ test("a big status file is read by two workers and gives the CLI's report, also 
   assert.ok((await measures(app.page)).includes("store-uptime merge"), "the new part worker's rows were merged");
   assert.ok((await app.downloadCsv()).bytes.equals(expected), "the CLI's report again");
   assert.deepEqual(app.errors, []);
+  await app.close();
+});
+
+test("with ?parts=off there is no part worker, and the report is the same", async () => {
+  const dir = dataSet("part-2500", ["--preset", "public", "--stores", "2500"]);
+  const paths = FILES.map((f) => join(dir, f));
+  const app = await StoreUptimePage.open(chromium.browser, { url: `${BASE_URL}?parts=off` });
+  assert.equal(await app.generate(paths), "Complete");
+  const names = await measures(app.page);
+  assert.ok(names.includes("store-uptime ingest") && !names.includes("store-uptime merge"), names.join(", "));
+  assert.ok((await app.downloadCsv()).bytes.equals(cliReport(paths)));
   await app.close();
 });
