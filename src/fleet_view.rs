@@ -1125,8 +1125,8 @@ pub fn utc_micros(text: &str) -> Option<i64> {
 }
 
 /// `Tue 7 Nov 2023 23:59` on `zone`'s wall clock.
-pub fn zoned_long(at: i64, zone: Tz) -> String {
-    let local = at + utc_offset(zone, at);
+pub fn zoned_long(at: i64, zone: impl ShownZone) -> String {
+    let local = at + zone.offset_at(at);
     let in_day = local.rem_euclid(MICROS_PER_DAY);
     format!(
         "{} {:02}:{:02}",
@@ -1137,23 +1137,76 @@ pub fn zoned_long(at: i64, zone: Tz) -> String {
 }
 
 /// `Tue 7 Nov 23:59` on `zone`'s wall clock.
-pub fn zoned_short(at: i64, zone: Tz) -> String {
+pub fn zoned_short(at: i64, zone: impl ShownZone) -> String {
     let seconds = at.div_euclid(MICROS_PER_SECOND);
-    short_local(seconds, utc_offset(zone, at).div_euclid(MICROS_PER_SECOND))
+    short_local(seconds, zone.offset_at(at).div_euclid(MICROS_PER_SECOND))
 }
 
 /// How a zone is named in headings: `UTC`, or its IANA name.
-pub fn zone_name(zone: Tz) -> String {
-    if zone == Tz::UTC {
-        "UTC".into()
+pub fn zone_name(zone: impl ShownZone) -> String {
+    zone.label()
+}
+
+/// A zone fleet-level times are shown in: its UTC offset at an instant, and its name. The
+/// engine's zones (chrono-tz's database) are one; the page has its own (`app::zone`), from
+/// the browser's clock data, so the page does not carry a second copy of the time zone
+/// database (first load, BENCHMARKS.md). Only for showing times: every figure is the
+/// engine's, and a store's own times come with their offsets from the engine.
+pub trait ShownZone: Copy {
+    /// The zone's UTC offset at `at`, in microseconds.
+    fn offset_at(self, at: Micros) -> Micros;
+    /// `UTC`, or the zone's IANA name.
+    fn label(self) -> String;
+}
+
+/// Minutes east of UTC in an offset as browsers write it (`Intl.DateTimeFormat`'s
+/// `longOffset`): `GMT+05:30`, `GMT-08:00`, `GMT−03:00` (a minus sign), or `GMT` for UTC.
+pub fn parse_gmt_offset(text: &str) -> Option<i64> {
+    let rest = text.trim().strip_prefix("GMT")?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let (sign, rest) = if let Some(rest) = rest.strip_prefix('+') {
+        (1, rest)
+    } else if let Some(rest) = rest.strip_prefix(['-', '\u{2212}']) {
+        (-1, rest)
     } else {
-        zone.name().to_string()
+        return None;
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (hours, minutes) = (hours.parse::<i64>().ok()?, minutes.parse::<i64>().ok()?);
+    (hours <= 24 && minutes < 60).then_some(sign * (hours * 60 + minutes))
+}
+
+impl ShownZone for Tz {
+    fn offset_at(self, at: Micros) -> Micros {
+        utc_offset(self, at)
+    }
+
+    fn label(self) -> String {
+        if self == Tz::UTC {
+            "UTC".into()
+        } else {
+            self.name().to_string()
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_read_as_browsers_write_them() {
+        assert_eq!(parse_gmt_offset("GMT"), Some(0));
+        assert_eq!(parse_gmt_offset("GMT+05:30"), Some(330));
+        assert_eq!(parse_gmt_offset("GMT-08:00"), Some(-480));
+        assert_eq!(parse_gmt_offset("GMT\u{2212}03:00"), Some(-180));
+        assert_eq!(parse_gmt_offset("GMT+5"), Some(300));
+        for bad in ["UTC", "GMT+", "GMT*05:00", "GMT+05:75", "GMT+99:00", ""] {
+            assert_eq!(parse_gmt_offset(bad), None, "{bad}");
+        }
+    }
     use crate::engine::fleet::{analyse_fleet, store_detail};
     use crate::engine::outages::StatusNow;
     use crate::engine::{dataset_from_bytes, write_csv, Analyser, Options};

@@ -16,7 +16,6 @@ use std::str::FromStr;
 
 use chrono_tz::Tz;
 
-use crate::engine::business::utc_offset;
 use crate::engine::call_list::CallReason;
 use crate::engine::fleet::HOURS_OF_WEEK;
 use crate::engine::format_utc_seconds;
@@ -25,8 +24,8 @@ use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
     bin_label, group_digits, heat_level_label, hours_hm, hours_minutes, hundredths_text,
     minutes_hm, parse_hundredths, pct_text, short_local, utc_micros, zone_name, zoned_long,
-    zoned_short, FleetRow, FleetView, SummaryDoc, TargetView, FROM_WEEK_START, HEAT_LEVELS,
-    HOURS_DEFAULTED, NO_DATA, ONGOING, WEEKDAYS, ZONE_DEFAULTED,
+    zoned_short, FleetRow, FleetView, ShownZone, SummaryDoc, TargetView, FROM_WEEK_START,
+    HEAT_LEVELS, HOURS_DEFAULTED, NO_DATA, ONGOING, WEEKDAYS, ZONE_DEFAULTED,
 };
 
 /// The file's policy: nothing loads, nothing runs; only the file's own inline styles apply.
@@ -123,7 +122,7 @@ fn stores_word(n: u64) -> String {
 }
 
 /// The report's name: `Week to Tue 7 Nov 2023 23:59`, in `zone`.
-pub fn week_name(doc: &SummaryDoc, zone: Tz) -> String {
+pub fn week_name(doc: &SummaryDoc, zone: impl ShownZone) -> String {
     utc_micros(&doc.now_utc)
         .map(|now| format!("Week to {}", zoned_long(now, zone)))
         .unwrap_or_else(|| "This week".into())
@@ -704,7 +703,7 @@ fn svg_start(width: f64, height: f64, label: &str) -> String {
 }
 
 /// The fleet timeline as a standalone SVG (light colours written in, its title inside).
-pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
+pub fn timeline_svg(doc: &SummaryDoc, zone: impl ShownZone, title: &str) -> String {
     let n = doc.timeline.len().max(1);
     let (left, top, w, h) = (46.0, 26.0, 672.0, 100.0);
     let scale = w / n as f64;
@@ -766,7 +765,7 @@ pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
         let Some(start) = utc_micros(&s.start_utc) else {
             continue;
         };
-        let local = start + utc_offset(zone, start);
+        let local = start + zone.offset_at(start);
         if local.rem_euclid(MICROS_PER_DAY) < 15 * MICROS_PER_MINUTE {
             let day = local.div_euclid(MICROS_PER_DAY);
             let x = left + k as f64 * scale;
@@ -787,7 +786,7 @@ pub fn timeline_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
 }
 
 /// The week by day as a standalone bar chart.
-pub fn week_svg(doc: &SummaryDoc, zone: Tz, title: &str) -> String {
+pub fn week_svg(doc: &SummaryDoc, zone: impl ShownZone, title: &str) -> String {
     let (left, top, row, w) = (110.0, 26.0, 20.0, 400.0);
     let height = top + row * doc.days.len() as f64 + 6.0;
     let mut out = svg_start(

@@ -7,24 +7,22 @@
 //! orders and words them; it computes nothing about the data.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono_tz::Tz;
 use leptos::ev;
 use leptos::prelude::*;
 
 use super::text::{group_digits, options_line};
+use super::zone::Zone;
 use super::{browser, history_store, use_answers, use_fleet, use_state, worker_link};
-use crate::engine::business::utc_offset;
 use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
 use crate::engine::outages::StatusNow;
 use crate::engine::parse_timestamp;
 use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
 use crate::fleet_view::{
     hours_hm, hours_minutes, hundredths_text, minutes_hm, parse_hundredths, pct_text, short_local,
-    utc_micros, zone_name, zoned_long, zoned_short, Comparison, FleetView, OutageCell, SlotStores,
-    SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START, ONGOING, WEEKDAYS,
+    utc_micros, zone_name, zoned_long, zoned_short, Comparison, FleetView, OutageCell, ShownZone,
+    SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START, ONGOING, WEEKDAYS,
 };
 use crate::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
@@ -165,27 +163,22 @@ pub fn record_week(answers: AnswersState, record: &ReportRecord) -> Option<Strin
     record_now(record).map(|now| format!("Week to {} {}", zoned_long(now, zone), zone_name(zone)))
 }
 
-/// The browser's time zone (IANA name), if it says one chrono-tz knows.
-fn browser_zone() -> Option<Tz> {
-    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-        .resolved_options();
-    let name = js_sys::Reflect::get(&options, &"timeZone".into())
-        .ok()?
-        .as_string()?;
-    Tz::from_str(&name).ok()
+/// The browser's time zone, if it names one it knows.
+fn browser_zone() -> Option<Zone> {
+    Zone::browser()
 }
 
 /// The zone fleet-level times are shown in.
-pub fn shown_zone(choice: &str) -> Tz {
+pub fn shown_zone(choice: &str) -> Zone {
     if choice.is_empty() {
-        browser_zone().unwrap_or(Tz::UTC)
+        browser_zone().unwrap_or(Zone::UTC)
     } else {
-        Tz::from_str(choice).unwrap_or(Tz::UTC)
+        Zone::named(choice).unwrap_or(Zone::UTC)
     }
 }
 
 /// The report's name from its data: `Week to Tue 7 Nov 2023 23:59`.
-pub fn week_name(view: &FleetView, zone: Tz) -> String {
+pub fn week_name(view: &FleetView, zone: Zone) -> String {
     let doc = SummaryDoc::of(&view.summary);
     utc_micros(&doc.now_utc)
         .map(|now| format!("Week to {}", zoned_long(now, zone)))
@@ -638,8 +631,8 @@ fn store_time(view: &FleetView, row: usize, seconds: i64) -> (String, String) {
         .rows
         .get(row)
         .and_then(|r| view.zones.get(usize::from(r.zone)))
-        .and_then(|z| Tz::from_str(z).ok())
-        .unwrap_or(Tz::UTC);
+        .and_then(|z| Zone::named(z))
+        .unwrap_or(Zone::UTC);
     let at = seconds * MICROS_PER_SECOND;
     (
         zoned_short(at, zone),
@@ -831,7 +824,7 @@ fn FleetTimeline(
     job: String,
     view: Arc<FleetView>,
     doc: Arc<SummaryDoc>,
-    zone: Memo<Tz>,
+    zone: Memo<Zone>,
 ) -> impl IntoView {
     let answers = use_answers();
     let slots: Arc<Vec<(i64, u64, Option<i64>)>> = Arc::new(
@@ -938,7 +931,7 @@ fn FleetTimeline(
                 .iter()
                 .enumerate()
                 .filter_map(|(k, &(start, _, _))| {
-                    let local = start + utc_offset(z, start);
+                    let local = start + z.offset_at(start);
                     (local.rem_euclid(MICROS_PER_DAY) < 15 * MICROS_PER_MINUTE).then(|| {
                         let day = local.div_euclid(MICROS_PER_DAY);
                         let name = WEEKDAYS[usize::from(crate::engine::time::weekday_of_days(day))];
@@ -1047,7 +1040,7 @@ fn FleetTimeline(
 
 /// The week by day: the fleet's uptime in each 24-hour period, labelled by its end.
 #[component]
-fn Trend(doc: Arc<SummaryDoc>, zone: Memo<Tz>) -> impl IntoView {
+fn Trend(doc: Arc<SummaryDoc>, zone: Memo<Zone>) -> impl IntoView {
     let days = doc.days.clone();
     view! {
         <figure class="answer trend" data-testid="trend" aria-labelledby="trend-title">

@@ -16,6 +16,7 @@ pub mod storage;
 pub mod text;
 pub mod upload;
 pub mod worker_link;
+pub mod zone;
 
 use std::collections::{HashMap, HashSet};
 

@@ -16,6 +16,7 @@ use super::answers::{shown_zone, CallListHead};
 use super::browser;
 use super::use_answers;
 use super::worker_link;
+use super::zone::Zone;
 use crate::engine::call_list::CallReason;
 use crate::engine::outages::StatusNow;
 use crate::fleet_view::{
@@ -31,7 +32,7 @@ pub const PRINTED_CALLS: usize = 40;
 const PNG_SCALE: f64 = 2.0;
 
 /// The report's name as the shared forms carry it: `Week to Tue 7 Nov 2023 23:59 UTC`.
-fn report_title(view: &FleetView, zone: chrono_tz::Tz) -> String {
+fn report_title(view: &FleetView, zone: Zone) -> String {
     format!(
         "{} {}",
         week_name(&SummaryDoc::of(&view.summary), zone),
@@ -56,7 +57,7 @@ pub fn ShareMenu(job: String, view: Arc<FleetView>) -> impl IntoView {
                 &ToWorker::ReportFile {
                     job: job.clone(),
                     target: answers.target.get_untracked(),
-                    zone: zone().name().to_string(),
+                    zone: zone().name(),
                 },
                 &[],
             );
@@ -226,7 +227,7 @@ impl Chart {
     }
 
     /// The chart as a standalone SVG document in the shown zone.
-    fn svg(self, view: &FleetView, zone: chrono_tz::Tz) -> String {
+    fn svg(self, view: &FleetView, zone: Zone) -> String {
         let title = report_title(view, zone);
         let doc = SummaryDoc::of(&view.summary);
         let svg = match self {
