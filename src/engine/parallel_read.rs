@@ -266,6 +266,11 @@ mod tests {
             };
             problems.push(result.err());
         }
+        everything_read(&problems, ingest)
+    }
+
+    /// The problems, the data and its extended report, as text to compare.
+    fn everything_read(problems: &[Option<FileProblem>], ingest: Ingest) -> String {
         let data = ingest.finish();
         let mut csv = Vec::new();
         if let Ok(report) = analyse(
@@ -342,17 +347,7 @@ mod tests {
                     .err(),
             );
         }
-        let data = ingest.finish();
-        let mut csv = Vec::new();
-        if let Ok(report) = analyse(
-            &data,
-            Options::default(),
-            &mut |_| ControlFlow::Continue(()),
-        ) {
-            write_csv(&report, &data, true, &mut csv).unwrap();
-        }
-        let text = format!("{problems:?}\n{data:?}\n{}", String::from_utf8_lossy(&csv));
-        (text, merged)
+        (everything_read(&problems, ingest), merged)
     }
 
     /// The page's two-worker read equals the read in order, wherever the part starts; and

@@ -349,7 +349,10 @@ where
                 let begin = end - buf.len() as u64;
                 buf.truncate(at.saturating_sub(begin) as usize);
                 last = end >= at;
-                ends_with_cr = buf.last() == Some(&b'\r');
+                // The byte before `at` (a slice cut to nothing keeps the one before it).
+                if let Some(&byte) = buf.last() {
+                    ends_with_cr = byte == b'\r';
+                }
             }
             let pushed = match &mut gzip {
                 Some(inflater) => inflater.feed(&buf, &mut |out| ingest.push(file, out)),
