@@ -347,7 +347,8 @@ where
             let mut last = false;
             if let Part::From { at } = split {
                 let begin = end - buf.len() as u64;
-                buf.truncate(at.saturating_sub(begin) as usize);
+                // In u64 first: on wasm32 a usize of the difference could wrap.
+                buf.truncate(at.saturating_sub(begin).min(buf.len() as u64) as usize);
                 last = end >= at;
                 // The byte before `at` (a slice cut to nothing keeps the one before it).
                 if let Some(&byte) = buf.last() {
