@@ -27,7 +27,9 @@ use crate::web::{field, object};
 
 /// The name the engine worker gives the part worker, by which the copy knows its role.
 pub const PART_WORKER_NAME: &str = "store-uptime part";
-/// The User Timing mark the engine worker makes each time a part worker has loaded.
+/// The User Timing marks the engine worker makes each time it starts a part worker, and
+/// each time one has loaded: when their counts are equal, the newest one is ready.
+pub const PART_STARTED_MARK: &str = "store-uptime part started";
 pub const PART_READY_MARK: &str = "store-uptime part ready";
 /// Trunk's loader of this worker, beside this worker's own script.
 const WORKER_URL: &str = "worker_loader.js";
@@ -104,8 +106,18 @@ impl Drop for Running {
     }
 }
 
+/// Makes the User Timing mark `name` in this worker (for DevTools, the benchmark and the
+/// browser tests).
+fn mark(name: &str) {
+    if let Some(performance) = field(&js_sys::global(), "performance") {
+        let performance: web_sys::Performance = performance.unchecked_into();
+        let _ = performance.mark(name);
+    }
+}
+
 impl Running {
     fn start() -> Option<Running> {
+        mark(PART_STARTED_MARK);
         let options = WorkerOptions::new();
         options.set_name(PART_WORKER_NAME);
         let worker = Worker::new_with_options(WORKER_URL, &options).ok()?;
@@ -117,11 +129,7 @@ impl Running {
             let number = |key| field(&data, key).and_then(|v| v.as_f64());
             if field(&data, "ready").is_some() {
                 inbox.ready = true;
-                // For DevTools, the benchmark and the browser tests: the part worker is there.
-                if let Some(performance) = field(&js_sys::global(), "performance") {
-                    let performance: web_sys::Performance = performance.unchecked_into();
-                    let _ = performance.mark(PART_READY_MARK);
-                }
+                mark(PART_READY_MARK);
             } else if let Some(at) = number("split") {
                 inbox.split = Some((at >= 0.0).then_some(at as u64));
             } else if let Some(read) = number("read") {

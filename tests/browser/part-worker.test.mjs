@@ -19,23 +19,31 @@ async function engineWorker(page) {
   throw new Error("no engine worker");
 }
 
-/** Waits until the engine worker has heard `count` part workers say they are ready. */
-async function partWorkersReady(page, count = 1) {
-  await (await engineWorker(page)).evaluate(
-    (count) =>
-      new Promise((resolve) => {
-        const check = () =>
-          performance.getEntriesByName("store-uptime part ready").length >= count ? resolve() : setTimeout(check, 50);
+/**
+ * Waits until the newest part worker the engine worker started has said it is ready (a
+ * cancel while it reads ends it and starts another); returns how many were started.
+ */
+async function partWorkerReady(page) {
+  return (await engineWorker(page)).evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const until = performance.now() + 30_000;
+        const count = (name) => performance.getEntriesByName(name).length;
+        const check = () => {
+          const started = count("store-uptime part started");
+          if (started > 0 && count("store-uptime part ready") === started) resolve(started);
+          else if (performance.now() > until) reject(new Error(`part workers started ${started}, ready ${count("store-uptime part ready")}`));
+          else setTimeout(check, 50);
+        };
         check();
       }),
-    count,
   );
 }
 
 /** The names of the engine worker's User Timing measures of the last job. */
 const measures = async (page) => (await engineWorker(page)).evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
 
-test("a big status file is read by two workers and gives the CLI's report, also after a cancel", async () => {
+test("a big status file is read by two workers and gives the CLI's report, also after a cancel", { timeout: 180_000 }, async () => {
   // The public set's shape with 2 500 stores: a status file of ≈ 24 MB, invalid rows included.
   const dir = dataSet("part-2500", ["--preset", "public", "--stores", "2500"]);
   const paths = FILES.map((f) => join(dir, f));
@@ -44,17 +52,33 @@ test("a big status file is read by two workers and gives the CLI's report, also 
 
   // `?parts=on`: a part worker whatever this machine's cores (without it, only with four).
   const app = await StoreUptimePage.open(chromium.browser, { url: `${BASE_URL}?parts=on` });
-  await partWorkersReady(app.page);
+  assert.equal(await partWorkerReady(app.page), 1);
   assert.equal(await app.generate(paths), "Complete");
   assert.ok((await measures(app.page)).includes("store-uptime merge"), "the part worker's rows were merged");
   assert.ok((await app.downloadCsv()).bytes.equals(expected), "the CLI's report, byte for byte");
 
-  // Cancelled while reading: the part worker is ended and a fresh one started.
+  // Cancelled while reading: the part worker is ended and a fresh one started; the next
+  // report reads with it.
   await app.unfoldInputs();
-  await app.startReport(null, { phase: /Reading/ });
-  await app.cancelButton.click();
+  // Pressed by the page itself at the first "Reading" progress: a click through Playwright
+  // can come after a 24 MB file is read.
+  const cancelled = app.page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const watch = new MutationObserver(() => {
+          if (/Reading/.test(document.querySelector('[data-testid="progress-text"]')?.textContent ?? "")) {
+            watch.disconnect();
+            document.querySelector('[data-testid="cancel"]').click();
+            resolve();
+          }
+        });
+        watch.observe(document, { subtree: true, childList: true, characterData: true });
+      }),
+  );
+  await app.generateButton.click();
+  await cancelled;
   assert.equal(await app.waitForEnd(), "Cancelled");
-  await partWorkersReady(app.page, 2);
+  await partWorkerReady(app.page);
   await app.unfoldInputs();
   assert.equal(await app.generate(), "Complete");
   assert.ok((await measures(app.page)).includes("store-uptime merge"), "the new part worker's rows were merged");
@@ -63,7 +87,7 @@ test("a big status file is read by two workers and gives the CLI's report, also 
   await app.close();
 });
 
-test("with ?parts=off there is no part worker, and the report is the same", async () => {
+test("with ?parts=off there is no part worker, and the report is the same", { timeout: 120_000 }, async () => {
   const dir = dataSet("part-2500", ["--preset", "public", "--stores", "2500"]);
   const paths = FILES.map((f) => join(dir, f));
   const app = await StoreUptimePage.open(chromium.browser, { url: `${BASE_URL}?parts=off` });
