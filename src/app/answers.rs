@@ -163,15 +163,10 @@ pub fn record_week(answers: AnswersState, record: &ReportRecord) -> Option<Strin
     record_now(record).map(|now| format!("Week to {} {}", zoned_long(now, zone), zone_name(zone)))
 }
 
-/// The browser's time zone, if it names one it knows.
-fn browser_zone() -> Option<Zone> {
-    Zone::browser()
-}
-
 /// The zone fleet-level times are shown in.
 pub fn shown_zone(choice: &str) -> Zone {
     if choice.is_empty() {
-        browser_zone().unwrap_or(Zone::UTC)
+        Zone::browser().unwrap_or(Zone::UTC)
     } else {
         Zone::named(choice).unwrap_or(Zone::UTC)
     }
@@ -414,7 +409,7 @@ fn stores_word(n: u64) -> String {
 #[component]
 fn ZonePicker(zones: Vec<String>) -> impl IntoView {
     let answers = use_answers();
-    let browser = browser_zone()
+    let browser = Zone::browser()
         .map(zone_name)
         .unwrap_or_else(|| "UTC".into());
     let on_change = move |e: ev::Event| {

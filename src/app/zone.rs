@@ -37,9 +37,11 @@ fn offset_format(name: &str) -> Option<Intl::DateTimeFormat> {
     let locales = Array::of1(&"en-US".into());
     // `new Intl.DateTimeFormat` throws for an unknown zone; js-sys' binding does not catch,
     // so ask through `Reflect.construct`, which returns the error.
-    let constructor: js_sys::Function = Intl::DateTimeFormat::new(&Array::new(), &Object::new())
-        .constructor()
-        .unchecked_into();
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let constructor: js_sys::Function = Reflect::get(&intl, &"DateTimeFormat".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
     Reflect::construct(&constructor, &Array::of2(&locales, &options))
         .ok()
         .map(JsCast::unchecked_into)

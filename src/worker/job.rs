@@ -238,13 +238,15 @@ pub struct Inputs<S, F, P = NoPart> {
     pub part: P,
 }
 
-/// Where a file's part worker stands: not asked; asked to start after `from`; parsing from
-/// `at` on (this worker stops there).
+/// Where a file's part worker stands: not asked yet; asked to start after `from`; parsing
+/// from `at` on (this worker stops there); or no part for this file (this worker reads it
+/// all).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Part {
     None,
     Asked { from: u64 },
     From { at: u64 },
+    Alone,
 }
 
 /// Reads the files into the engine slice by slice, checking for a cancel between slices.
@@ -378,7 +380,7 @@ where
                     split = if part.start(index, &plan, from) {
                         Part::Asked { from }
                     } else {
-                        Part::From { at: u64::MAX }
+                        Part::Alone
                     };
                 }
             }
@@ -389,7 +391,12 @@ where
             run.progress(|| {
                 let read = Progress::Read {
                     file: name.clone(),
-                    bytes: here + part_read(split, part),
+                    bytes: here
+                        + if matches!(split, Part::From { .. }) {
+                            part.read()
+                        } else {
+                            0
+                        },
                 };
                 JobProgress::from_engine(&read, before, total)
             });
@@ -445,14 +452,6 @@ where
     Ok(data)
 }
 
-/// Bytes the part worker has read, while it has a part of this file.
-fn part_read<P: PartWorker>(split: Part, part: &P) -> u64 {
-    match split {
-        Part::From { at } if at != u64::MAX => part.read(),
-        _ => 0,
-    }
-}
-
 /// Waits for the part worker to say where its part starts (it reads a little after the
 /// middle of the file to find a line start); progress goes on meanwhile.
 async fn wait_for_split<H: Host, P: PartWorker>(
@@ -470,10 +469,7 @@ async fn wait_for_split<H: Host, P: PartWorker>(
         }
     };
     run.host.phase_end("store-uptime part wait");
-    // `u64::MAX`: no part; this worker reads the whole file.
-    Ok(Part::From {
-        at: found.unwrap_or(u64::MAX),
-    })
+    Ok(found.map_or(Part::Alone, |at| Part::From { at }))
 }
 
 /// Where this worker stopped in a file whose part the part worker reads: at byte `at`, after
