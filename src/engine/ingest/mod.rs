@@ -33,9 +33,9 @@ pub use schema::FileKind;
 pub use store_ids::StoreIdx;
 
 use dataset::{group_hours, group_polls, GROUP_PROGRESS_EVERY};
-use reader::{Step, Tokenizer};
+use reader::{Feed, Step, Tokenizer};
 use rows::FileState;
-use store_ids::StoreTable;
+use store_ids::{PackedId, StoreTable};
 
 /// What was read from one file, for summaries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,9 @@ pub struct Ingest {
     stores: StoreTable,
     poll_times: Vec<PackedPoll>,
     poll_stores: Vec<StoreIdx>,
+    /// Ids of the last status rows read, whose stores are looked up together; their
+    /// `poll_stores` are placeholders meanwhile (see `rows.rs`).
+    pending_ids: Vec<PackedId>,
     hours: Vec<(StoreIdx, HoursRule)>,
     zones: Vec<Option<Tz>>,
     files: Vec<FileSummary>,
@@ -249,9 +252,20 @@ impl Ingest {
             Ok(None) => return Ok(()),
             Err(error) => return Err(self.fail(file, &mut reader.state, error)),
         };
+        let result = self.read_records(file, reader, &mut feed);
+        self.resolve_pending_ids(file, &mut reader.state);
+        result
+    }
+
+    fn read_records(
+        &mut self,
+        file: FileId,
+        reader: &mut FileReader,
+        feed: &mut Feed<'_>,
+    ) -> Result<(), FileProblem> {
         loop {
             let row_fields = reader.state.row_fields();
-            match reader.tokens.step(&mut feed, row_fields) {
+            match reader.tokens.step(feed, row_fields) {
                 Step::Record { line, fields } => {
                     self.record(file, &mut reader.state, line, fields)?;
                     if reader.state.failed {

@@ -8,7 +8,7 @@ use super::dataset::{pack_poll, StoreName};
 use super::reader::{Fields, MAX_FIELDS, MAX_ROW_BYTES, SNIPPET_CHARS};
 use super::schema::Layout;
 use super::schema::{classify, is_header_name, normalise_header, FileKind};
-use super::store_ids::{IdKey, StoreIdx};
+use super::store_ids::{IdKey, PackedId, StoreIdx, ID_BATCH};
 use super::{FileId, Ingest};
 use crate::engine::business::HoursRule;
 use crate::engine::error::{
@@ -103,8 +103,13 @@ impl Ingest {
             }
             return Ok(());
         }
+        if layout.kind == FileKind::Status {
+            if self.status_row(file, state, line, id, field(layout.a), field(layout.b)) {
+                self.files[file.0].valid_rows += 1;
+            }
+            return Ok(());
+        }
         let accepted = match layout.kind {
-            FileKind::Status => self.status_row(file, line, id, field(layout.a), field(layout.b)),
             FileKind::Hours => self.hours_row(
                 file,
                 line,
@@ -114,7 +119,7 @@ impl Ingest {
                 field(layout.c),
             ),
             FileKind::Timezones => self.zone_row(file, line, id, field(layout.a)),
-            FileKind::Names => None, // read above
+            FileKind::Status | FileKind::Names => None, // read above
         };
         if let Some(store) = accepted {
             let summary = &mut self.files[file.0];
@@ -193,14 +198,17 @@ impl Ingest {
         key
     }
 
+    /// A status row: `true` if it was a valid poll. Its store is found later, with the
+    /// rest of its batch ([`Ingest::resolve_pending_ids`]), unless its id is free text.
     fn status_row(
         &mut self,
         file: FileId,
+        state: &mut FileState,
         line: u64,
         id: IdKey<'_>,
         status: &[u8],
         timestamp: &[u8],
-    ) -> Option<StoreIdx> {
+    ) -> bool {
         let status_text = status.trim_ascii();
         let active = if status_text.eq_ignore_ascii_case(b"active") {
             true
@@ -208,7 +216,7 @@ impl Ingest {
             false
         } else {
             self.skip(file, line, Column::Status, SkipReason::BadStatus, status);
-            return None;
+            return false;
         };
         let t = match parse_timestamp_after(timestamp, &mut self.last_date) {
             Ok(t) => t,
@@ -220,16 +228,49 @@ impl Ingest {
                     _ => SkipReason::BadTimestamp,
                 };
                 self.skip(file, line, Column::TimestampUtc, reason, timestamp);
-                return None;
+                return false;
             }
         };
-        let store = self.stores.intern(id);
         self.poll_times.push(pack_poll(t, active));
-        self.poll_stores.push(store);
+        match PackedId::of(id) {
+            Some(packed) => {
+                // A placeholder until the batch is looked up.
+                self.poll_stores.push(0);
+                self.pending_ids.push(packed);
+                if self.pending_ids.len() == ID_BATCH {
+                    self.resolve_pending_ids(file, state);
+                }
+            }
+            None => {
+                // Stores are numbered in first-seen order: the batch before this row first.
+                self.resolve_pending_ids(file, state);
+                let store = self.stores.intern(id);
+                self.poll_stores.push(store);
+                self.files[file.0].stores += u64::from(state.mark_seen(store));
+            }
+        }
         self.latest_poll = Some(self.latest_poll.map_or(t, |l| l.max(t)));
         let range = &mut self.files[file.0].time_range;
         *range = Some(range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
-        Some(store)
+        true
+    }
+
+    /// Looks up the stores of the status rows whose ids wait in `pending_ids` (the last
+    /// polls read, all of `file`), together ([`StoreTable::intern_batch`]). Called when the
+    /// batch is full, before a free-text id, and before a push of bytes returns, so nothing
+    /// outside reading a file's rows ever sees a placeholder.
+    pub(super) fn resolve_pending_ids(&mut self, file: FileId, state: &mut FileState) {
+        if self.pending_ids.is_empty() {
+            return;
+        }
+        let first = self.poll_stores.len() - self.pending_ids.len();
+        let stores = &mut self.poll_stores[first..];
+        self.stores.intern_batch(&self.pending_ids, stores);
+        let summary = &mut self.files[file.0];
+        for &store in stores.iter() {
+            summary.stores += u64::from(state.mark_seen(store));
+        }
+        self.pending_ids.clear();
     }
 
     fn hours_row(
