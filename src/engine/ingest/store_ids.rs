@@ -85,13 +85,15 @@ impl IdMaps {
         }
     }
 
-    /// The index of `id` if it sits in its home slot (see [`IdTable::home`]).
+    /// What `id`'s home slot and the next hold ([`IdTable::home`]), keys as two words.
     #[inline]
-    fn home(&self, id: PackedId) -> Option<StoreIdx> {
-        match MapKey::from(id) {
-            MapKey::Uuid(value) => self.by_uuid.home(value),
-            MapKey::Number(value) => self.by_number.home(value),
-            MapKey::Text(_) => None,
+    fn home(&self, id: PackedId) -> [Slot<[u64; 2]>; 2] {
+        match id {
+            PackedId::Uuid(value) => self.by_uuid.home(uuid_words(value)),
+            PackedId::Number(value) => self.by_number.home(value).map(|slot| Slot {
+                key: [slot.key, 0],
+                idx: slot.idx,
+            }),
         }
     }
 
@@ -239,6 +241,14 @@ impl PackedId {
         }
     }
 
+    /// The key of [`IdMaps::home`]'s slot that holds this id.
+    fn words(self) -> [u64; 2] {
+        match self {
+            PackedId::Uuid(value) => uuid_words(value),
+            PackedId::Number(value) => [value, 0],
+        }
+    }
+
     /// The id's text as read: [`uuid_value`] and [`decimal_value`] accept only one spelling
     /// of each value (lowercase hex with dashes; digits without a leading zero).
     fn text(self) -> Box<str> {
@@ -312,12 +322,21 @@ impl<K: TableKey> IdTable<K> {
         (key.spread() >> self.shift) as usize
     }
 
-    /// The index of `key` if its home slot holds it: the one memory access most look-ups
-    /// need. `None` says nothing either way (the key may sit further along).
+    /// What `key`'s home slot and the slot after it hold (empty slots if the table is
+    /// empty): where most keys sit, so one memory access for most look-ups (two when the
+    /// pair straddles cache lines). Copied out, not compared here: a loop of these then
+    /// never branches on what it read, so it never waits for one read before starting the
+    /// next (a branch on the key, mispredicted, would make it wait).
     #[inline]
-    pub(super) fn home(&self, key: K) -> Option<StoreIdx> {
-        let slot = self.slots.get(self.home_slot(key))?;
-        (slot.key == key && slot.idx != EMPTY).then_some(slot.idx)
+    fn home(&self, key: K) -> [Slot<K>; 2] {
+        let at = self.home_slot(key);
+        let slot = |i: usize| {
+            self.slots.get(i).copied().unwrap_or(Slot {
+                key: K::default(),
+                idx: EMPTY,
+            })
+        };
+        [slot(at), slot((at + 1) & self.slots.len().wrapping_sub(1))]
     }
 
     pub(super) fn get(&self, key: K) -> Option<StoreIdx> {
@@ -414,13 +433,14 @@ impl StoreTable {
     /// once instead of once per row; only ids not found there take the usual path.
     pub(super) fn intern_batch(&mut self, ids: &[PackedId], out: &mut [StoreIdx]) {
         for (chunk, out) in ids.chunks(ID_BATCH).zip(out.chunks_mut(ID_BATCH)) {
-            let mut home = [None; ID_BATCH];
-            for (found, &id) in home.iter_mut().zip(chunk) {
-                *found = self.shared.home(id);
+            let mut home = [[Slot::<[u64; 2]>::default(); 2]; ID_BATCH];
+            for (slots, &id) in home.iter_mut().zip(chunk) {
+                *slots = self.shared.home(id);
             }
-            for ((slot, &id), found) in out.iter_mut().zip(chunk).zip(home) {
-                *slot = match found {
-                    Some(idx) => idx,
+            for ((store, &id), slots) in out.iter_mut().zip(chunk).zip(home) {
+                let words = id.words();
+                *store = match slots.iter().find(|s| s.idx != EMPTY && s.key == words) {
+                    Some(slot) => slot.idx,
                     None => self.intern_key(id.into(), || id.text()),
                 };
             }
@@ -605,7 +625,7 @@ mod tests {
     fn the_id_table_agrees_with_a_hash_map_through_growth_clones_and_merges() {
         let mut table = IdTable::<u64>::default();
         let mut reference = std::collections::HashMap::new();
-        assert_eq!((table.get(5), table.home(5)), (None, None));
+        assert_eq!((table.get(5), table.home(5)[0].idx), (None, EMPTY));
         // Sequential ids, multiples of a large power of two and random ones: each kind of
         // key the hash must spread.
         let keys: Vec<u64> = (0..3_000)
@@ -632,7 +652,9 @@ mod tests {
         for (&key, &idx) in &reference {
             assert_eq!((table.get(key), copy.get(key)), (Some(idx), Some(idx)));
             // The home slot never claims a wrong key.
-            assert!(table.home(key).is_none_or(|i| i == idx));
+            for home in table.home(key) {
+                assert!(home.idx == EMPTY || home.key != key || home.idx == idx);
+            }
         }
         for key in numbers(12345).take(2_000) {
             assert_eq!(table.get(key), reference.get(&key).copied());
