@@ -2,8 +2,13 @@
 //!
 //! Generates the 1× set (14 000 stores, ~1.8 M polls) once into `bench-data/public/`,
 //! then compares the release CLI (`store-uptime report -o /dev/null FILES`) with just
-//! parsing the same files with the `csv` crate. Targets: CLI ≤ 2× parse-only, peak
-//! RSS < 200 MB. Peak RSS comes from `/usr/bin/time -f %M` (Debian package `time`).
+//! parsing the same files with the `csv` crate on one thread. Targets: CLI ≤ 1.5×
+//! parse-only, peak RSS ≤ 200 MB (≤ 600 MB for a set over 1 GB, the 10× set). Peak RSS
+//! comes from `/usr/bin/time -f %M` (Debian package `time`).
+//!
+//! `BENCH_SET=DIR` times the three files in DIR instead (e.g. a 10× set written by
+//! `gen-data --preset public --clean --stores 140000 --out DIR`); SPEC §9's figures are
+//! then not timed (they read the whole set into memory).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,8 +23,10 @@ use store_uptime::engine::{
 use store_uptime::generate::{GenConfig, GeneratedData, HOURS_FILE, STATUS_FILE, TIMEZONES_FILE};
 
 const RUNS: usize = 5;
-const MAX_RATIO: f64 = 2.0;
+const MAX_RATIO: f64 = 1.5;
 const MAX_RSS_MB: f64 = 200.0;
+/// For a set over 1 GB (the 10× set).
+const MAX_RSS_MB_LARGE: f64 = 600.0;
 /// SPEC §9's figures: report + outages + summary cost at most 10 % more than the report alone.
 const MAX_FIGURES_RATIO: f64 = 1.10;
 
@@ -29,13 +36,22 @@ fn main() {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("bench-data").join("public");
-    let files = ensure_data(&dir);
+    let given = std::env::var_os("BENCH_SET").map(PathBuf::from);
+    let dir = given
+        .clone()
+        .unwrap_or_else(|| root.join("bench-data").join("public"));
+    let files = match &given {
+        Some(dir) => [STATUS_FILE, HOURS_FILE, TIMEZONES_FILE]
+            .iter()
+            .map(|f| dir.join(f))
+            .collect(),
+        None => ensure_data(&dir),
+    };
     let cli = PathBuf::from(env!("CARGO_BIN_EXE_store-uptime"));
 
     let parse = median((0..RUNS).map(|_| parse_only(&files)).collect());
 
-    let check = dir.with_file_name("public-report.csv");
+    let check = std::env::temp_dir().join("store-uptime-bench-report.csv");
     let cli_ok = match Command::new(&cli)
         .arg("report")
         .arg("-o")
@@ -49,7 +65,7 @@ fn main() {
                 .map(|t| t.lines().count())
                 .unwrap_or(0);
             let stores = GenConfig::preset_public().stores;
-            if lines != stores + 1 {
+            if given.is_none() && lines != stores + 1 {
                 eprintln!(
                     "warning: the report has {lines} lines, expected {} (header + one per store)",
                     stores + 1
@@ -106,15 +122,22 @@ fn main() {
         format!("{ratio:.2}"),
         verdict(ratio <= MAX_RATIO)
     );
-    figures_overhead(&files);
+    if given.is_none() {
+        figures_overhead(&files);
+    }
+    let max_rss_mb = if bytes > 1_000_000_000 {
+        MAX_RSS_MB_LARGE
+    } else {
+        MAX_RSS_MB
+    };
     match rss_kb {
         Some(kb) => {
             let mb = kb as f64 / 1024.0;
             println!(
-                "{:<28} {:>10}   target < {MAX_RSS_MB:.0} MB  {}",
+                "{:<28} {:>10}   target <= {max_rss_mb:.0} MB  {}",
                 "CLI peak RSS",
                 format!("{mb:.1} MB"),
-                verdict(mb < MAX_RSS_MB)
+                verdict(mb <= max_rss_mb)
             );
         }
         None => println!(
