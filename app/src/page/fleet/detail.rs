@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::table::{hours_text, pct_text, window_text};
-use crate::app::use_fleet;
-use crate::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
+use crate::page::use_fleet;
+use store_uptime::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
 
 /// The timeline's x scale: 25 hours, so a day with a repeated hour fits.
 const DAY_SECONDS: f64 = 25.0 * 3600.0;
