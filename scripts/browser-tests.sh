@@ -27,6 +27,9 @@ step "release build of the page (trunk, offline)"
 cargo fetch --locked
 trunk build --release --offline
 
+step "the page's and the worker's builds share every compiled dependency"
+node scripts/check-shared-deps.mjs
+
 work=$(mktemp -d)
 server=""
 cleanup() {

@@ -11,12 +11,13 @@ step() { printf '\n==> [%d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" 
 
 step "cargo fmt --check"
 cargo fmt --all --check
+# --workspace: the library (engine, worker, CLI) and the page's crate (app/).
 step "cargo clippy (native, all targets)"
-cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
 step "cargo clippy (wasm32: engine, page, worker, wasm tests)"
-cargo clippy --locked --target wasm32-unknown-unknown --lib --bins --test worker_slices -- -D warnings
-step "native tests"
-cargo test --locked
+cargo clippy --locked --target wasm32-unknown-unknown --workspace --lib --bins --test worker_slices -- -D warnings
+step "native tests (the page's words and formats too)"
+cargo test --locked --workspace
 if [ -x scripts/browser-tests.sh ]; then
   step "browser tests"
   ./scripts/browser-tests.sh

@@ -1148,9 +1148,9 @@ pub fn zone_name(zone: impl ShownZone) -> String {
 }
 
 /// A zone fleet-level times are shown in: its UTC offset at an instant, and its name. The
-/// engine's zones (chrono-tz's database) are one; the page has its own (`app::zone`), from
-/// the browser's clock data, so the page does not carry a second copy of the time zone
-/// database (first load, BENCHMARKS.md). Only for showing times: every figure is the
+/// engine's zones (chrono-tz's database) are one; the page has its own
+/// (`app/src/page/zone.rs`), from the browser's clock data, so the page does not carry a
+/// second copy of the time zone database (first load, BENCHMARKS.md). Only for showing times: every figure is the
 /// engine's, and a store's own times come with their offsets from the engine.
 pub trait ShownZone: Copy {
     /// The zone's UTC offset at `at`, in microseconds.

@@ -1,8 +1,8 @@
 //! Store Uptime: per-store uptime and downtime during business hours, from status polls.
 //!
 //! `engine` is the pure core (its contract: docs/semantics.md); `cli` is the native command
-//! line over it; `app` and `worker` are the browser page and its web worker over it, talking
-//! through `messages`. The map of all of it: docs/architecture.md.
+//! line over it; `worker` is the browser's web worker over it, talking through `messages` to
+//! the page (its own crate, `app/`). The map of all of it: docs/architecture.md.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
@@ -18,14 +18,7 @@ pub mod messages;
 pub mod report_html;
 pub mod warm_up;
 
-// The browser app: the Leptos page and the web worker's glue (wasm32 only).
-#[cfg(target_arch = "wasm32")]
-pub mod app;
+// JS helpers shared by the worker and the page (wasm32 only).
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 pub mod worker;
-
-// The page's words and number formats are pure: compiled natively too, for their tests.
-#[cfg(all(test, not(target_arch = "wasm32")))]
-#[path = "app/text.rs"]
-mod page_text;

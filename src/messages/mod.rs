@@ -368,6 +368,10 @@ pub fn missing_inputs(files: &[FileSummary]) -> Vec<String> {
     missing_kinds(files.iter().filter_map(|f| f.kind.map(InputKind::from)))
 }
 
+/// The engine's default zone's name, written out: the page says it, and `Tz::name` would
+/// bring chrono-tz's table of every zone name into the page's wasm for this one name.
+pub const DEFAULT_ZONE_NAME: &str = "America/Chicago";
+
 /// As [`missing_inputs`], from the kinds the page has recognised so far.
 pub fn missing_kinds(kinds: impl Iterator<Item = InputKind>) -> Vec<String> {
     let kinds: Vec<InputKind> = kinds.collect();
@@ -380,8 +384,7 @@ pub fn missing_kinds(kinds: impl Iterator<Item = InputKind>) -> Vec<String> {
     }
     if !kinds.contains(&InputKind::Timezones) {
         out.push(format!(
-            "No timezones file: every store's hours are read in {}.",
-            engine::report::DEFAULT_ZONE.name()
+            "No timezones file: every store's hours are read in {DEFAULT_ZONE_NAME}."
         ));
     }
     out
@@ -496,6 +499,11 @@ pub fn run_in_memory(files: &[(&str, &[u8])], options: &JobOptions) -> Result<Ou
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_zone_name_is_the_engine_default_zones() {
+        assert_eq!(DEFAULT_ZONE_NAME, engine::report::DEFAULT_ZONE.name());
+    }
 
     const STATUS: &str = "store_id,status,timestamp_utc\n\
         1,active,2024-10-14 10:00:00 UTC\n\

@@ -703,7 +703,7 @@ where
     // The report first, so `Complete` does not wait for the charts' fleet model (at 1× the
     // model costs as much again). `analyse` is synchronous: the flag can only have been set
     // before it starts; the page ends the worker if a cancel is not answered soon (see
-    // app::worker_link).
+    // app/src/page/worker_link.rs).
     let result = engine::analyse(&data, engine_options, &mut |progress| {
         if cancel.get() {
             return ControlFlow::Break(());

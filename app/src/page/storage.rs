@@ -23,7 +23,7 @@ use web_sys::{
     IdbTransaction, IdbTransactionMode,
 };
 
-use crate::web::js_error_text;
+use store_uptime::web::js_error_text;
 
 const DB_NAME: &str = "store-uptime";
 /// 1: reports and csv; 2: weeks; 3: inputs (before, in a database of their own).

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::table::{hours_text, pct_text, window_text};
-use crate::app::use_fleet;
-use crate::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
+use crate::page::use_fleet;
+use store_uptime::fleet_view::{hundredths_text, DetailDay, DetailView, FleetView, SegmentState};
 
 /// The timeline's x scale: 25 hours, so a day with a repeated hour fits.
 const DAY_SECONDS: f64 = 25.0 * 3600.0;
@@ -129,13 +129,14 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
         fleet.store.set(None);
         fleet.detail.set(None);
     };
-    let current = move || {
+    // The open store's figures, once the worker has sent them.
+    let detail_of_open_store = move || {
         let store = fleet.store.get()?;
-        Some(fleet.detail.with(|d| {
+        fleet.detail.with(|d| {
             d.as_ref()
                 .filter(|(s, _)| *s == store)
                 .map(|(_, r)| r.clone())
-        }))
+        })
     };
     // Opening a store (from a row, a heatmap list, the next button) moves focus into it.
     Effect::new(move |_| {
@@ -180,8 +181,11 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
     let next = Memo::new(move |_| neighbour(1));
     let copied = RwSignal::new(String::new());
     view! {
-        {move || current().map(|detail| {
-            let id = fleet.store.get_untracked().unwrap_or_default();
+        // Drawn anew when another store is opened, not when its figures arrive: only the body
+        // below follows them, so the heading (which has focus) is left as it is. (With Leptos'
+        // erased views a redrawn element loses its attributes for a moment, tabindex too, and
+        // with it the focus.)
+        {move || fleet.store.get().map(|id| {
             let id_copy = id.clone();
             let name = view_rows.rows.iter().find(|r| r.id == id).and_then(|r| r.name.clone());
             copied.set(String::new());
@@ -210,7 +214,7 @@ pub fn StoreDetailPanel(view: Arc<FleetView>) -> impl IntoView {
                         })>"Copy store id"</button>
                     <span id="detail-copied" class="hint" role="status">{move || copied.get()}</span>
                 </div>
-                {match detail {
+                {move || match detail_of_open_store() {
                     None => view! { <p class="hint">"Loading the store…"</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="reason" data-testid="detail-error">{e} " Go back to the stores and choose another, or generate the report again."</p> }.into_any(),
                     Some(Ok(d)) => view! { <DetailBody detail=d /> }.into_any(),

@@ -11,7 +11,7 @@ use web_sys::{Blob, DragEvent, FileList, HtmlInputElement};
 
 use super::text::{group_digits, human_bytes};
 use super::{browser, use_state, FileState, InputFile, State};
-use crate::messages::{missing_kinds, EntryInspection, EntryKind, FileFacts, InputKind};
+use store_uptime::messages::{missing_kinds, EntryInspection, EntryKind, FileFacts, InputKind};
 
 fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
     let Some(list) = list else {
@@ -26,7 +26,7 @@ fn file_list(list: Option<FileList>) -> Vec<(String, Blob)> {
 /// A picked folder's files: every CSV, zip and gzip file in it (docs/archives.md).
 fn folder_list(list: Option<FileList>) -> Vec<(String, Blob)> {
     let mut files = file_list(list);
-    files.retain(|(name, _)| crate::engine::archive::taken_from_folder(name));
+    files.retain(|(name, _)| store_uptime::engine::archive::taken_from_folder(name));
     files
 }
 
@@ -140,7 +140,7 @@ async fn walk_entries(entries: Vec<JsValue>) -> Vec<(String, Blob)> {
     while let Some(entry) = stack.pop() {
         let path = path_of(&entry);
         if flag(&entry, "isDirectory") {
-            if crate::engine::archive::skipped_silently(&path) {
+            if store_uptime::engine::archive::skipped_silently(&path) {
                 continue;
             }
             let Some(reader) = property(&entry, "createReader")
@@ -160,7 +160,7 @@ async fn walk_entries(entries: Vec<JsValue>) -> Vec<(String, Blob)> {
             }
             children.sort_by_key(|e| std::cmp::Reverse(path_of(e)));
             stack.extend(children);
-        } else if crate::engine::archive::taken_from_folder(&path) {
+        } else if store_uptime::engine::archive::taken_from_folder(&path) {
             if let Some(file) = call_back(&entry, "file").await {
                 let name = property(&entry, "name")
                     .and_then(|n| n.as_string())

@@ -4,7 +4,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use super::use_state;
-use crate::messages::{parse_now, FillRule, MissingWeekday};
+use store_uptime::messages::{parse_now, FillRule, MissingWeekday};
 
 #[component]
 pub fn Run() -> impl IntoView {

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 
-use crate::messages::{
+use store_uptime::messages::{
     FromWorker, ToWorker, WORKER_CSV_FIELD, WORKER_FILES_FIELD, WORKER_JSON_FIELD,
 };
 
@@ -141,11 +141,6 @@ fn flush() {
             }
         }
     });
-}
-
-/// Whether the worker has said "ready".
-pub fn is_ready() -> bool {
-    LINK.with(|l| l.borrow().ready)
 }
 
 /// Sends a message with files attached (see `messages::WORKER_FILES_FIELD`).

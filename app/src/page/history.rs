@@ -7,7 +7,7 @@ use super::browser::local_time;
 use super::report_view::status_icon;
 use super::text::{inputs_line, options_line, status_label};
 use super::use_state;
-use crate::messages::{ReportRecord, ReportStatus};
+use store_uptime::messages::{ReportRecord, ReportStatus};
 
 #[component]
 pub fn History() -> impl IntoView {

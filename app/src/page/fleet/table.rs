@@ -11,10 +11,12 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::Column;
-use crate::app::text::group_digits;
-use crate::app::use_fleet;
-use crate::engine::outages::StatusNow;
-use crate::fleet_view::{hours_minutes, hundredths_text, DayCell, FleetRow, FleetView, NO_DATA};
+use crate::page::text::group_digits;
+use crate::page::use_fleet;
+use store_uptime::engine::outages::StatusNow;
+use store_uptime::fleet_view::{
+    hours_minutes, hundredths_text, DayCell, FleetRow, FleetView, NO_DATA,
+};
 
 /// Row height in CSS pixels (style/main.css `.store-table tbody tr` says the same).
 const ROW_H: f64 = 34.0;
@@ -109,7 +111,7 @@ pub fn pct_text(row: &FleetRow) -> String {
     }
 }
 
-/// A window's up or down time (`window` in [`crate::engine::Window::ALL`] order: hour in
+/// A window's up or down time (`window` in [`store_uptime::engine::Window::ALL`] order: hour in
 /// minutes, day and week in hours) as `h:mm`, or "closed" when the store had no business
 /// time in it: closed now and nothing in the last hour, or no business time all week.
 pub fn window_text(row: &FleetRow, window: usize, up: bool) -> String {
@@ -314,7 +316,7 @@ pub fn StoreTable(view: Arc<FleetView>) -> impl IntoView {
                 </label>
                 {move || fleet.bin_filter.get().map(|b| view! {
                     <button type="button" class="button small" data-testid="clear-bin" on:click=move |_| fleet.bin_filter.set(None)>
-                        {format!("uptime {} ✕", crate::fleet_view::bin_label(b.into()))}
+                        {format!("uptime {} ✕", store_uptime::fleet_view::bin_label(b.into()))}
                     </button>
                 })}
                 <ColumnPicker shown=shown has_regions=has_regions />
@@ -438,13 +440,13 @@ fn day_kind(d: &DayCell) -> (&'static str, &'static str) {
 fn day_words(d: &DayCell) -> String {
     let (_, kind) = day_kind(d);
     if d.up + d.down == 0 {
-        return format!("{}: {kind}", crate::fleet_view::day_label(d.day));
+        return format!("{}: {kind}", store_uptime::fleet_view::day_label(d.day));
     }
     // Minutes, as hundredths of a minute for the shared h:mm.
     let hm = |m: u32| hours_minutes(i64::from(m) * 100);
     format!(
         "{}: {} up, {} down",
-        crate::fleet_view::day_label(d.day),
+        store_uptime::fleet_view::day_label(d.day),
         hm(d.up),
         hm(d.down)
     )

@@ -10,7 +10,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::storage::{self, Store};
-use crate::messages::ReportRecord;
+use store_uptime::messages::ReportRecord;
 
 /// Other tabs of the page reload their list after a change (two tabs at once).
 fn announced(result: Result<(), String>) -> Result<(), String> {

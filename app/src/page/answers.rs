@@ -15,16 +15,16 @@ use leptos::prelude::*;
 use super::text::{group_digits, options_line};
 use super::zone::Zone;
 use super::{browser, history_store, use_answers, use_fleet, use_state, worker_link};
-use crate::engine::call_list::{CallReason, DEFAULT_TARGET};
-use crate::engine::outages::StatusNow;
-use crate::engine::parse_timestamp;
-use crate::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
-use crate::fleet_view::{
+use store_uptime::engine::call_list::{CallReason, DEFAULT_TARGET};
+use store_uptime::engine::outages::StatusNow;
+use store_uptime::engine::parse_timestamp;
+use store_uptime::engine::time::{MICROS_PER_DAY, MICROS_PER_MINUTE, MICROS_PER_SECOND};
+use store_uptime::fleet_view::{
     hours_hm, hours_minutes, hundredths_text, minutes_hm, parse_hundredths, pct_text, short_local,
     utc_micros, zone_name, zoned_long, zoned_short, Comparison, FleetView, OutageCell, ShownZone,
     SlotStores, SummaryDoc, TargetView, WeekRecord, FROM_WEEK_START, ONGOING, WEEKDAYS,
 };
-use crate::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
+use store_uptime::messages::{DownloadFile, FromWorker, ReportRecord, ReportStatus, ToWorker};
 
 /// A store whose last poll is older than this is "no recent poll": its status is only the
 /// last one it sent (seconds).
@@ -229,7 +229,7 @@ pub fn InputsFold(children: Children) -> impl IntoView {
         let id = state.selected.get()?;
         state.history.with(|h| {
             h.iter()
-                .find(|r| r.id == id && r.status == crate::messages::ReportStatus::Complete)
+                .find(|r| r.id == id && r.status == store_uptime::messages::ReportStatus::Complete)
                 .cloned()
         })
     });
@@ -553,7 +553,7 @@ fn TargetLine(view: Arc<FleetView>, target_doc: TargetDoc) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let on_change = move |e: ev::Event| {
         let text = event_target_value(&e);
-        match crate::engine::summary::Pct::parse(text.trim()) {
+        match store_uptime::engine::summary::Pct::parse(text.trim()) {
             Some(p) => {
                 error.set(None);
                 if let Some(s) = storage() {
@@ -631,7 +631,7 @@ fn store_time(view: &FleetView, row: usize, seconds: i64) -> (String, String) {
     let at = seconds * MICROS_PER_SECOND;
     (
         zoned_short(at, zone),
-        crate::engine::format_utc_seconds(at) + " UTC",
+        store_uptime::engine::format_utc_seconds(at) + " UTC",
     )
 }
 
@@ -760,7 +760,7 @@ fn DownNow(
             let since = ongoing_of(&view, row).map(|o| {
                 (
                     short_local(o.start, o.start_offset),
-                    crate::engine::format_utc_seconds(o.start * MICROS_PER_SECOND) + " UTC",
+                    store_uptime::engine::format_utc_seconds(o.start * MICROS_PER_SECOND) + " UTC",
                 )
             });
             let last = r.last_poll.map(|t| store_time(&view, row, t));
@@ -929,7 +929,8 @@ fn FleetTimeline(
                     let local = start + z.offset_at(start);
                     (local.rem_euclid(MICROS_PER_DAY) < 15 * MICROS_PER_MINUTE).then(|| {
                         let day = local.div_euclid(MICROS_PER_DAY);
-                        let name = WEEKDAYS[usize::from(crate::engine::time::weekday_of_days(day))];
+                        let name =
+                            WEEKDAYS[usize::from(store_uptime::engine::time::weekday_of_days(day))];
                         (k, name)
                     })
                 })

@@ -1,8 +1,8 @@
 //! A finished report's input files, kept in the page's IndexedDB (object store `inputs` of
-//! [`crate::app::storage`]) so the fleet view and a store's detail can be rebuilt after a
+//! [`crate::page::storage`]) so the fleet view and a store's detail can be rebuilt after a
 //! reload: the worker reads them again. `Blob`s are stored by structured clone; nothing
 //! leaves the machine. Deleting a report deletes its files with it
-//! ([`crate::app::history_store::delete`]).
+//! ([`crate::page::history_store::delete`]).
 //!
 //! Only storage: never reads the files' contents.
 
@@ -11,9 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, IdbDatabase, IdbOpenDbRequest, IdbTransactionMode};
 
-use crate::app::storage::{self, Store};
-use crate::messages::JobOptions;
-use crate::web::js_error_text;
+use crate::page::storage::{self, Store};
+use store_uptime::messages::JobOptions;
+use store_uptime::web::js_error_text;
 
 /// Where earlier versions of the page kept the files: read when the page's database has
 /// none for a report, so their reports still open after an update.

@@ -1,4 +1,4 @@
-//! The fleet's summary tiles, uptime histogram, hour-of-week heatmap and the table's day
+//! The fleet's uptime histogram, hour-of-week heatmap and the table's day
 //! bar: SVG written in `view!`, each with a text alternative (titles, labels, a table).
 //! Draws what the worker sent; computes no number about the data.
 
@@ -9,78 +9,13 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::worker_link;
-use crate::app::text::group_digits;
-use crate::app::use_fleet;
-use crate::engine::fleet::{HOURS_OF_WEEK, UPTIME_BIN_EDGES};
-use crate::fleet_view::{
+use crate::page::text::group_digits;
+use crate::page::use_fleet;
+use store_uptime::engine::fleet::{HOURS_OF_WEEK, UPTIME_BIN_EDGES};
+use store_uptime::fleet_view::{
     bin_label, heat_level_label, hundredths_text, FleetView, HeatCell, HEAT_LEVELS, WEEKDAYS,
 };
-use crate::messages::ToWorker;
-
-#[component]
-pub fn Tiles(view: Arc<FleetView>) -> impl IntoView {
-    let pct = |p: &Option<String>| {
-        p.clone()
-            .map(|p| format!("{p} %"))
-            .unwrap_or_else(|| "—".into())
-    };
-    let tiles = vec![
-        (
-            "stores",
-            "Stores",
-            group_digits(view.rows.len() as u64),
-            String::new(),
-        ),
-        ("polls", "Polls", group_digits(view.polls), String::new()),
-        (
-            "now",
-            "Report time (now)",
-            view.now_utc.clone(),
-            format!("{} in {}", view.now_local, view.common_zone),
-        ),
-        (
-            "up-hour",
-            "Fleet uptime, last hour",
-            pct(&view.uptime_pct[0]),
-            String::new(),
-        ),
-        (
-            "up-day",
-            "Fleet uptime, last day",
-            pct(&view.uptime_pct[1]),
-            String::new(),
-        ),
-        (
-            "up-week",
-            "Fleet uptime, last week",
-            pct(&view.uptime_pct[2]),
-            String::new(),
-        ),
-        (
-            "down-day",
-            "Stores with downtime in the last day",
-            group_digits(view.down_last_day),
-            String::new(),
-        ),
-        (
-            "no-data",
-            "Stores with no data",
-            group_digits(view.no_data),
-            String::new(),
-        ),
-    ];
-    view! {
-        <ul class="tiles" data-testid="fleet-tiles">
-            {tiles.into_iter().map(|(id, label, value, sub)| view! {
-                <li class="tile" data-testid=format!("tile-{id}")>
-                    <span class="tile-label">{label}</span>
-                    <span class="tile-value">{value}</span>
-                    {(!sub.is_empty()).then(|| view! { <span class="tile-sub">{sub}</span> })}
-                </li>
-            }).collect_view()}
-        </ul>
-    }
-}
+use store_uptime::messages::ToWorker;
 
 /// Moves focus to the chart item `selector` finds in the same `<svg>` as the event's target:
 /// a chart keeps one tab stop and arrow keys walk its items (roving tabindex).

@@ -19,8 +19,8 @@ use leptos::task::spawn_local;
 use web_sys::Blob;
 
 use super::{use_state, worker_link, State};
-use crate::fleet_view::{CellStores, DetailView, FleetView, RegionHeat};
-use crate::messages::{DetailAnswer, FromWorker, ReportStatus, ToWorker};
+use store_uptime::fleet_view::{CellStores, DetailView, FleetView, RegionHeat};
+use store_uptime::messages::{DetailAnswer, FromWorker, ReportStatus, ToWorker};
 
 /// Sort columns of the store table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::Blob;
 
-use crate::messages::{
+use store_uptime::messages::{
     parse_now, EntryInspection, EntryKind, FileFacts, FromWorker, InputKind, Inspection,
     JobOptions, JobProgress, ReportRecord, ReportStatus, ToWorker,
 };

@@ -2,8 +2,8 @@
 //! lines). Pure, so it is also compiled natively for its unit tests (see `lib.rs`).
 
 /// Counts are grouped the same way on the page and in the report file.
-pub use crate::fleet_view::group_digits;
-use crate::messages::{FillRule, JobOptions, MissingWeekday, ReportRecord, ReportStatus};
+pub use store_uptime::fleet_view::group_digits;
+use store_uptime::messages::{FillRule, JobOptions, MissingWeekday, ReportRecord, ReportStatus};
 
 /// One line for the history list, e.g. `nearest, missing weekdays closed`.
 pub fn options_line(options: &JobOptions) -> String {
@@ -77,7 +77,7 @@ pub fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::messages::FileFacts;
+    use store_uptime::messages::FileFacts;
 
     #[test]
     fn history_lines_name_the_inputs_options_and_download() {

@@ -10,8 +10,8 @@ use std::cell::RefCell;
 use js_sys::{Array, Date, Intl, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::engine::time::{Micros, MICROS_PER_MINUTE};
-use crate::fleet_view::{parse_gmt_offset, ShownZone};
+use store_uptime::engine::time::{Micros, MICROS_PER_MINUTE};
+use store_uptime::fleet_view::{parse_gmt_offset, ShownZone};
 
 /// A zone the browser knows, by its index in this page's list of zones met so far (so it is
 /// `Copy`, as the engine's `Tz` is).

@@ -11,8 +11,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Response, Url};
 
-use crate::messages::report_id;
-use crate::web::js_error_text;
+use store_uptime::messages::report_id;
+use store_uptime::web::js_error_text;
 
 /// The built-in sample data (`gen-data --preset sample`), served from `public/sample/`.
 pub const SAMPLE_FILES: [&str; 3] = ["store_status.csv", "menu_hours.csv", "timezones.csv"];

@@ -1,8 +1,8 @@
 //! The answers in the forms people pass on (docs/app.md "Sharing the answers"): the report
 //! as one self-contained HTML file (written by the worker from the loaded report, see
-//! `crate::report_html`), printing (style/main.css `@media print`, and a print-only call
+//! `store_uptime::report_html`), printing (style/main.css `@media print`, and a print-only call
 //! list of the first stores), and each chart as an SVG or PNG image. The images are the
-//! report file's own charts (`crate::report_html::*_svg`): drawn from the same view the page
+//! report file's own charts (`store_uptime::report_html::*_svg`): drawn from the same view the page
 //! shows, light whatever the page's theme, with the report's name and week in them.
 
 use std::sync::Arc;
@@ -17,14 +17,14 @@ use super::browser;
 use super::use_answers;
 use super::worker_link;
 use super::zone::Zone;
-use crate::engine::call_list::CallReason;
-use crate::engine::outages::StatusNow;
-use crate::fleet_view::{
+use store_uptime::engine::call_list::CallReason;
+use store_uptime::engine::outages::StatusNow;
+use store_uptime::fleet_view::{
     group_digits, hours_minutes, hundredths_text, zone_name, FleetView, SummaryDoc,
 };
-use crate::messages::{DownloadFile, ToWorker};
-use crate::report_html::{heatmap_svg, histogram_svg, timeline_svg, week_name, week_svg};
-use crate::web::js_error_text;
+use store_uptime::messages::{DownloadFile, ToWorker};
+use store_uptime::report_html::{heatmap_svg, histogram_svg, timeline_svg, week_name, week_svg};
+use store_uptime::web::js_error_text;
 
 /// Stores of the call list a printout holds; the rest are in the CSV.
 pub const PRINTED_CALLS: usize = 40;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::text::{csv_name, group_digits, human_bytes, inputs_line, options_line, status_label};
 use super::use_state;
-use crate::messages::{
+use store_uptime::messages::{
     FileFacts, JobProgress, QualityFacts, ReportRecord, ReportStatus, ReportSummary,
 };
 
