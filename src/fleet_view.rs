@@ -354,13 +354,11 @@ impl OutageCell {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FleetView {
     pub now_utc: String,
-    /// `now` on the most common zone's wall clock, and that zone.
-    pub now_local: String,
+    /// The zone most listed stores are in (docs/semantics.md, "Summary").
     pub common_zone: String,
     pub polls: u64,
     /// Fleet uptime % per window ([`Window::ALL`] order); `None` without business time.
     pub uptime_pct: [Option<String>; 3],
-    pub down_last_day: u64,
     pub no_data: u64,
     /// Stores per uptime bin ([`bin_label`]), and the stores without observed business time
     /// last week, which have no uptime % to bin.
@@ -442,17 +440,14 @@ impl FleetView {
         }
         let summary = Summary::new(report, &fleet.figures, data, None).to_json();
         let common = fleet.common_zone.unwrap_or(DEFAULT_ZONE);
-        let offset = crate::engine::business::utc_offset(common, report.now);
         FleetView {
             now_utc: format_timestamp(report.now),
-            now_local: local_label(report.now, offset),
             common_zone: common.name().to_string(),
             polls: data.total_polls() as u64,
             uptime_pct: Window::ALL.map(|w| {
                 let t = report.fleet_totals(w);
                 (t.business() > 0).then(|| format_percent(t.up, t.business()))
             }),
-            down_last_day: u64::from(fleet.down_last_day),
             no_data: report.quality.stores_no_data as u64,
             histogram: fleet.histogram.to_vec(),
             unbinned: fleet.unbinned,

@@ -77,8 +77,6 @@ pub struct Fleet {
     pub unbinned: u32,
     /// The zone most stores are in (ties: the first name in byte order).
     pub common_zone: Option<Tz>,
-    /// Stores with any downtime in the last day.
-    pub down_last_day: u32,
     /// SPEC §9 (outages, periods, the 15-minute slots), from the same timelines; its
     /// `stores` are in `stores`' order.
     pub figures: Figures,
@@ -236,7 +234,6 @@ impl StoreSink for FleetSink {
             Some(bin) => fleet.histogram[bin] += 1,
             None => fleet.unbinned += 1,
         }
-        fleet.down_last_day += u32::from(report.window(Window::Day).down > 0);
         *self.zones.entry(report.zone).or_default() += 1;
         fleet.stores.push(FleetStore {
             report: report.clone(),

@@ -727,10 +727,17 @@ mod tests {
                 .map(|i| data.store_id(i))
                 .collect();
             assert_eq!(stores, first_seen, "chunk {chunk}");
+            // One observation per store and timestamp (SPEC §5): row i is at minute i % 60.
             for (i, id) in first_seen.iter().enumerate() {
-                let polls = valid.iter().filter(|v| v.as_str() == *id).count();
-                assert!(data.poll_count(i as StoreIdx) <= polls, "chunk {chunk}");
-                assert!(data.poll_count(i as StoreIdx) >= 1, "chunk {chunk}");
+                let minutes: std::collections::BTreeSet<usize> = (0..ids.len())
+                    .filter(|&row| row % 13 != 5 && ids[row] == *id)
+                    .map(|row| row % 60)
+                    .collect();
+                assert_eq!(
+                    data.poll_count(i as StoreIdx),
+                    minutes.len(),
+                    "chunk {chunk}"
+                );
             }
         }
     }
