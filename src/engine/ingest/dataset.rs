@@ -54,34 +54,109 @@ pub(super) fn group_hours(
 /// promises, so half a million.
 pub(super) const GROUP_PROGRESS_EVERY: usize = 1 << 19;
 
+/// Stores per block in the two-pass grouping ([`group_polls`]): 2 048 stores' write
+/// positions (128 kB of cache lines) and their few megabytes of polls stay in the caches
+/// and the TLB while a block is placed.
+const GROUP_BLOCK_BITS: u32 = 11;
+
 /// Counting sort by store, then each store's polls by time with duplicates merged
 /// (SPEC §5: at one timestamp, any `inactive` makes the observation inactive). `observe`
-/// hears about every `every` polls scattered, then sorted: `of` is twice the number of polls.
+/// hears about every `every` polls moved, then sorted: `of` is the number of polls times
+/// the number of passes (two, or three when the polls are placed in two steps).
+///
+/// Placing each poll straight at its store's position writes to a random place in a
+/// large array: at 140 000 stores every poll missed the caches and the TLB, and grouping
+/// grew 14–20 times for 10 times the data (docs/perf-log.md). With more than one block of
+/// stores, polls are first dealt to their block of [`GROUP_BLOCK_BITS`] stores (a few dozen
+/// sequential streams), with the store's low bits packed beside the poll's offset from the
+/// earliest poll, then placed within each block. The buffers are the same as one pass's:
+/// the staging array replaces the store column, and the final array reuses `times`.
 pub(super) fn group_polls(
     store_count: usize,
-    times: &[PackedPoll],
-    stores: &[StoreIdx],
+    times: Vec<PackedPoll>,
+    stores: Vec<StoreIdx>,
     every: usize,
     observe: &mut dyn FnMut(Progress),
 ) -> (Vec<u32>, Vec<PackedPoll>) {
-    let of = 2 * times.len();
+    group_polls_in_blocks(store_count, times, stores, GROUP_BLOCK_BITS, every, observe)
+}
+
+fn group_polls_in_blocks(
+    store_count: usize,
+    times: Vec<PackedPoll>,
+    stores: Vec<StoreIdx>,
+    block_bits: u32,
+    every: usize,
+    observe: &mut dyn FnMut(Progress),
+) -> (Vec<u32>, Vec<PackedPoll>) {
+    let polls = times.len();
     let mut counts = vec![0u32; store_count + 1];
-    for &s in stores {
+    let (mut lowest, mut highest) = (PackedPoll::MAX, PackedPoll::MIN);
+    for (&s, &t) in stores.iter().zip(&times) {
         counts[s as usize + 1] += 1;
+        lowest = lowest.min(t);
+        highest = highest.max(t);
     }
     let start = prefix_sums(counts);
-    let mut cursor = start.clone();
-    let mut grouped = vec![0; times.len()];
-    for (chunk, (times, stores)) in times.chunks(every).zip(stores.chunks(every)).enumerate() {
-        observe(Progress::Grouped {
-            polls: chunk * every,
-            of,
-        });
-        for (&t, &s) in times.iter().zip(stores) {
-            grouped[cursor[s as usize] as usize] = t;
-            cursor[s as usize] += 1;
+    // The packed form needs the polls' span to leave `block_bits` bits free: true of any
+    // real data (2^52 µs is 142 years); otherwise, one pass.
+    let fits = polls == 0 || highest.abs_diff(lowest).leading_zeros() >= block_bits;
+    let in_blocks = store_count > 1 << block_bits && fits;
+    let passes = if in_blocks { 3 } else { 2 };
+    let of = passes * polls;
+    let mut grouped;
+    if in_blocks {
+        let low_mask = (1u32 << block_bits) - 1;
+        let block_start = |b: usize| start[(b << block_bits).min(store_count)];
+        let blocks = (store_count >> block_bits) + 1;
+        let mut block_cursor: Vec<u32> = (0..blocks).map(block_start).collect();
+        let mut staged = vec![0u64; polls];
+        for (chunk, (times, stores)) in times.chunks(every).zip(stores.chunks(every)).enumerate() {
+            observe(Progress::Grouped {
+                polls: chunk * every,
+                of,
+            });
+            for (&t, &s) in times.iter().zip(stores) {
+                let cursor = &mut block_cursor[(s >> block_bits) as usize];
+                let offset = t.wrapping_sub(lowest) as u64;
+                staged[*cursor as usize] = offset << block_bits | u64::from(s & low_mask);
+                *cursor += 1;
+            }
+        }
+        drop(stores);
+        grouped = times; // every element is written below
+        let mut cursor = start.clone();
+        let (mut block, mut block_end) = (0, block_start(1));
+        for (chunk, staged) in staged.chunks(every).enumerate() {
+            observe(Progress::Grouped {
+                polls: polls + chunk * every,
+                of,
+            });
+            for (i, &packed) in (chunk * every..).zip(staged) {
+                while i >= block_end as usize {
+                    block += 1;
+                    block_end = block_start(block + 1);
+                }
+                let s = block << block_bits | (packed as u32 & low_mask) as usize;
+                grouped[cursor[s] as usize] = lowest.wrapping_add((packed >> block_bits) as i64);
+                cursor[s] += 1;
+            }
+        }
+    } else {
+        grouped = vec![0; polls];
+        let mut cursor = start.clone();
+        for (chunk, (times, stores)) in times.chunks(every).zip(stores.chunks(every)).enumerate() {
+            observe(Progress::Grouped {
+                polls: chunk * every,
+                of,
+            });
+            for (&t, &s) in times.iter().zip(stores) {
+                grouped[cursor[s as usize] as usize] = t;
+                cursor[s as usize] += 1;
+            }
         }
     }
+    let sorted_before = (passes - 1) * polls;
     let mut new_start = Vec::with_capacity(store_count + 1);
     let mut write = 0usize;
     let mut reported = 0usize;
@@ -91,7 +166,7 @@ pub(super) fn group_polls(
         if lo - reported >= every {
             reported = lo;
             observe(Progress::Grouped {
-                polls: times.len() + lo,
+                polls: sorted_before + lo,
                 of,
             });
         }
@@ -271,10 +346,10 @@ mod tests {
         let times: Vec<PackedPoll> = (0..1000i64)
             .map(|i| ((i * 37) % 300) << 1 | i64::from(i % 3 == 0))
             .collect();
-        let (start, polls) = group_polls(7, &times, &stores, usize::MAX, &mut |_| {});
+        let (start, polls) = group_polls(7, times.clone(), stores.clone(), usize::MAX, &mut |_| {});
         for every in [1, 3, 64, 999, 1000] {
             let mut seen = Vec::new();
-            let got = group_polls(7, &times, &stores, every, &mut |p| match p {
+            let got = group_polls(7, times.clone(), stores.clone(), every, &mut |p| match p {
                 Progress::Grouped { polls, of } => seen.push((polls, of)),
                 other => panic!("{other:?}"),
             });
@@ -293,6 +368,74 @@ mod tests {
             );
         }
     }
+    /// Each store's polls sorted by time, one per time, `inactive` winning: grouping's
+    /// result computed the obvious way.
+    fn grouped_by_sorting(
+        store_count: usize,
+        times: &[PackedPoll],
+        stores: &[StoreIdx],
+    ) -> (Vec<u32>, Vec<PackedPoll>) {
+        let mut latest = std::collections::BTreeMap::new();
+        for (&t, &s) in times.iter().zip(stores) {
+            let p = latest.entry((s, t >> 1)).or_insert(t);
+            *p = (*p).max(t); // the inactive one (bit set) at the same time
+        }
+        let mut start = vec![0u32; store_count + 1];
+        for &(s, _) in latest.keys() {
+            start[s as usize + 1] += 1;
+        }
+        (prefix_sums(start), latest.into_values().collect())
+    }
+
+    #[test]
+    fn grouping_in_blocks_equals_grouping_in_one_pass_at_every_block_size() {
+        // 300 stores in a scrambled order, times going back and forth with repeats.
+        let stores: Vec<StoreIdx> = (0..5000u32).map(|i| (i * 7919) % 300).collect();
+        let times: Vec<PackedPoll> = (0..5000i64)
+            .map(|i| ((i * 37) % 900 - 450) << 1 | i64::from(i % 5 == 0))
+            .collect();
+        let expected = grouped_by_sorting(300, &times, &stores);
+        let mut passes = Vec::new();
+        // 300 stores in blocks of 1 to 256 stores; 2^9 = 512: one block, one pass.
+        for bits in [0, 1, 3, 6, 8, 9] {
+            let mut seen = Vec::new();
+            let got =
+                group_polls_in_blocks(300, times.clone(), stores.clone(), bits, 97, &mut |p| {
+                    if let Progress::Grouped { polls, of } = p {
+                        seen.push((polls, of));
+                    }
+                });
+            assert_eq!(got, expected, "blocks of 2^{bits} stores");
+            assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
+            let &(done, of) = seen.last().unwrap();
+            assert_eq!(done, of);
+            passes.push(of / times.len());
+        }
+        assert_eq!(passes, [3, 3, 3, 3, 3, 2]);
+
+        // Times 10 000 years apart leave no room for a store's bits: one pass, same result.
+        let far: Vec<PackedPoll> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| match i % 3 {
+                0 => pack_poll(-62_135_596_800_000_000 + t, true),
+                1 => pack_poll(253_402_300_799_999_999 - t, false),
+                _ => t,
+            })
+            .collect();
+        let mut of = 0;
+        let got = group_polls_in_blocks(300, far.clone(), stores.clone(), 8, 1 << 20, &mut |p| {
+            if let Progress::Grouped { of: all, .. } = p {
+                of = all;
+            }
+        });
+        assert_eq!(got, grouped_by_sorting(300, &far, &stores));
+        assert_eq!(of, 2 * far.len());
+        // With blocks of one store nothing needs packing: three passes again.
+        let got = group_polls_in_blocks(300, far.clone(), stores.clone(), 0, 1 << 20, &mut |_| {});
+        assert_eq!(got, grouped_by_sorting(300, &far, &stores));
+    }
+
     #[test]
     fn polls_are_packed_losslessly() {
         for t in [0, 1, -1, 253_402_300_799_999_999, -62_135_596_800_000_000] {

@@ -308,12 +308,11 @@ impl Ingest {
         let store_count = self.stores.ids.len();
         let (poll_start, polls) = group_polls(
             store_count,
-            &self.poll_times,
-            &self.poll_stores,
+            std::mem::take(&mut self.poll_times),
+            std::mem::take(&mut self.poll_stores),
             GROUP_PROGRESS_EVERY,
             observe,
         );
-        drop(std::mem::take(&mut self.poll_times));
 
         let (hours_start, hours) = group_hours(store_count, &self.hours);
         self.zones.resize(store_count, None);
