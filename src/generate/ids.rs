@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use super::rng::Rng;
 use super::IdStyle;
+use crate::engine::ingest::uuid_text;
 
 /// Makes unique ids in one style.
 pub(super) struct IdMaker {
@@ -28,18 +29,7 @@ impl IdMaker {
                     let a = (a & !0xF000) | 0x4000; // version 4
                     let b = (b & !(0xC << 60)) | (0x8 << 60); // RFC 4122 variant
                     let v = (u128::from(a) << 64) | u128::from(b);
-                    let h = format!("{v:032x}");
-                    (
-                        v,
-                        format!(
-                            "{}-{}-{}-{}-{}",
-                            &h[..8],
-                            &h[8..12],
-                            &h[12..16],
-                            &h[16..20],
-                            &h[20..]
-                        ),
-                    )
+                    (v, uuid_text(v))
                 }
             };
             if self.seen.insert(raw) {

@@ -21,7 +21,7 @@ mod assemble;
 mod hours;
 mod ids;
 mod polls;
-mod rng;
+pub(crate) mod rng;
 #[cfg(test)]
 mod tests;
 mod text;

@@ -12,7 +12,7 @@ pub(super) const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 /// SplitMix64, one independent stream per purpose so that, say, a change in how polls
 /// are drawn leaves the stores alone.
 #[derive(Debug, Clone)]
-pub(super) struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 pub(super) const STREAM_IDS: u64 = 1;
 pub(super) const STREAM_FILES: u64 = 2;
@@ -23,13 +23,13 @@ pub(super) const STREAM_POLLS: u64 = 2 << 32;
 pub(super) const STREAM_EXTRA: u64 = 3 << 32;
 
 impl Rng {
-    pub(super) fn new(seed: u64, stream: u64) -> Rng {
+    pub(crate) fn new(seed: u64, stream: u64) -> Rng {
         Rng(mix(
             seed ^ mix(stream.wrapping_mul(GOLDEN).wrapping_add(GOLDEN))
         ))
     }
 
-    pub(super) fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(GOLDEN);
         mix(self.0)
     }

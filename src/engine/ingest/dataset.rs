@@ -100,7 +100,7 @@ fn group_polls_in_blocks(
     let start = prefix_sums(counts);
     // The packed form needs the polls' span to leave `block_bits` bits free: true of any
     // real data (2^52 µs is 142 years); otherwise, one pass.
-    let fits = polls == 0 || highest.abs_diff(lowest).leading_zeros() >= block_bits;
+    let fits = highest.abs_diff(lowest).leading_zeros() >= block_bits;
     let in_blocks = store_count > 1 << block_bits && fits;
     let passes = if in_blocks { 3 } else { 2 };
     let of = passes * polls;

@@ -30,6 +30,7 @@ pub(crate) use parts::{after_first_line_end, after_last_line_end, may_close_a_br
 pub use parts::{part_start, FilePart, PartRows};
 pub use reader::HEADER_SEARCH_BYTES;
 pub use schema::FileKind;
+pub(crate) use store_ids::uuid_text;
 pub use store_ids::StoreIdx;
 
 use dataset::{group_hours, group_polls, GROUP_PROGRESS_EVERY};

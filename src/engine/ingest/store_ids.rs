@@ -253,22 +253,29 @@ impl PackedId {
     /// of each value (lowercase hex with dashes; digits without a leading zero).
     fn text(self) -> Box<str> {
         match self {
-            PackedId::Uuid(v) => {
-                let hex = format!("{v:032x}");
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &hex[0..8],
-                    &hex[8..12],
-                    &hex[12..16],
-                    &hex[16..20],
-                    &hex[20..32]
-                )
-                .into()
-            }
-            PackedId::Number(v) => v.to_string().into(),
+            PackedId::Uuid(value) => uuid_text(value).into(),
+            PackedId::Number(value) => value.to_string().into(),
         }
     }
 }
+
+/// A UUID's one spelling that [`uuid_value`] reads: lowercase hex with dashes (also how
+/// the data generator writes its ids).
+pub(crate) fn uuid_text(value: u128) -> String {
+    let hex = format!("{value:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// 2^64 divided by the golden ratio: multiplying by it is Fibonacci hashing, whose
+/// product's high bits depend on every bit of the key.
+const FIBONACCI: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// A key of an [`IdTable`]: a number, with a hash whose high bits spread ids that differ
 /// anywhere (sequential numbers, UUIDs that share a prefix).
@@ -279,8 +286,7 @@ pub(super) trait TableKey: Copy + Eq + Default {
 impl TableKey for u64 {
     #[inline]
     fn spread(self) -> u64 {
-        // Fibonacci hashing: the product's high bits depend on every bit of the key.
-        self.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        self.wrapping_mul(FIBONACCI)
     }
 }
 
@@ -289,7 +295,7 @@ impl TableKey for [u64; 2] {
     #[inline]
     fn spread(self) -> u64 {
         (self[0] ^ self[1].rotate_left(29).wrapping_mul(0xA076_1D64_78BD_642F))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_mul(FIBONACCI)
     }
 }
 
@@ -611,14 +617,10 @@ mod tests {
         assert_eq!(&*table.ids[3], "d84a4552-3668-4075-ad1d-16840294f818");
     }
 
-    /// A xorshift stream for the tests below.
-    fn numbers(mut seed: u64) -> impl Iterator<Item = u64> {
-        std::iter::from_fn(move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            Some(seed)
-        })
+    /// A stream of the data generator's random numbers, for the tests below.
+    fn numbers(seed: u64) -> impl Iterator<Item = u64> {
+        let mut rng = crate::generate::rng::Rng::new(seed, 0);
+        std::iter::from_fn(move || Some(rng.next_u64()))
     }
 
     #[test]
