@@ -274,7 +274,7 @@ pub(crate) fn parse_timestamp_after(
 /// The exports' own layout, `YYYY-MM-DD HH:MM:SS[.ffffff] UTC`, read at fixed positions:
 /// it is one row in every status row. `None` for anything else, including invalid values,
 /// which the general parser then reads or explains.
-fn parse_export_timestamp(text: &[u8], last: &mut LastDate) -> Option<Micros> {
+pub(crate) fn parse_export_timestamp(text: &[u8], last: &mut LastDate) -> Option<Micros> {
     let (head, rest) = text.split_at_checked(19)?;
     let head: &[u8; 19] = head.try_into().ok()?;
     let two = |i: usize| two_digits(head[i], head[i + 1]);

@@ -10,6 +10,7 @@ mod parts;
 mod reader;
 mod rows;
 pub(super) mod schema;
+mod status_lines;
 mod store_ids;
 
 use std::io::Read;
@@ -87,6 +88,9 @@ pub struct Ingest {
     names: rustc_hash::FxHashMap<Box<str>, StoreName>,
     /// Tests turn the fast path off to compare it with csv-core alone.
     csv_core_only: bool,
+    /// Tests turn off reading status rows in the exports' own layout in one pass
+    /// (`status_lines`), to compare it with reading them field by field.
+    fields_only: bool,
 }
 
 impl Ingest {
@@ -265,6 +269,11 @@ impl Ingest {
         feed: &mut Feed<'_>,
     ) -> Result<(), FileProblem> {
         loop {
+            // Checked at every step: the header (the first step) settles the layout.
+            let layout = reader.state.layout;
+            if !self.fields_only && layout.is_some_and(|l| status_lines::is_export_layout(&l)) {
+                self.read_export_status_rows(file, &mut reader.tokens, &mut reader.state, feed);
+            }
             let row_fields = reader.state.row_fields();
             match reader.tokens.step(feed, row_fields) {
                 Step::Record { line, fields } => {

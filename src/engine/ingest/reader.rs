@@ -70,6 +70,20 @@ pub(super) struct Feed<'i> {
     fresh: bool,
 }
 
+impl Feed<'_> {
+    /// The rest of the run of whole quote-free lines the fast path is in, from the next
+    /// line on (empty outside a run): every line in it ends with LF or CRLF, but its last
+    /// bytes may be the start of a line that ends past the run.
+    #[inline]
+    pub(super) fn plain_rest(&self) -> &[u8] {
+        if self.pos < self.plain_end {
+            &self.input[self.pos..self.plain_end]
+        } else {
+            &[]
+        }
+    }
+}
+
 /// The per-file push tokenizer: what it needs to carry from one push to the next.
 pub(super) struct Tokenizer {
     core: Option<csv_core::Reader>,
@@ -335,6 +349,19 @@ impl Tokenizer {
             if let Some(found) = self.end_line(input, pos, end, row_fields) {
                 return found;
             }
+        }
+    }
+
+    /// Takes `lines` whole lines, `len` bytes with their line ends, from the start of
+    /// [`Feed::plain_rest`]: rows the caller read itself, each with at least the fields a row
+    /// needs (so, as in [`Tokenizer::plain_line`], none of them continues a broken field).
+    #[inline]
+    pub(super) fn take_plain_rows(&mut self, feed: &mut Feed<'_>, len: usize, lines: u64) {
+        debug_assert!(feed.pos + len <= feed.plain_end);
+        feed.pos += len;
+        self.line += lines;
+        if lines > 0 {
+            self.after_unclosed = false;
         }
     }
 

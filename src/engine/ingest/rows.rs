@@ -231,20 +231,13 @@ impl Ingest {
                 return false;
             }
         };
-        self.poll_times.push(pack_poll(t, active));
         match PackedId::of(id) {
-            Some(packed) => {
-                // A placeholder until the batch is looked up.
-                self.poll_stores.push(0);
-                self.pending_ids.push(packed);
-                if self.pending_ids.len() == ID_BATCH {
-                    self.resolve_pending_ids(file, state);
-                }
-            }
+            Some(packed) => self.keep_poll(file, state, t, active, packed),
             None => {
                 // Stores are numbered in first-seen order: the batch before this row first.
                 self.resolve_pending_ids(file, state);
                 let store = self.stores.intern(id);
+                self.poll_times.push(pack_poll(t, active));
                 self.poll_stores.push(store);
                 self.files[file.0].stores += u64::from(state.mark_seen(store));
             }
@@ -253,6 +246,26 @@ impl Ingest {
         let range = &mut self.files[file.0].time_range;
         *range = Some(range.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
         true
+    }
+
+    /// Keeps a valid poll of a store with a numeric id; its store is looked up with the
+    /// rest of its batch. The caller notes its time in the file's summary.
+    #[inline]
+    pub(super) fn keep_poll(
+        &mut self,
+        file: FileId,
+        state: &mut FileState,
+        t: Micros,
+        active: bool,
+        id: PackedId,
+    ) {
+        self.poll_times.push(pack_poll(t, active));
+        // A placeholder until the batch is looked up.
+        self.poll_stores.push(0);
+        self.pending_ids.push(id);
+        if self.pending_ids.len() == ID_BATCH {
+            self.resolve_pending_ids(file, state);
+        }
     }
 
     /// Looks up the stores of the status rows whose ids wait in `pending_ids` (the last

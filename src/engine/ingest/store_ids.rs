@@ -168,7 +168,7 @@ impl<'a> IdKey<'a> {
 }
 
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lowercase hex, as a number.
-fn uuid_value(id: &[u8]) -> Option<u128> {
+pub(super) fn uuid_value(id: &[u8]) -> Option<u128> {
     if id.len() != 36 || id[8] != b'-' || id[13] != b'-' || id[18] != b'-' || id[23] != b'-' {
         return None;
     }
@@ -208,7 +208,7 @@ fn hex8(digits: [u8; 8]) -> Option<u32> {
 }
 
 /// 1 to 19 decimal digits without a leading zero (so the text is the number's only form).
-fn decimal_value(id: &[u8]) -> Option<u64> {
+pub(super) fn decimal_value(id: &[u8]) -> Option<u64> {
     if id.is_empty() || id.len() > 19 || (id[0] == b'0' && id.len() > 1) {
         return None;
     }
