@@ -39,8 +39,8 @@ pub(super) struct StoreTable {
 /// The look-up maps of [`StoreTable`], by the id's form.
 #[derive(Debug, Default, Clone)]
 pub(super) struct IdMaps {
-    by_uuid: IdTable<[u64; 2]>,
-    by_number: IdTable<u64>,
+    by_uuid: UuidTable,
+    by_number: NumberTable,
     by_text: FxHashMap<Box<str>, StoreIdx>,
 }
 
@@ -85,15 +85,31 @@ impl IdMaps {
         }
     }
 
-    /// What `id`'s home slot and the next hold ([`IdTable::home`]), keys as two words.
+    /// The indices of a batch of ids found in their home buckets ([`IdTable::find_many`]),
+    /// `EMPTY` for the others. A batch is of one form in practice (a file's ids are); a
+    /// mixed one is looked up id by id.
     #[inline]
-    fn home(&self, id: PackedId) -> [Slot<[u64; 2]>; 2] {
-        match id {
-            PackedId::Uuid(value) => self.by_uuid.home(uuid_words(value)),
-            PackedId::Number(value) => self.by_number.home(value).map(|slot| Slot {
-                key: [slot.key, 0],
-                idx: slot.idx,
-            }),
+    fn find_many(&self, ids: &[PackedId], found: &mut [StoreIdx; ID_BATCH]) {
+        let mut uuids = [[0u64; 2]; ID_BATCH];
+        let mut numbers = [0u64; ID_BATCH];
+        let (mut all_uuids, mut all_numbers) = (true, true);
+        for ((id, uuid), number) in ids.iter().zip(&mut uuids).zip(&mut numbers) {
+            match *id {
+                PackedId::Uuid(value) => {
+                    *uuid = uuid_words(value);
+                    all_numbers = false;
+                }
+                PackedId::Number(value) => {
+                    *number = value;
+                    all_uuids = false;
+                }
+            }
+        }
+        let n = ids.len();
+        if all_uuids {
+            self.by_uuid.find_many(&uuids[..n], found);
+        } else if all_numbers {
+            self.by_number.find_many(&numbers[..n], found);
         }
     }
 
@@ -241,14 +257,6 @@ impl PackedId {
         }
     }
 
-    /// The key of [`IdMaps::home`]'s slot that holds this id.
-    fn words(self) -> [u64; 2] {
-        match self {
-            PackedId::Uuid(value) => uuid_words(value),
-            PackedId::Number(value) => [value, 0],
-        }
-    }
-
     /// The id's text as read: [`uuid_value`] and [`decimal_value`] accept only one spelling
     /// of each value (lowercase hex with dashes; digits without a leading zero).
     fn text(self) -> Box<str> {
@@ -299,109 +307,150 @@ impl TableKey for [u64; 2] {
     }
 }
 
-/// An open-addressing hash table from a numeric store id to its index, the key beside the
-/// index in one slot, so a look-up is usually one memory access. Hand-written rather than
-/// a `HashMap` because the batched look-up ([`IdTable::home`]) needs each key's first slot
-/// before it looks: reading the first slots of a whole batch lets the processor wait for
-/// them all at once instead of one after another (at 140 000 stores the table is larger
-/// than the L2 cache, and each status row's look-up waited for memory alone).
+/// An open-addressing hash table from a numeric store id to its index, in buckets of one
+/// 64-byte cache line: `N` keys with their indices. A look-up reads one cache line — the
+/// key's home bucket — unless that bucket is full and the key was put in a later one.
+/// Hand-written rather than a `HashMap` because the batched look-up
+/// ([`IdTable::find_many`]) needs each key's home bucket before it looks: reading the home
+/// buckets of a whole batch lets the processor wait for them all at once instead of one
+/// after another (at 140 000 stores the table is larger than the L2 cache, and each status
+/// row's look-up waited for memory alone). Buckets, not single slots, because a slot of a
+/// UUID and its index (24 bytes) and the slot after it spanned two cache lines most of
+/// the time: twice the memory traffic (docs/perf-log.md).
 #[derive(Debug, Clone, Default)]
-pub(super) struct IdTable<K> {
-    /// A power of two in length (or empty), linear probing; `idx == EMPTY` marks a free slot.
-    slots: Vec<Slot<K>>,
+pub(super) struct IdTable<K, const N: usize> {
+    /// A power of two in length (or empty), linear probing over buckets; a bucket fills from
+    /// its first slot, and `idx == EMPTY` marks a free slot.
+    buckets: Vec<Bucket<K, N>>,
     len: usize,
-    /// `64 - log2(slots.len())`: a key's home slot is its spread's top bits.
+    /// `64 - log2(buckets.len())`: a key's home bucket is its spread's top bits.
     shift: u32,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Slot<K> {
-    key: K,
-    idx: StoreIdx,
+/// UUIDs: three keys of 16 bytes and their indices, 60 of a bucket's 64 bytes.
+pub(super) type UuidTable = IdTable<[u64; 2], 3>;
+/// Decimal ids: five keys of 8 bytes and their indices.
+pub(super) type NumberTable = IdTable<u64, 5>;
+
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct Bucket<K, const N: usize> {
+    keys: [K; N],
+    idx: [StoreIdx; N],
+}
+
+impl<K: TableKey, const N: usize> Default for Bucket<K, N> {
+    fn default() -> Self {
+        Bucket {
+            keys: [K::default(); N],
+            idx: [EMPTY; N],
+        }
+    }
+}
+
+/// Where a key is in its bucket, or why it is not.
+enum InBucket {
+    At(usize),
+    /// A free slot: the key is in no later bucket either (buckets fill in order).
+    Free(usize),
+    /// Full without it: it may be in a later bucket.
+    Full,
+}
+
+impl<K: TableKey, const N: usize> Bucket<K, N> {
+    #[inline]
+    fn find(&self, key: K) -> InBucket {
+        for i in 0..N {
+            if self.idx[i] == EMPTY {
+                return InBucket::Free(i);
+            }
+            if self.keys[i] == key {
+                return InBucket::At(i);
+            }
+        }
+        InBucket::Full
+    }
 }
 
 const EMPTY: StoreIdx = StoreIdx::MAX;
 
-impl<K: TableKey> IdTable<K> {
+impl<K: TableKey, const N: usize> IdTable<K, N> {
     #[inline]
-    fn home_slot(&self, key: K) -> usize {
+    fn home_bucket(&self, key: K) -> usize {
         (key.spread() >> self.shift) as usize
     }
 
-    /// What `key`'s home slot and the slot after it hold (empty slots if the table is
-    /// empty): where most keys sit, so one memory access for most look-ups (two when the
-    /// pair straddles cache lines). Copied out, not compared here: a loop of these then
-    /// never branches on what it read, so it never waits for one read before starting the
-    /// next (a branch on the key, mispredicted, would make it wait).
-    #[inline]
-    fn home(&self, key: K) -> [Slot<K>; 2] {
-        let at = self.home_slot(key);
-        let slot = |i: usize| {
-            self.slots.get(i).copied().unwrap_or(Slot {
-                key: K::default(),
-                idx: EMPTY,
-            })
-        };
-        [slot(at), slot((at + 1) & self.slots.len().wrapping_sub(1))]
-    }
-
     pub(super) fn get(&self, key: K) -> Option<StoreIdx> {
-        if self.slots.is_empty() {
+        if self.buckets.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut at = self.home_slot(key);
+        let mask = self.buckets.len() - 1;
+        let mut at = self.home_bucket(key);
         loop {
-            let slot = self.slots[at];
-            if slot.idx == EMPTY {
-                return None;
+            let bucket = &self.buckets[at];
+            match bucket.find(key) {
+                InBucket::At(i) => return Some(bucket.idx[i]),
+                InBucket::Free(_) => return None,
+                InBucket::Full => at = (at + 1) & mask,
             }
-            if slot.key == key {
-                return Some(slot.idx);
+        }
+    }
+
+    /// The indices of `keys` found in their home buckets, in `found` (`EMPTY` for the
+    /// others, which may still be in a later bucket). Every home bucket is copied out
+    /// first, in a loop that never branches on what it read, so it never waits for one
+    /// read before starting the next (a branch on the key, mispredicted, would make it
+    /// wait); the comparisons come after.
+    #[inline]
+    pub(super) fn find_many(&self, keys: &[K], found: &mut [StoreIdx; ID_BATCH]) {
+        let mut home = [Bucket::<K, N>::default(); ID_BATCH];
+        if !self.buckets.is_empty() {
+            for (bucket, &key) in home.iter_mut().zip(keys) {
+                *bucket = self.buckets[self.home_bucket(key)];
             }
-            at = (at + 1) & mask;
+        }
+        for ((found, bucket), &key) in found.iter_mut().zip(&home).zip(keys) {
+            *found = match bucket.find(key) {
+                InBucket::At(i) => bucket.idx[i],
+                _ => EMPTY,
+            };
         }
     }
 
     /// The index of `key`, inserting `next` if it is new.
     pub(super) fn get_or_insert(&mut self, key: K, next: StoreIdx) -> StoreIdx {
-        // At most five eighths full: with linear probing a hit then takes under two probes
-        // on average.
-        if (self.len + 1) * 8 > self.slots.len() * 5 {
+        // At most three quarters full: most keys are then in their home bucket.
+        if (self.len + 1) * 4 > self.buckets.len() * N * 3 {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
-        let mut at = self.home_slot(key);
+        let mask = self.buckets.len() - 1;
+        let mut at = self.home_bucket(key);
         loop {
-            let slot = &mut self.slots[at];
-            if slot.idx == EMPTY {
-                *slot = Slot { key, idx: next };
-                self.len += 1;
-                return next;
+            let bucket = &mut self.buckets[at];
+            match bucket.find(key) {
+                InBucket::At(i) => return bucket.idx[i],
+                InBucket::Free(i) => {
+                    bucket.keys[i] = key;
+                    bucket.idx[i] = next;
+                    self.len += 1;
+                    return next;
+                }
+                InBucket::Full => at = (at + 1) & mask,
             }
-            if slot.key == key {
-                return slot.idx;
-            }
-            at = (at + 1) & mask;
         }
     }
 
     fn grow(&mut self) {
-        let capacity = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(
-            &mut self.slots,
-            vec![
-                Slot {
-                    key: K::default(),
-                    idx: EMPTY
-                };
-                capacity
-            ],
-        );
+        let capacity = (self.buckets.len() * 2).max(4);
+        let old = std::mem::replace(&mut self.buckets, vec![Bucket::default(); capacity]);
         self.shift = 64 - capacity.trailing_zeros();
         self.len = 0;
-        for slot in old.into_iter().filter(|s| s.idx != EMPTY) {
-            self.get_or_insert(slot.key, slot.idx);
+        for bucket in old {
+            for (&key, &idx) in bucket.keys.iter().zip(&bucket.idx) {
+                if idx != EMPTY {
+                    self.get_or_insert(key, idx);
+                }
+            }
         }
     }
 
@@ -410,10 +459,12 @@ impl<K: TableKey> IdTable<K> {
     }
 
     /// Moves every entry of `other` here (keys in both keep this table's index).
-    fn absorb(&mut self, other: &mut IdTable<K>) {
-        for slot in std::mem::take(&mut other.slots) {
-            if slot.idx != EMPTY {
-                self.get_or_insert(slot.key, slot.idx);
+    fn absorb(&mut self, other: &mut IdTable<K, N>) {
+        for bucket in std::mem::take(&mut other.buckets) {
+            for (&key, &idx) in bucket.keys.iter().zip(&bucket.idx) {
+                if idx != EMPTY {
+                    self.get_or_insert(key, idx);
+                }
             }
         }
         other.len = 0;
@@ -439,15 +490,13 @@ impl StoreTable {
     /// once instead of once per row; only ids not found there take the usual path.
     pub(super) fn intern_batch(&mut self, ids: &[PackedId], out: &mut [StoreIdx]) {
         for (chunk, out) in ids.chunks(ID_BATCH).zip(out.chunks_mut(ID_BATCH)) {
-            let mut home = [[Slot::<[u64; 2]>::default(); 2]; ID_BATCH];
-            for (slots, &id) in home.iter_mut().zip(chunk) {
-                *slots = self.shared.home(id);
-            }
-            for ((store, &id), slots) in out.iter_mut().zip(chunk).zip(home) {
-                let words = id.words();
-                *store = match slots.iter().find(|s| s.idx != EMPTY && s.key == words) {
-                    Some(slot) => slot.idx,
-                    None => self.intern_key(id.into(), || id.text()),
+            let mut found = [EMPTY; ID_BATCH];
+            self.shared.find_many(chunk, &mut found);
+            for ((store, &id), found) in out.iter_mut().zip(chunk).zip(found) {
+                *store = if found != EMPTY {
+                    found
+                } else {
+                    self.intern_key(id.into(), || id.text())
                 };
             }
         }
@@ -625,9 +674,11 @@ mod tests {
 
     #[test]
     fn the_id_table_agrees_with_a_hash_map_through_growth_clones_and_merges() {
-        let mut table = IdTable::<u64>::default();
+        let mut table = NumberTable::default();
         let mut reference = std::collections::HashMap::new();
-        assert_eq!((table.get(5), table.home(5)[0].idx), (None, EMPTY));
+        let mut found = [0; ID_BATCH];
+        table.find_many(&[5], &mut found);
+        assert_eq!((table.get(5), found[0]), (None, EMPTY));
         // Sequential ids, multiples of a large power of two and random ones: each kind of
         // key the hash must spread.
         let keys: Vec<u64> = (0..3_000)
@@ -640,7 +691,7 @@ mod tests {
             assert_eq!(table.get_or_insert(key, next), expected, "key {key} at {i}");
         }
         assert_eq!(table.len(), reference.len());
-        let mut other = IdTable::<u64>::default();
+        let mut other = NumberTable::default();
         for key in numbers(99).take(500) {
             other.get_or_insert(key, 1_000_000 + other.len() as StoreIdx);
         }
@@ -653,11 +704,24 @@ mod tests {
         }
         for (&key, &idx) in &reference {
             assert_eq!((table.get(key), copy.get(key)), (Some(idx), Some(idx)));
-            // The home slot never claims a wrong key.
-            for home in table.home(key) {
-                assert!(home.idx == EMPTY || home.key != key || home.idx == idx);
-            }
+            // A batched look-up finds the key or leaves it to `get`, never a wrong index.
+            table.find_many(&[key, key ^ 1], &mut found);
+            assert!(found[0] == idx || found[0] == EMPTY, "key {key}");
+            assert!(found[1] == EMPTY || Some(found[1]) == reference.get(&(key ^ 1)).copied());
         }
+        // Most keys are found in their home bucket.
+        let at_home = reference
+            .keys()
+            .filter(|&&key| {
+                table.find_many(&[key], &mut found);
+                found[0] != EMPTY
+            })
+            .count();
+        assert!(
+            at_home * 10 > reference.len() * 8,
+            "{at_home} of {}",
+            reference.len()
+        );
         for key in numbers(12345).take(2_000) {
             assert_eq!(table.get(key), reference.get(&key).copied());
         }
