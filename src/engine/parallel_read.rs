@@ -401,10 +401,7 @@ mod tests {
             days: 3,
             ..GenConfig::public_like(11, 60)
         });
-        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-        data.write_status(&mut status).unwrap();
-        data.write_hours(&mut hours).unwrap();
-        data.write_timezones(&mut zones).unwrap();
+        let [status, hours, zones] = data.files_in_memory();
         let files = [
             ("status.csv", &status[..]),
             ("hours.csv", &hours[..]),

@@ -12,6 +12,16 @@ use crate::engine::time::MICROS_PER_HOUR;
 pub(super) const BAD_HOURS_KINDS: usize = 6;
 
 impl GeneratedData {
+    /// The three files in memory: status, hours, timezones (for tests and benchmarks).
+    pub fn files_in_memory(&self) -> [Vec<u8>; 3] {
+        let mut files = [Vec::new(), Vec::new(), Vec::new()];
+        // Writing to a `Vec` cannot fail.
+        let _ = self.write_status(&mut files[0]);
+        let _ = self.write_hours(&mut files[1]);
+        let _ = self.write_timezones(&mut files[2]);
+        files
+    }
+
     fn owner_id(&self, owner: Owner) -> &str {
         match owner {
             Owner::Store(i) => &self.stores[i].id,

@@ -224,10 +224,7 @@ mod tests {
                 nasty,
                 ..GenConfig::public_like(5, 40)
             });
-            let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-            data.write_status(&mut status).unwrap();
-            data.write_hours(&mut hours).unwrap();
-            data.write_timezones(&mut zones).unwrap();
+            let [status, hours, zones] = data.files_in_memory();
             let files = [
                 ("hours.csv", &hours[..]),
                 ("status.csv", &status[..]),
