@@ -26,8 +26,9 @@ struct StatusLine {
     len: usize,
 }
 
-/// Whether a file's rows are `store_id,status,timestamp_utc` in this order and no more
-/// (more columns may follow on a line: those lines go the general way).
+/// Whether a file is a status file whose first three columns are the store id, the status
+/// and the timestamp, in this order, and which needs no other (a line with more columns
+/// still goes the general way).
 pub(super) fn is_export_layout(layout: &Layout) -> bool {
     layout.kind == FileKind::Status
         && (layout.store, layout.a, layout.b, layout.min_fields) == (0, 1, 2, 3)
