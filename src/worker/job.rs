@@ -318,6 +318,7 @@ where
         // (docs/archives.md); progress still counts the compressed bytes read.
         let mut gzip: Option<Inflater> = None;
         let mut first = true;
+        let mut reserve = true;
         let mut refused = false;
         let mut split = Part::None;
         let mut ends_with_cr = false;
@@ -370,6 +371,10 @@ where
                     let _ = ingest.reject_io(file, &std::io::Error::other(error));
                     refused = true;
                 }
+            }
+            if reserve && gzip.is_none() {
+                // Once, when a plain status file's first megabyte has been read.
+                reserve = !ingest.reserve_for_rest(file, size);
             }
             host.phase_end("store-uptime ingest");
             // Once the header is read, a big plain status file's later half goes to the part
