@@ -1219,10 +1219,7 @@ mod tests {
 
     fn sample_data() -> Dataset {
         let generated = GeneratedData::generate(GenConfig::preset_sample());
-        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut s).unwrap();
-        generated.write_hours(&mut h).unwrap();
-        generated.write_timezones(&mut z).unwrap();
+        let [s, h, z] = generated.files_in_memory();
         dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap()
     }
 
@@ -1314,10 +1311,7 @@ mod tests {
     /// The sample with a names file: regions of uneven size, and stores without one.
     pub(crate) fn sample_with_regions() -> Dataset {
         let generated = GeneratedData::generate(GenConfig::preset_sample());
-        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut s).unwrap();
-        generated.write_hours(&mut h).unwrap();
-        generated.write_timezones(&mut z).unwrap();
+        let [s, h, z] = generated.files_in_memory();
         let plain = dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap();
         let mut names = String::from("store_id,name,region\n");
         for i in 0..plain.store_count() {

@@ -956,10 +956,7 @@ mod tests {
 
     fn dataset(config: GenConfig) -> Dataset {
         let generated = GeneratedData::generate(config);
-        let (mut s, mut h, mut z) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut s).unwrap();
-        generated.write_hours(&mut h).unwrap();
-        generated.write_timezones(&mut z).unwrap();
+        let [s, h, z] = generated.files_in_memory();
         dataset_from_bytes(&[("s", &s), ("h", &h), ("z", &z)]).unwrap()
     }
 

@@ -43,16 +43,12 @@ pub fn warm_up() -> Result<WarmedUp, String> {
         days: 8,
         ..GenConfig::public_like(1, WARM_UP_STORES)
     });
-    let mut files: [(&str, Vec<u8>); 3] = [
-        ("store_status.csv", Vec::new()),
-        ("menu_hours.csv", Vec::new()),
-        ("timezones.csv", Vec::new()),
+    let [status, hours, zones] = generated.files_in_memory();
+    let files = [
+        ("store_status.csv", status),
+        ("menu_hours.csv", hours),
+        ("timezones.csv", zones),
     ];
-    let written = generated
-        .write_status(&mut files[0].1)
-        .and_then(|_| generated.write_hours(&mut files[1].1))
-        .and_then(|_| generated.write_timezones(&mut files[2].1));
-    written.map_err(|e| format!("generating: {e}"))?;
     drop(generated);
 
     let mut ingest = Ingest::new();

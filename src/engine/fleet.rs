@@ -503,10 +503,7 @@ mod tests {
 
     fn generated(config: GenConfig) -> Dataset {
         let generated = GeneratedData::generate(config);
-        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut status).unwrap();
-        generated.write_hours(&mut hours).unwrap();
-        generated.write_timezones(&mut zones).unwrap();
+        let [status, hours, zones] = generated.files_in_memory();
         dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap()
     }
 
@@ -588,10 +585,7 @@ mod tests {
     #[test]
     fn region_heats_add_up_to_the_fleets_heatmap() {
         let generated = GeneratedData::generate(GenConfig::preset_sample());
-        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut status).unwrap();
-        generated.write_hours(&mut hours).unwrap();
-        generated.write_timezones(&mut zones).unwrap();
+        let [status, hours, zones] = generated.files_in_memory();
         let plain = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
         let (report, _) = analyse_fleet(&plain, Options::default(), go()).unwrap();
         // Five regions of uneven size, a named store without a region, unnamed stores.

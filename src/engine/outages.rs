@@ -749,10 +749,7 @@ mod tests {
         use crate::engine::{analyse, dataset_from_bytes, fleet::analyse_fleet};
         use crate::generate::{GenConfig, GeneratedData};
         let generated = GeneratedData::generate(GenConfig::public_like(9, 200));
-        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut status).unwrap();
-        generated.write_hours(&mut hours).unwrap();
-        generated.write_timezones(&mut zones).unwrap();
+        let [status, hours, zones] = generated.files_in_memory();
         let data = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
         let go = &mut |_| ControlFlow::Continue(());
         let report = analyse(&data, Options::default(), go).unwrap();

@@ -618,10 +618,7 @@ mod tests {
     fn parallel_analysis_writes_the_same_bytes() {
         use crate::generate::{GenConfig, GeneratedData};
         let generated = GeneratedData::generate(GenConfig::public_like(7, 300));
-        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut status).unwrap();
-        generated.write_hours(&mut hours).unwrap();
-        generated.write_timezones(&mut zones).unwrap();
+        let [status, hours, zones] = generated.files_in_memory();
         let data = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
         let csv = |report: &Report| {
             let mut out = Vec::new();

@@ -52,10 +52,7 @@ mod tests {
     #[test]
     fn every_slots_stores_add_up_to_the_fleet_timeline() {
         let generated = GeneratedData::generate(GenConfig::public_like(7, 40));
-        let (mut status, mut hours, mut zones) = (Vec::new(), Vec::new(), Vec::new());
-        generated.write_status(&mut status).unwrap();
-        generated.write_hours(&mut hours).unwrap();
-        generated.write_timezones(&mut zones).unwrap();
+        let [status, hours, zones] = generated.files_in_memory();
         let data = dataset_from_bytes(&[("s", &status), ("h", &hours), ("z", &zones)]).unwrap();
         let options = Options::default();
         let (report, figures) =

@@ -360,6 +360,12 @@ enum InBucket {
 }
 
 impl<K: TableKey, const N: usize> Bucket<K, N> {
+    /// The keys held, with their indices.
+    fn entries(&self) -> impl Iterator<Item = (K, StoreIdx)> + '_ {
+        let held = self.idx.iter().take_while(|&&idx| idx != EMPTY);
+        self.keys.iter().copied().zip(held.copied())
+    }
+
     #[inline]
     fn find(&self, key: K) -> InBucket {
         for i in 0..N {
@@ -447,12 +453,8 @@ impl<K: TableKey, const N: usize> IdTable<K, N> {
         let old = std::mem::replace(&mut self.buckets, vec![Bucket::default(); capacity]);
         self.shift = 64 - capacity.trailing_zeros();
         self.len = 0;
-        for bucket in old {
-            for (&key, &idx) in bucket.keys.iter().zip(&bucket.idx) {
-                if idx != EMPTY {
-                    self.get_or_insert(key, idx);
-                }
-            }
+        for (key, idx) in old.iter().flat_map(Bucket::entries) {
+            self.get_or_insert(key, idx);
         }
     }
 
@@ -462,12 +464,11 @@ impl<K: TableKey, const N: usize> IdTable<K, N> {
 
     /// Moves every entry of `other` here (keys in both keep this table's index).
     fn absorb(&mut self, other: &mut IdTable<K, N>) {
-        for bucket in std::mem::take(&mut other.buckets) {
-            for (&key, &idx) in bucket.keys.iter().zip(&bucket.idx) {
-                if idx != EMPTY {
-                    self.get_or_insert(key, idx);
-                }
-            }
+        for (key, idx) in std::mem::take(&mut other.buckets)
+            .iter()
+            .flat_map(Bucket::entries)
+        {
+            self.get_or_insert(key, idx);
         }
         other.len = 0;
         other.shift = 0;
