@@ -34,7 +34,7 @@ pub use schema::FileKind;
 pub(crate) use store_ids::uuid_text;
 pub use store_ids::StoreIdx;
 
-use dataset::{group_hours, group_polls, GROUP_PROGRESS_EVERY};
+use dataset::{group_hours, group_polls, id_order, GROUP_PROGRESS_EVERY};
 use reader::{Feed, Step, Tokenizer};
 use rows::FileState;
 use store_ids::{PackedId, StoreTable};
@@ -339,34 +339,50 @@ impl Ingest {
             }
         }
         let store_count = self.stores.ids.len();
+        // The dataset numbers its stores in the report's order, by id (docs/architecture.md):
+        // the report, outages and fleet then walk the polls front to back.
+        let order = id_order(&self.stores.ids);
+        let mut renumber = vec![0; store_count];
+        for (new, &old) in order.iter().enumerate() {
+            renumber[old as usize] = new as StoreIdx;
+        }
+        for (store, _) in &mut self.hours {
+            *store = renumber[*store as usize];
+        }
         let (poll_start, polls) = group_polls(
-            store_count,
             std::mem::take(&mut self.poll_times),
             std::mem::take(&mut self.poll_stores),
+            &renumber,
             GROUP_PROGRESS_EVERY,
             observe,
         );
 
         let (hours_start, hours) = group_hours(store_count, &self.hours);
         self.zones.resize(store_count, None);
+        let zones = order.iter().map(|&old| self.zones[old as usize]).collect();
+        let mut first_seen_ids = std::mem::take(&mut self.stores.ids);
+        let store_ids = order
+            .iter()
+            .map(|&old| std::mem::take(&mut first_seen_ids[old as usize]))
+            .collect();
         let mut names = Vec::new();
         let mut names_unmatched = 0;
         if !self.names.is_empty() {
             names.resize(store_count, None);
             for (id, name) in std::mem::take(&mut self.names) {
                 match self.stores.find(&id) {
-                    Some(store) => names[store as usize] = Some(name),
+                    Some(store) => names[renumber[store as usize] as usize] = Some(name),
                     None => names_unmatched += 1,
                 }
             }
         }
         Dataset {
-            store_ids: self.stores.ids,
+            store_ids,
             poll_start,
             polls,
             hours_start,
             hours,
-            zones: self.zones,
+            zones,
             files: self.files,
             skips: self.skips,
             latest_poll: self.latest_poll,
