@@ -17,10 +17,11 @@ use web_sys::{Blob, FileReaderSync};
 
 use crate::web::js_error_text;
 
-/// 4 MiB: large enough that per-slice overhead is nothing, small enough that progress and
-/// cancellation come several times a second; measured against 8, 2 and 1 MiB
-/// (docs/perf-log.md).
-pub const SLICE_BYTES: u32 = 4 << 20;
+/// 8 MiB: each slice costs a turn of the worker's event loop to arrive and another to let a
+/// cancel in (at 10×, 0.4–0.6 s of 4.3 s with 4 MiB slices), yet a slice is read in about
+/// 15 ms, so progress and cancellation still come many times a second. Measured against 16,
+/// 4, 2 and 1 MiB (docs/perf-log.md).
+pub const SLICE_BYTES: u32 = 8 << 20;
 
 /// How much of a file is read first to find its header (SPEC §1: files are recognised by
 /// it). Small, because the owner waits for it after choosing files, and 1 MiB was measurably

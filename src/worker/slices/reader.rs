@@ -92,7 +92,7 @@ impl Inbox {
     }
 }
 
-/// Slices the reader may send before the engine has taken them: 4 × 4 MiB in memory.
+/// Slices the reader may send before the engine has taken them: 4 × 8 MiB in memory.
 const READ_AHEAD: u32 = 4;
 
 impl ReaderSlices {
