@@ -803,6 +803,51 @@ mod tests {
         );
     }
 
+    thread_local! {
+        static COMPARISONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A number key that counts how often it is compared: the work a table does.
+    #[derive(Debug, Clone, Copy, Default, Eq)]
+    struct Counted(u64);
+
+    impl PartialEq for Counted {
+        fn eq(&self, other: &Self) -> bool {
+            COMPARISONS.with(|c| c.set(c.get() + 1));
+            self.0 == other.0
+        }
+    }
+
+    impl TableKey for Counted {
+        fn spread(self) -> u64 {
+            self.0.spread()
+        }
+    }
+
+    #[test]
+    fn absorbing_a_larger_table_takes_linear_work() {
+        // Absorbed in the larger table's bucket order into a smaller one, keys used to pile
+        // into its first buckets, and each insert walked the pile: quadratic.
+        for (size, already) in [(40_000, 0), (40_000, 10), (100_000, 5_000)] {
+            let mut large = IdTable::<Counted, 5>::default();
+            for (i, key) in numbers(5).take(size).enumerate() {
+                large.get_or_insert(Counted(key), i as StoreIdx);
+            }
+            let mut small = IdTable::<Counted, 5>::default();
+            for (i, key) in numbers(6).take(already).enumerate() {
+                small.get_or_insert(Counted(key), 1_000_000 + i as StoreIdx);
+            }
+            COMPARISONS.with(|c| c.set(0));
+            small.absorb(&mut large);
+            let work = COMPARISONS.with(std::cell::Cell::get);
+            assert!(work < 8 * size as u64, "{work} comparisons for {size} keys");
+            assert_eq!(small.len(), size + already);
+            for (i, key) in numbers(5).take(size).enumerate() {
+                assert_eq!(small.get(Counted(key)), Some(i as StoreIdx));
+            }
+        }
+    }
+
     #[test]
     fn a_numeric_id_is_rebuilt_as_the_text_it_was_read_from() {
         for (i, value) in numbers(3).take(5_000).enumerate() {
