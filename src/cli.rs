@@ -325,7 +325,7 @@ fn report(
             let _ = writeln!(stderr, "store-uptime: {problem}; left out");
         }
     }
-    let data = ingest.finish();
+    let data = ingest.finish_parallel(threads);
     let no_report = |e: RunError| match e {
         RunError::NoStatusFile => format!("{e} (read: {})", args.files.join(", ")),
         other => other.to_string(),

@@ -1,6 +1,6 @@
 //! Reading one file on several threads (native only): the status file is most of the
-//! work, and its rows never span lines, so whole-line parts are parsed apart and merged
-//! back in order ([`Ingest::split_part`]). The result is the same `Ingest` state, byte for
+//! work (and the hours file the rest), and their rows never span lines, so whole-line parts
+//! are parsed apart and merged back in order ([`Ingest::split_part`]). The result is the same `Ingest` state, byte for
 //! byte, as reading the file with [`Ingest::read_file`].
 
 use std::collections::BTreeMap;
@@ -32,7 +32,7 @@ type Done = (u64, FilePart);
 impl Ingest {
     /// Reads a whole file from `source` like [`Ingest::read_file`], in chunks of
     /// `chunk_size`, with a thread reading ahead and `threads` threads parsing whole-line
-    /// parts of a status file. Other files, and a status file's header, are read here.
+    /// parts of a status or hours file. Other files, and a file's header, are read here.
     pub fn read_file_parallel(
         &mut self,
         name: &str,
@@ -517,6 +517,39 @@ mod tests {
             let crcrlf = lines.join("\r\r\n").into_bytes();
             assert_same(&[("a.csv", &crcrlf), ("b.csv", hours)], &[chunk_size]);
         }
+    }
+
+    #[test]
+    fn hours_files_read_the_same_on_several_threads() {
+        // Ids of every form, returning stores, rows skipped for each reason an hours row
+        // can have, a field broken over lines, CRLF and a store only this file names.
+        let mut hours = String::from("store_id,dayOfWeek,start_time_local,end_time_local\r\n");
+        for row in 0..2000usize {
+            let id = match row % 4 {
+                0 => format!("{:08x}-0000-4000-8000-{:012x}", row % 97, row % 89),
+                1 => format!("{}", row % 113),
+                2 => format!("store {}", row % 7),
+                _ => format!("\"{}\"", row % 50),
+            };
+            let line = match row % 37 {
+                5 => format!("{id},9,09:00:00,17:00:00"),
+                6 => format!("{id},1,9 am,17:00:00"),
+                7 => format!("{id},1,09:00:00"),
+                8 => format!("\"{id},1,09:00:00,17:00:00"),
+                9 => ",2,09:00:00,17:00:00".to_string(),
+                _ => format!(
+                    "{id},{},{:02}:00:00,23:{:02}:00",
+                    row % 7,
+                    row % 20,
+                    row % 60
+                ),
+            };
+            hours.push_str(&line);
+            hours.push_str(if row % 3 == 0 { "\n" } else { "\r\n" });
+        }
+        let status = "store_id,status,timestamp_utc\n1,active,2024-01-01 00:00:00 UTC\n";
+        let files = [("s.csv", status.as_bytes()), ("h.csv", hours.as_bytes())];
+        assert_same(&files, &[1, 7, 97, 1000, 4096, hours.len()]);
     }
 
     #[test]

@@ -205,22 +205,208 @@ fn group_polls_in_blocks(
                 of,
             });
         }
-        grouped[lo..hi].sort_unstable();
-        for i in lo..hi {
-            let p = grouped[i];
-            if write > new_start[s] as usize && grouped[write - 1] >> 1 == p >> 1 {
-                grouped[write - 1] = p; // same time: the later (inactive) one wins
-            } else {
-                grouped[write] = p;
-                write += 1;
-            }
-        }
+        write = sort_and_merge(&mut grouped, lo, hi, write);
     }
     new_start.push(write as u32);
     grouped.truncate(write);
     grouped.shrink_to_fit();
     observe(Progress::Grouped { polls: of, of });
     (new_start, grouped)
+}
+
+/// [`group_polls`] on `threads` threads (native only: the command line), with the same
+/// result. Grouping ran on one thread after the parsing threads were done, a sixth of the
+/// command line's time at 10× (docs/perf-log.md). Each pass is split so that no two threads
+/// write the same place: the polls in `threads` runs for counting and dealing (each run's
+/// polls go to its own stretch of each block, so the order within a block is the file's, as
+/// in one pass), then whole blocks for placing, sorting and merging duplicates.
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) fn group_polls_parallel(
+    times: Vec<PackedPoll>,
+    stores: Vec<StoreIdx>,
+    renumber: &[StoreIdx],
+    threads: usize,
+) -> (Vec<u32>, Vec<PackedPoll>) {
+    group_polls_parallel_in_blocks(times, stores, renumber, GROUP_BLOCK_BITS, threads)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn group_polls_parallel_in_blocks(
+    mut times: Vec<PackedPoll>,
+    mut stores: Vec<StoreIdx>,
+    renumber: &[StoreIdx],
+    block_bits: u32,
+    threads: usize,
+) -> (Vec<u32>, Vec<PackedPoll>) {
+    let store_count = renumber.len();
+    let polls = times.len();
+    let threads = threads.clamp(1, 64);
+    if threads == 1 || polls < threads || store_count <= 1 << block_bits {
+        return group_polls_in_blocks(times, stores, renumber, block_bits, usize::MAX, &mut |_| {});
+    }
+    let run = polls.div_ceil(threads);
+    // Counting: each run renumbers its stores and counts them.
+    let counted: Vec<(Vec<u32>, PackedPoll, PackedPoll)> = std::thread::scope(|scope| {
+        let runs = stores.chunks_mut(run).zip(times.chunks(run));
+        let handles: Vec<_> = runs
+            .map(|(stores, times)| {
+                scope.spawn(move || {
+                    let mut counts = vec![0u32; store_count];
+                    let (mut lowest, mut highest) = (PackedPoll::MAX, PackedPoll::MIN);
+                    for (s, &t) in stores.iter_mut().zip(times) {
+                        *s = renumber[*s as usize];
+                        counts[*s as usize] += 1;
+                        lowest = lowest.min(t);
+                        highest = highest.max(t);
+                    }
+                    (counts, lowest, highest)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut start = vec![0u32; store_count + 1];
+    for (counts, _, _) in &counted {
+        for (total, &n) in start[1..].iter_mut().zip(counts) {
+            *total += n;
+        }
+    }
+    let start = prefix_sums(start);
+    let lowest = counted.iter().map(|c| c.1).min().unwrap_or(0);
+    let highest = counted.iter().map(|c| c.2).max().unwrap_or(0);
+    if highest.abs_diff(lowest).leading_zeros() < block_bits {
+        // No room to pack a store beside a time (see `group_polls_in_blocks`); the stores
+        // are renumbered already.
+        let same: Vec<StoreIdx> = (0..store_count as StoreIdx).collect();
+        return group_polls_in_blocks(times, stores, &same, block_bits, usize::MAX, &mut |_| {});
+    }
+    let low_mask = (1u32 << block_bits) - 1;
+    let blocks = (store_count >> block_bits) + 1;
+    let block_start = |b: usize| start[(b << block_bits).min(store_count)] as usize;
+
+    // Dealing: each run's polls of a block go to that run's stretch of the block.
+    let mut staged = vec![0u64; polls];
+    {
+        let mut stretches: Vec<Vec<&mut [u64]>> = counted.iter().map(|_| Vec::new()).collect();
+        let mut rest = &mut staged[..];
+        for b in 0..blocks {
+            let stores_in_block =
+                (b << block_bits).min(store_count)..((b + 1) << block_bits).min(store_count);
+            for (stretch, (counts, _, _)) in stretches.iter_mut().zip(&counted) {
+                let n: u32 = counts[stores_in_block.clone()].iter().sum();
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(n as usize);
+                stretch.push(head);
+                rest = tail;
+            }
+        }
+        std::thread::scope(|scope| {
+            let runs = stores.chunks(run).zip(times.chunks(run)).zip(stretches);
+            for ((stores, times), mut stretch) in runs {
+                scope.spawn(move || {
+                    let mut filled = vec![0usize; stretch.len()];
+                    for (&t, &s) in times.iter().zip(stores) {
+                        let block = (s >> block_bits) as usize;
+                        let offset = t.wrapping_sub(lowest) as u64;
+                        stretch[block][filled[block]] =
+                            offset << block_bits | u64::from(s & low_mask);
+                        filled[block] += 1;
+                    }
+                });
+            }
+        });
+    }
+    drop(stores);
+
+    // Whole blocks per thread from here on, about the same number of polls each.
+    let mut cuts = vec![0usize];
+    for b in 1..blocks {
+        if block_start(b) * threads >= polls * cuts.len() && cuts.len() < threads {
+            cuts.push(b);
+        }
+    }
+    cuts.push(blocks);
+    let groups: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+
+    // Placing, then sorting each store's polls and merging duplicates within the group.
+    let grouped = &mut times; // every element is written below
+    let done: Vec<(Vec<u32>, usize)> = std::thread::scope(|scope| {
+        let (mut staged_rest, mut grouped_rest) = (&staged[..], &mut grouped[..]);
+        let mut handles = Vec::new();
+        for &(first, end) in &groups {
+            let len = block_start(end) - block_start(first);
+            let (staged, s_tail) = staged_rest.split_at(len);
+            let (grouped, g_tail) = std::mem::take(&mut grouped_rest).split_at_mut(len);
+            (staged_rest, grouped_rest) = (s_tail, g_tail);
+            let start = &start;
+            handles.push(scope.spawn(move || {
+                let base = block_start(first);
+                let first_store = (first << block_bits).min(store_count);
+                let end_store = (end << block_bits).min(store_count);
+                let mut cursor: Vec<usize> = start[first_store..end_store]
+                    .iter()
+                    .map(|&p| p as usize - base)
+                    .collect();
+                let mut block = first;
+                let mut block_end = block_start(block + 1) - base;
+                for (i, &packed) in staged.iter().enumerate() {
+                    while i >= block_end {
+                        block += 1;
+                        block_end = block_start(block + 1) - base;
+                    }
+                    let s =
+                        (block << block_bits | (packed as u32 & low_mask) as usize) - first_store;
+                    grouped[cursor[s]] = lowest.wrapping_add((packed >> block_bits) as i64);
+                    cursor[s] += 1;
+                }
+                let mut new_start = Vec::with_capacity(end_store - first_store);
+                let mut write = 0usize;
+                for s in first_store..end_store {
+                    new_start.push(write as u32);
+                    let (lo, hi) = (start[s] as usize - base, start[s + 1] as usize - base);
+                    write = sort_and_merge(grouped, lo, hi, write);
+                }
+                (new_start, write)
+            }));
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    drop(staged);
+    let mut grouped = times;
+    let mut new_start = Vec::with_capacity(store_count + 1);
+    let mut write = 0usize;
+    for (&(first, _), (starts, written)) in groups.iter().zip(done) {
+        let from = block_start(first);
+        grouped.copy_within(from..from + written, write);
+        new_start.extend(starts.iter().map(|&p| p + write as u32));
+        write += written;
+    }
+    new_start.push(write as u32);
+    grouped.truncate(write);
+    grouped.shrink_to_fit();
+    (new_start, grouped)
+}
+
+/// Sorts one store's polls, `grouped[lo..hi]`, by time and moves them down to `write`
+/// (≤ `lo`), one per time (SPEC §5: the inactive one wins); where the next store's go.
+fn sort_and_merge(grouped: &mut [PackedPoll], lo: usize, hi: usize, mut write: usize) -> usize {
+    let first = write;
+    grouped[lo..hi].sort_unstable();
+    for i in lo..hi {
+        let p = grouped[i];
+        if write > first && grouped[write - 1] >> 1 == p >> 1 {
+            grouped[write - 1] = p; // same time: the later (inactive) one wins
+        } else {
+            grouped[write] = p;
+            write += 1;
+        }
+    }
+    write
 }
 
 /// A store's name and region from a store names file (docs/semantics.md, "Store names");
@@ -540,6 +726,72 @@ mod tests {
         let mut seen = order.clone();
         seen.sort_unstable();
         assert!(seen.iter().enumerate().all(|(i, &s)| s as usize == i));
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn grouping_on_several_threads_equals_grouping_on_one() {
+        // 300 stores renumbered in a scrambled order, times back and forth, each (store,
+        // time) twice with either status (duplicates to merge, in every thread's blocks),
+        // and a store with no polls.
+        let stores: Vec<StoreIdx> = (0..20_000u32).map(|i| (i % 10_000 * 7919) % 299).collect();
+        let times: Vec<PackedPoll> = (0..20_000i64)
+            .map(|i| ((i % 10_000 * 37) % 900 - 450) << 1 | i64::from(i % 5 == 0))
+            .collect();
+        let renumber: Vec<StoreIdx> = (0..300).map(|s| (s * 7 + 3) % 300).collect();
+        for bits in [0, 2, 5, 8, 9] {
+            let expected = group_polls_in_blocks(
+                times.clone(),
+                stores.clone(),
+                &renumber,
+                bits,
+                usize::MAX,
+                &mut |_| {},
+            );
+            for threads in [1, 2, 3, 7, 64] {
+                let got = group_polls_parallel_in_blocks(
+                    times.clone(),
+                    stores.clone(),
+                    &renumber,
+                    bits,
+                    threads,
+                );
+                assert!(got == expected, "blocks of 2^{bits}, {threads} threads");
+            }
+            assert_eq!(expected.1.len(), 10_000, "each pair merged");
+        }
+        // Times too far apart to pack, and fewer polls than threads.
+        let far: Vec<PackedPoll> = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                if i % 2 == 0 {
+                    pack_poll(253_402_300_799_999_999 - t, true)
+                } else {
+                    t
+                }
+            })
+            .collect();
+        let one = |times: &[PackedPoll], stores: &[StoreIdx]| {
+            group_polls_in_blocks(
+                times.to_vec(),
+                stores.to_vec(),
+                &renumber,
+                3,
+                1 << 20,
+                &mut |_| {},
+            )
+        };
+        let got = group_polls_parallel_in_blocks(far.clone(), stores.clone(), &renumber, 3, 2);
+        assert!(got == one(&far, &stores));
+        let got = group_polls_parallel_in_blocks(
+            far[..2].to_vec(),
+            stores[..2].to_vec(),
+            &renumber,
+            3,
+            4,
+        );
+        assert!(got == one(&far[..2], &stores[..2]));
     }
 
     #[test]

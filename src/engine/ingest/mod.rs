@@ -330,7 +330,19 @@ impl Ingest {
 
     /// [`Ingest::finish`], telling `observe` how far the grouping has come (it is the one
     /// long step of finishing, linear in the polls). Nothing can cancel it.
-    pub fn finish_observed(mut self, observe: &mut dyn FnMut(Progress)) -> Dataset {
+    pub fn finish_observed(self, observe: &mut dyn FnMut(Progress)) -> Dataset {
+        self.finish_grouping(observe, 1)
+    }
+
+    /// [`Ingest::finish`] with the polls grouped on `threads` threads (native only), for
+    /// the same dataset.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn finish_parallel(self, threads: usize) -> Dataset {
+        self.finish_grouping(&mut |_| {}, threads)
+    }
+
+    /// Finishes, grouping on one thread with progress, or on several without.
+    fn finish_grouping(mut self, observe: &mut dyn FnMut(Progress), threads: usize) -> Dataset {
         // Files never closed still count what they read; close them quietly. This can read
         // a last row, and intern a store, so count stores only afterwards.
         for i in 0..self.readers.len() {
@@ -349,13 +361,21 @@ impl Ingest {
         for (store, _) in &mut self.hours {
             *store = renumber[*store as usize];
         }
-        let (poll_start, polls) = group_polls(
+        let (times, stores) = (
             std::mem::take(&mut self.poll_times),
             std::mem::take(&mut self.poll_stores),
-            &renumber,
-            GROUP_PROGRESS_EVERY,
-            observe,
         );
+        #[cfg(not(target_arch = "wasm32"))]
+        let (poll_start, polls) = if threads > 1 {
+            dataset::group_polls_parallel(times, stores, &renumber, threads)
+        } else {
+            group_polls(times, stores, &renumber, GROUP_PROGRESS_EVERY, observe)
+        };
+        #[cfg(target_arch = "wasm32")]
+        let (poll_start, polls) = {
+            let _ = threads; // one thread in the page
+            group_polls(times, stores, &renumber, GROUP_PROGRESS_EVERY, observe)
+        };
 
         let (hours_start, hours) = group_hours(store_count, &self.hours);
         self.zones.resize(store_count, None);

@@ -7,6 +7,7 @@ use super::rows::count_reason;
 use super::schema::{FileKind, Layout};
 use super::store_ids::{IdKey, StoreIdx, StoreTable};
 use super::{FileId, FileReader, Ingest};
+use crate::engine::business::HoursRule;
 use crate::engine::error::{FileError, FileProblem, SkipLog, SkipReason};
 use crate::engine::time::Micros;
 
@@ -95,6 +96,7 @@ impl FilePart {
             ids: std::mem::take(&mut ingest.stores.ids),
             poll_times: ingest.poll_times,
             poll_stores: ingest.poll_stores,
+            hours: ingest.hours,
             latest_poll: ingest.latest_poll,
             tokens_end: reader.tokens.part_end(),
             skips: ingest.skips,
@@ -118,6 +120,8 @@ pub struct PartRows {
     ids: Vec<Box<str>>,
     poll_times: Vec<PackedPoll>,
     poll_stores: Vec<StoreIdx>,
+    /// Business-hours rules, when the part is of an hours file.
+    hours: Vec<(StoreIdx, HoursRule)>,
     latest_poll: Option<Micros>,
     /// The part's tokenizer at its end: its line count, and whether a broken field was left
     /// open ([`super::reader::Tokenizer::follow`]).
@@ -226,6 +230,12 @@ impl PartRows {
         for &s in &self.poll_stores {
             out.extend_from_slice(&s.to_le_bytes());
         }
+        put(&mut out, self.hours.len() as u64);
+        for &(store, rule) in &self.hours {
+            put(&mut out, u64::from(store));
+            put(&mut out, u64::from(rule.day));
+            put_option(&mut out, Some((rule.start, rule.end)));
+        }
         put_option(&mut out, self.latest_poll.map(|t| (t, 0)));
         put(&mut out, self.tokens_end.0);
         put(&mut out, u64::from(self.tokens_end.1));
@@ -280,6 +290,15 @@ impl PartRows {
                 (u64::from(s) < stores).then_some(s)
             })
             .collect::<Option<Vec<_>>>()?;
+        let rules = at.count(40)?;
+        let hours = (0..rules)
+            .map(|_| {
+                let store = StoreIdx::try_from(at.u64()?).ok()?;
+                let day = u8::try_from(at.u64()?).ok()?;
+                let (start, end) = at.option()??;
+                (u64::from(store) < stores).then_some((store, HoursRule { day, start, end }))
+            })
+            .collect::<Option<Vec<_>>>()?;
         let latest_poll = at.option()?.map(|(t, _)| t);
         let tokens_end = (at.u64()?, at.flag()?);
         if tokens_end.0 == 0 || at.u64()? != SkipReason::ALL.len() as u64 {
@@ -330,6 +349,7 @@ impl PartRows {
             ids,
             poll_times,
             poll_stores,
+            hours,
             latest_poll,
             tokens_end,
             skips,
@@ -438,15 +458,18 @@ impl Ingest {
         Some(plan)
     }
 
-    /// A parser for later lines of the status file `file`, to run apart from this ingest
-    /// (on another thread). `None` unless the header has been read, the file is a status
-    /// file, and everything pushed so far ended at a line break.
+    /// A parser for later lines of the status or hours file `file`, to run apart from this
+    /// ingest (on another thread). `None` unless the header has been read, the file is a
+    /// status or hours file, and everything pushed so far ended at a line break. (Hours
+    /// files are a tenth of the status file's size but were read on one thread while the
+    /// others idled; timezone files are too small to matter.)
     ///
     /// Splitting is exact because no row of ours spans lines (a quote open at a line end
     /// is a broken row, see [`Ingest::push`]): each part starts a fresh row.
     pub fn split_part(&mut self, file: FileId) -> Option<FilePart> {
         let reader = self.readers.get(file.0)?.as_ref()?;
-        let layout = reader.state.layout.filter(|l| l.kind == FileKind::Status)?;
+        let layout = (reader.state.layout)
+            .filter(|l| matches!(l.kind, FileKind::Status | FileKind::Hours))?;
         if reader.state.failed || !reader.tokens.at_row_start() {
             return None;
         }
@@ -456,7 +479,7 @@ impl Ingest {
             ..Ingest::default()
         };
         let id = part.open_file(&self.files[file.0].name);
-        part.files[id.0].kind = Some(FileKind::Status);
+        part.files[id.0].kind = Some(layout.kind);
         if let Some(part_reader) = part.readers[id.0].as_mut() {
             part_reader.tokens.start_mid_file();
             part_reader.state.layout = Some(layout);
@@ -530,6 +553,11 @@ impl Ingest {
         };
         self.poll_stores
             .extend(part.poll_stores.iter().map(|&s| to_mine(s).unwrap_or(s)));
+        (self.hours).extend(
+            part.hours
+                .iter()
+                .map(|&(s, rule)| (to_mine(s).unwrap_or(s), rule)),
+        );
         if let Some(t) = part.latest_poll {
             self.latest_poll = Some(self.latest_poll.map_or(t, |l| l.max(t)));
         }
@@ -608,6 +636,31 @@ mod tests {
             .unwrap();
         in_order.close_file(file).unwrap();
         assert_eq!(merged, format!("{:?}", in_order.finish()));
+    }
+
+    #[test]
+    fn a_part_of_an_hours_file_survives_its_bytes_and_merges_as_read_in_order() {
+        let head = b"store_id,dayOfWeek,start_time_local,end_time_local\n1,0,09:00:00,17:00:00\n";
+        let rest = b"2,1,09:00:00,17:00:00\nx y,2,10:00,11:00\n1,8,09:00:00,17:00:00\n\
+                     1,3,09:00:00,17:00:00\n";
+        let mut ingest = Ingest::new();
+        let file = ingest.open_file("hours.csv");
+        ingest.push(file, head).unwrap();
+        assert!(
+            ingest.part_plan(file).is_none(),
+            "the page splits status files only"
+        );
+        let mut part = ingest.split_part(file).expect("an hours file splits");
+        part.push(rest).unwrap();
+        let rows = part.finish().unwrap().unwrap();
+        assert_eq!(rows.hours.len(), 3);
+        assert_eq!(PartRows::from_bytes(&rows.to_bytes()).as_ref(), Some(&rows));
+        ingest.merge_rows(file, Some(rows)).unwrap();
+        ingest.close_file(file).unwrap();
+        let merged = format!("{:?}", ingest.finish());
+        let whole = [head.as_slice(), rest.as_slice()].concat();
+        let in_order = super::super::dataset_from_bytes(&[("hours.csv", &whole)]).unwrap();
+        assert_eq!(merged, format!("{in_order:?}"));
     }
 
     #[test]
