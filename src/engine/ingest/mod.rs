@@ -274,6 +274,10 @@ impl Ingest {
             if !self.fields_only && layout.is_some_and(|l| status_lines::is_export_layout(&l)) {
                 self.read_export_status_rows(file, &mut reader.tokens, &mut reader.state, feed);
             }
+            if !self.fields_only && layout.is_some_and(|l| status_lines::is_export_hours_layout(&l))
+            {
+                self.read_export_hours_rows(file, &mut reader.tokens, &mut reader.state, feed);
+            }
             let row_fields = reader.state.row_fields();
             match reader.tokens.step(feed, row_fields) {
                 Step::Record { line, fields } => {

@@ -305,6 +305,20 @@ impl Ingest {
         }
     }
 
+    /// Keeps a valid rule of a store with a numeric id; its store is looked up with the rest
+    /// of its batch.
+    #[inline]
+    pub(super) fn keep_rule(
+        &mut self,
+        file: FileId,
+        state: &mut FileState,
+        rule: HoursRule,
+        id: PackedId,
+    ) {
+        self.hours.push((0, rule));
+        self.look_up_later(file, state, id);
+    }
+
     /// A business-hours row: `true` if it was a valid rule. As with status rows, its store
     /// is found with the rest of its batch unless its id is free text: one look-up per row
     /// cost 120 ms of a 2.2 s run at 10× (1.1 M rules, each a cache miss).
@@ -335,10 +349,7 @@ impl Ingest {
         };
         let rule = HoursRule { day, start, end };
         match PackedId::of(id) {
-            Some(packed) => {
-                self.hours.push((0, rule));
-                self.look_up_later(file, state, packed);
-            }
+            Some(packed) => self.keep_rule(file, state, rule, packed),
             None => {
                 // Stores are numbered in first-seen order: the batch before this row first.
                 self.resolve_pending_ids(file, state);
