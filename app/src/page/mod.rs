@@ -617,19 +617,22 @@ impl State {
         if self.running.get_untracked().is_some_and(|(r, _)| r == id) {
             return;
         }
-        self.history.update(|h| h.retain(|r| r.id != id));
-        self.csv_cache.update_value(|c| {
-            c.remove(&id);
-        });
-        if self.selected.get_untracked().as_deref() == Some(&id) {
-            self.selected.set(None);
-        }
+        // The row goes once the browser has deleted what it keeps, so a reload right after
+        // never brings it back (the browser test reloads as soon as the row is gone).
         let state = *self;
         spawn_local(async move {
             if let Err(e) = history_store::delete(&id).await {
                 state.notice.set(Some(format!(
                     "The report could not be deleted ({e}): reload the page and try again."
                 )));
+                return;
+            }
+            state.history.update(|h| h.retain(|r| r.id != id));
+            state.csv_cache.update_value(|c| {
+                c.remove(&id);
+            });
+            if state.selected.get_untracked().as_deref() == Some(&id) {
+                state.selected.set(None);
             }
         });
     }

@@ -271,12 +271,10 @@ impl Ingest {
         loop {
             // Checked at every step: the header (the first step) settles the layout.
             let layout = reader.state.layout;
-            if !self.fields_only && layout.is_some_and(|l| status_lines::is_export_layout(&l)) {
-                self.read_export_status_rows(file, &mut reader.tokens, &mut reader.state, feed);
-            }
-            if !self.fields_only && layout.is_some_and(|l| status_lines::is_export_hours_layout(&l))
-            {
-                self.read_export_hours_rows(file, &mut reader.tokens, &mut reader.state, feed);
+            let export = layout.as_ref().and_then(status_lines::export_kind);
+            if let Some(kind) = export.filter(|_| !self.fields_only) {
+                let (tokens, state) = (&mut reader.tokens, &mut reader.state);
+                self.read_export_rows(file, kind, tokens, state, feed);
             }
             let row_fields = reader.state.row_fields();
             match reader.tokens.step(feed, row_fields) {

@@ -11,7 +11,7 @@
 //! Hand-written rather than a CSV crate's: the gain is in not being general (docs/perf-log.md).
 //!
 //! Business-hours rows in the exports' layout, `<uuid or number>,<0–6>,HH:MM:SS,HH:MM:SS`,
-//! are read the same way ([`Ingest::read_export_hours_rows`]): the hours file is a tenth of
+//! are read the same way ([`Ingest::read_export_rows`]): the hours file is a tenth of
 //! the status file, and read the general way it was a tenth of the page's time at 10×.
 
 use super::reader::{Feed, Tokenizer};
@@ -31,25 +31,25 @@ struct StatusLine {
     len: usize,
 }
 
-/// Whether a file is a status file whose first three columns are the store id, the status
-/// and the timestamp, in this order, and which needs no other (a line with more columns
-/// still goes the general way).
-pub(super) fn is_export_layout(layout: &Layout) -> bool {
-    layout.kind == FileKind::Status
-        && (layout.store, layout.a, layout.b, layout.min_fields) == (0, 1, 2, 3)
-}
-
-/// Whether a file is an hours file whose columns are the store id, the weekday, the start
-/// and the end, in this order, and which needs no other.
-pub(super) fn is_export_hours_layout(layout: &Layout) -> bool {
-    layout.kind == FileKind::Hours
-        && (
-            layout.store,
-            layout.a,
-            layout.b,
-            layout.c,
-            layout.min_fields,
-        ) == (0, 1, 2, 3, 4)
+/// The kind of a file whose lines this module can read: a status file whose columns are
+/// the store id, the status and the timestamp, or an hours file whose columns are the store
+/// id, the weekday, the start and the end, in this order, needing no other (a line with
+/// more columns still goes the general way).
+pub(super) fn export_kind(layout: &Layout) -> Option<FileKind> {
+    let columns = (
+        layout.store,
+        layout.a,
+        layout.b,
+        layout.c,
+        layout.min_fields,
+    );
+    match layout.kind {
+        FileKind::Status if (columns.0, columns.1, columns.2, columns.4) == (0, 1, 2, 3) => {
+            Some(FileKind::Status)
+        }
+        FileKind::Hours if columns == (0, 1, 2, 3, 4) => Some(FileKind::Hours),
+        _ => None,
+    }
 }
 
 /// The line at the start of `bytes`, if it is an hours row in the exports' layout with a
@@ -151,11 +151,13 @@ fn export_stamp_len(bytes: &[u8]) -> Option<usize> {
 
 impl Ingest {
     /// Reads the rows at the start of the fast path's run of whole lines
-    /// ([`Feed::plain_rest`]) that are in the exports' own layout, up to the first that is
-    /// not: the same polls, stores, counts and line numbers as [`Ingest::record`] would give.
-    pub(super) fn read_export_status_rows(
+    /// ([`Feed::plain_rest`]) of a file of `kind` (status or hours, [`export_kind`]) that
+    /// are in the exports' own layout, up to the first that is not: the same polls or
+    /// rules, stores, counts and line numbers as [`Ingest::record`] would give.
+    pub(super) fn read_export_rows(
         &mut self,
         file: FileId,
+        kind: FileKind,
         tokens: &mut Tokenizer,
         state: &mut FileState,
         feed: &mut Feed<'_>,
@@ -163,12 +165,24 @@ impl Ingest {
         let run = feed.plain_rest();
         let (mut len, mut rows) = (0, 0u64);
         let (mut earliest, mut latest) = (Micros::MAX, Micros::MIN);
-        while let Some(line) = export_status_line(&run[len..], &mut self.last_date) {
-            len += line.len;
+        loop {
+            let rest = &run[len..];
+            len += if kind == FileKind::Status {
+                let Some(line) = export_status_line(rest, &mut self.last_date) else {
+                    break;
+                };
+                earliest = earliest.min(line.t);
+                latest = latest.max(line.t);
+                self.keep_poll(file, state, line.t, line.active, line.id);
+                line.len
+            } else {
+                let Some((id, rule, line_len)) = export_hours_line(rest) else {
+                    break;
+                };
+                self.keep_rule(file, state, rule, id);
+                line_len
+            };
             rows += 1;
-            earliest = earliest.min(line.t);
-            latest = latest.max(line.t);
-            self.keep_poll(file, state, line.t, line.active, line.id);
         }
         if rows == 0 {
             return;
@@ -177,35 +191,12 @@ impl Ingest {
         let summary = &mut self.files[file.0];
         summary.rows += rows;
         summary.valid_rows += rows;
-        summary.time_range = Some(summary.time_range.map_or((earliest, latest), |(lo, hi)| {
-            (lo.min(earliest), hi.max(latest))
-        }));
-        self.latest_poll = Some(self.latest_poll.map_or(latest, |l| l.max(latest)));
-    }
-
-    /// [`Ingest::read_export_status_rows`] for an hours file: the rules at the start of the
-    /// run of whole lines that are in the exports' layout.
-    pub(super) fn read_export_hours_rows(
-        &mut self,
-        file: FileId,
-        tokens: &mut Tokenizer,
-        state: &mut FileState,
-        feed: &mut Feed<'_>,
-    ) {
-        let run = feed.plain_rest();
-        let (mut len, mut rows) = (0, 0u64);
-        while let Some((id, rule, line_len)) = export_hours_line(&run[len..]) {
-            len += line_len;
-            rows += 1;
-            self.keep_rule(file, state, rule, id);
+        if earliest <= latest {
+            summary.time_range = Some(summary.time_range.map_or((earliest, latest), |(lo, hi)| {
+                (lo.min(earliest), hi.max(latest))
+            }));
+            self.latest_poll = Some(self.latest_poll.map_or(latest, |l| l.max(latest)));
         }
-        if rows == 0 {
-            return;
-        }
-        tokens.take_plain_rows(feed, len, rows);
-        let summary = &mut self.files[file.0];
-        summary.rows += rows;
-        summary.valid_rows += rows;
     }
 }
 
@@ -242,6 +233,16 @@ mod tests {
         }
     }
 
+    /// A file of `header` and `lines`, with LF and with CRLF and no final line end, read
+    /// both ways at many chunk sizes.
+    fn assert_lines_read_both_ways(name: &str, header: &str, lines: &[String]) {
+        for end in ["\n", "\r\n"] {
+            let text = format!("{header}{end}{}", lines.join(end));
+            let files = [(name, text.as_bytes())];
+            assert_read_both_ways(&files, &[1, 2, 3, 5, 8, 13, 40, 64, 100, usize::MAX]);
+        }
+    }
+
     #[test]
     fn export_status_rows_read_as_the_general_path_reads_them() {
         // Good rows of every id form around each kind of line this path must leave alone,
@@ -269,20 +270,32 @@ mod tests {
             "12345678901234567890,active,2023-01-22 12:25:39".to_string(),
             "49,active,2023-01-22 12:26:39 UTC".to_string(),
         ];
-        for end in ["\n", "\r\n"] {
-            let mut text = format!("store_id,status,timestamp_utc{end}");
-            for (i, line) in lines.iter().enumerate() {
-                text.push_str(line);
-                if i + 1 < lines.len() {
-                    text.push_str(end);
-                }
-            }
-            let files = [("status.csv", text.as_bytes())];
-            assert_read_both_ways(&files, &[1, 2, 3, 5, 8, 13, 40, 64, 100, usize::MAX]);
-        }
+        assert_lines_read_both_ways("status.csv", "store_id,status,timestamp_utc", &lines);
         // Columns in another order, or more of them, go the general way.
         let other = "status,store_id,timestamp_utc\nactive,1,2023-01-22 12:00:00\n";
         assert_read_both_ways(&[("s.csv", other.as_bytes())], &[1, usize::MAX]);
+    }
+
+    #[test]
+    fn the_exports_own_headers_take_the_one_pass_path() {
+        use crate::engine::ingest::schema::{classify, normalise_header};
+        for (header, kind) in [
+            ("store_id,status,timestamp_utc", Some(FileKind::Status)),
+            (
+                "store_id,dayOfWeek,start_time_local,end_time_local",
+                Some(FileKind::Hours),
+            ),
+            ("store_id,timezone_str", None),
+            ("status,store_id,timestamp_utc", None),
+            ("store_id,start_time_local,end_time_local,day", None),
+        ] {
+            let names: Vec<String> = header
+                .split(',')
+                .map(|n| normalise_header(n.as_bytes()))
+                .collect();
+            let layout = classify(&names).unwrap();
+            assert_eq!(export_kind(&layout), kind, "{header}");
+        }
     }
 
     #[test]
@@ -332,17 +345,8 @@ mod tests {
             "45,4,12:00:00,11:00:00".to_string(),
             "46,5,09:00:00,17:00:00".to_string(),
         ];
-        for end in ["\n", "\r\n"] {
-            let mut text = format!("store_id,dayOfWeek,start_time_local,end_time_local{end}");
-            for (i, line) in lines.iter().enumerate() {
-                text.push_str(line);
-                if i + 1 < lines.len() {
-                    text.push_str(end);
-                }
-            }
-            let files = [("hours.csv", text.as_bytes())];
-            assert_read_both_ways(&files, &[1, 2, 3, 5, 8, 13, 40, 64, 100, usize::MAX]);
-        }
+        let header = "store_id,dayOfWeek,start_time_local,end_time_local";
+        assert_lines_read_both_ways("hours.csv", header, &lines);
         let other = "store_id,start_time_local,end_time_local,day\n1,09:00:00,17:00:00,1\n";
         assert_read_both_ways(&[("h.csv", other.as_bytes())], &[1, usize::MAX]);
     }
