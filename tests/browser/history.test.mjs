@@ -38,6 +38,7 @@ test("after a reload the history is still there and each report downloads again"
   await app.historyItems.first().waitFor();
   assert.equal(await app.historyItems.count(), 1);
   await app.clearHistoryButton.click();
+  await app.page.getByText("No reports yet.").waitFor();
   await app.reload();
   await app.page.getByText("No reports yet.").waitFor();
   assert.deepEqual(app.errors, []);

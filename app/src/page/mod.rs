@@ -639,23 +639,32 @@ impl State {
 
     pub fn clear_history(&self) {
         let running = self.running.get_untracked().map(|(id, _)| id);
-        self.history
-            .update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
-        self.csv_cache.update_value(|c| c.clear());
         fleet::inputs_store::forget_legacy();
-        self.selected.set(running.clone());
         let state = *self;
-        let keep = self.history.get_untracked();
+        let keep: Vec<_> = self
+            .history
+            .get_untracked()
+            .into_iter()
+            .filter(|r| Some(&r.id) == running.as_ref())
+            .collect();
+        // As for one report: the list empties once the browser has cleared what it keeps.
         spawn_local(async move {
             let result = history_store::clear().await;
-            for record in keep {
-                let _ = history_store::put_report(&record).await;
+            for record in &keep {
+                let _ = history_store::put_report(record).await;
             }
             if let Err(e) = result {
                 state.notice.set(Some(format!(
                     "The history could not be cleared ({e}): reload the page and try again."
                 )));
+                return;
             }
+            let running = state.running.get_untracked().map(|(id, _)| id);
+            state
+                .history
+                .update(|h| h.retain(|r| Some(&r.id) == running.as_ref()));
+            state.csv_cache.update_value(|c| c.clear());
+            state.selected.set(running);
         });
     }
 
