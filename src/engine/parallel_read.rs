@@ -1,7 +1,7 @@
 //! Reading one file on several threads (native only): the status file is most of the
 //! work (and the hours file the rest), and their rows never span lines, so whole-line parts
-//! are parsed apart and merged back in order ([`Ingest::split_part`]). The result is the same `Ingest` state, byte for
-//! byte, as reading the file with [`Ingest::read_file`].
+//! are parsed apart and merged back in order ([`Ingest::split_part`]). The result is the
+//! same `Ingest` state, byte for byte, as reading the file with [`Ingest::read_file`].
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};

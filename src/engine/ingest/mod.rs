@@ -301,9 +301,9 @@ impl Ingest {
     /// in all, judged by its rows so far (3 % more, as its rows may grow longer). Without it
     /// the poll columns doubled as they filled: each doubling copied them, and at the end
     /// they could hold up to twice the room they used: at 10× in the page the peak wasm
-    /// memory fell from 667 to 558 MiB with it (docs/perf-log.md). `false` until a megabyte of the file has been
-    /// read (too little to judge by): call again after the next chunk. Once its kind is
-    /// known, a file of another kind needs no room and gives `true` at once.
+    /// memory fell from 667 to 558 MiB with it (docs/perf-log.md). `false` until a megabyte
+    /// of the file has been read (too little to judge by): call again after the next chunk.
+    /// Once its kind is known, a file of another kind needs no room and gives `true` at once.
     pub fn reserve_for_rest(&mut self, file: FileId, size: u64) -> bool {
         const JUDGE_AFTER: u64 = 1 << 20;
         let summary = &self.files[file.0];

@@ -234,7 +234,8 @@ impl PartRows {
         for &(store, rule) in &self.hours {
             put(&mut out, u64::from(store));
             put(&mut out, u64::from(rule.day));
-            put_option(&mut out, Some((rule.start, rule.end)));
+            out.extend_from_slice(&rule.start.to_le_bytes());
+            out.extend_from_slice(&rule.end.to_le_bytes());
         }
         put_option(&mut out, self.latest_poll.map(|t| (t, 0)));
         put(&mut out, self.tokens_end.0);
@@ -290,12 +291,12 @@ impl PartRows {
                 (u64::from(s) < stores).then_some(s)
             })
             .collect::<Option<Vec<_>>>()?;
-        let rules = at.count(40)?;
+        let rules = at.count(32)?;
         let hours = (0..rules)
             .map(|_| {
                 let store = StoreIdx::try_from(at.u64()?).ok()?;
                 let day = u8::try_from(at.u64()?).ok()?;
-                let (start, end) = at.option()??;
+                let (start, end) = (at.i64()?, at.i64()?);
                 (u64::from(store) < stores).then_some((store, HoursRule { day, start, end }))
             })
             .collect::<Option<Vec<_>>>()?;

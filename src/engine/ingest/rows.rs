@@ -111,19 +111,17 @@ impl Ingest {
                 let (day, start, end) = (field(layout.a), field(layout.b), field(layout.c));
                 self.hours_row(file, state, line, id, day, start, end)
             }
-            FileKind::Timezones | FileKind::Names => false,
+            FileKind::Timezones => match self.zone_row(file, line, id, field(layout.a)) {
+                Some(store) => {
+                    self.files[file.0].stores += u64::from(state.mark_seen(store));
+                    true
+                }
+                None => false,
+            },
+            FileKind::Names => false, // read above
         };
         if valid {
             self.files[file.0].valid_rows += 1;
-        }
-        if layout.kind != FileKind::Timezones {
-            return Ok(());
-        }
-        let accepted = self.zone_row(file, line, id, field(layout.a));
-        if let Some(store) = accepted {
-            let summary = &mut self.files[file.0];
-            summary.valid_rows += 1;
-            summary.stores += u64::from(state.mark_seen(store));
         }
         Ok(())
     }
@@ -273,20 +271,17 @@ impl Ingest {
             return;
         }
         let mut batch = [0; ID_BATCH];
-        let stores = if self.files[file.0].kind == Some(FileKind::Hours) {
-            let stores = &mut batch[..pending];
-            self.stores.intern_batch(&self.pending_ids, stores);
+        let stores = &mut batch[..pending];
+        self.stores.intern_batch(&self.pending_ids, stores);
+        if self.files[file.0].kind == Some(FileKind::Hours) {
             let first = self.hours.len() - pending;
             for ((store, _), &found) in self.hours[first..].iter_mut().zip(&*stores) {
                 *store = found;
             }
-            stores
         } else {
             let first = self.poll_stores.len() - pending;
-            let stores = &mut self.poll_stores[first..];
-            self.stores.intern_batch(&self.pending_ids, stores);
-            stores
-        };
+            self.poll_stores[first..].copy_from_slice(stores);
+        }
         let summary = &mut self.files[file.0];
         for &store in stores.iter() {
             summary.stores += u64::from(state.mark_seen(store));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-/// Status rows whose ids are looked up together ([`StoreTable::intern_batch`]). 64 rather
+/// Status or hours rows whose ids are looked up together ([`StoreTable::intern_batch`]). 64 rather
 /// than 32: the page's ingest at 10× took 9 % less (more cache misses waited for at once in
 /// wasm); natively, and at 128, no difference (docs/perf-log.md).
 pub(super) const ID_BATCH: usize = 64;
@@ -386,6 +386,8 @@ impl<K: TableKey, const N: usize> Bucket<K, N> {
         (at, self.idx[N - 1] != EMPTY)
     }
 
+    /// Where `key` is, stopping at the first free slot or match: for one look-up or an
+    /// insert, where branching early is cheaper than [`Bucket::search`]'s full pass.
     #[inline]
     fn find(&self, key: K) -> InBucket {
         for i in 0..N {
@@ -545,10 +547,10 @@ impl StoreTable {
         self.shared.prefetch(id);
     }
 
-    /// Interns the ids of consecutive status rows, in order, into `out`: the same indices
-    /// as interning them one by one. Every id's home slot is read first, in a loop whose
-    /// reads do not wait for each other, so the memory latency of a batch is paid about
-    /// once instead of once per row; only ids not found there take the usual path.
+    /// Interns the ids of consecutive status or hours rows, in order, into `out`: the same
+    /// indices as interning them one by one. The ids are looked up together
+    /// ([`IdMaps::find_many`]), so the memory latency of a batch is paid about once instead
+    /// of once per row; only ids not in the table take the usual path.
     pub(super) fn intern_batch(&mut self, ids: &[PackedId], out: &mut [StoreIdx]) {
         for (chunk, out) in ids.chunks(ID_BATCH).zip(out.chunks_mut(ID_BATCH)) {
             let mut found = [EMPTY; ID_BATCH];
