@@ -14,8 +14,8 @@ cargo fmt --all --check
 # --workspace: the library (engine, worker, CLI) and the page's crate (app/).
 step "cargo clippy (native, all targets)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
-step "cargo clippy (wasm32: engine, page, worker, wasm tests)"
-cargo clippy --locked --target wasm32-unknown-unknown --workspace --lib --bins --test worker_slices -- -D warnings
+step "cargo clippy (wasm32: engine, page, worker, wasm tests, the wasm bench harness)"
+cargo clippy --locked --target wasm32-unknown-unknown --workspace --lib --bins --example wasm_phases --test worker_slices -- -D warnings
 step "native tests (the page's words and formats too)"
 cargo test --locked --workspace
 if [ -x scripts/browser-tests.sh ]; then

@@ -430,16 +430,20 @@ impl<K: TableKey, const N: usize> IdTable<K, N> {
     /// bucket is searched without a branch on what it holds ([`Bucket::search`]), so the
     /// processor never waits for one key's bucket to decide what to do next and reads the
     /// buckets of many keys at once (at 140 000 stores the table is larger than the L2
-    /// cache). Keys whose home bucket was full without them (about one in thirty at
-    /// 140 000 stores, [`IdTable::over_full`]) are looked up after, one by one.
+    /// cache). Keys whose home bucket was full without them (at 140 000 stores one in
+    /// thirty natively, one in six in wasm: [`IdTable::over_full`]) are searched for in the
+    /// next bucket the same way, all of them in one pass, and so on: one by one, each
+    /// waited for its own read (in wasm 4 % of the ingest at 10×).
     #[inline]
     pub(super) fn find_many(&self, keys: &[K], found: &mut [StoreIdx; ID_BATCH]) {
         if self.buckets.is_empty() {
             found.fill(EMPTY);
             return;
         }
-        // Positions in `keys` of the keys not at home, and how many: appended without a
-        // branch too.
+        // Positions in `keys` of the keys still to find, and how many: kept without a
+        // branch too. A key is absent once a bucket that is not full lacks it, as inserts
+        // fill the first bucket with room from the home bucket on (the table always has
+        // room, so every key stops).
         let mut away = [0u8; ID_BATCH];
         let mut count = 0;
         for (i, (&key, found)) in keys.iter().zip(found.iter_mut()).enumerate() {
@@ -448,9 +452,21 @@ impl<K: TableKey, const N: usize> IdTable<K, N> {
             away[count] = i as u8;
             count += usize::from(full & (idx == EMPTY));
         }
-        for &i in &away[..count] {
-            let i = usize::from(i);
-            found[i] = self.get(keys[i]).unwrap_or(EMPTY);
+        let mask = self.buckets.len() - 1;
+        let mut step = 0;
+        while count > 0 {
+            step += 1;
+            let mut still = 0;
+            for j in 0..count {
+                // `still <= j`: each slot is read before it is overwritten.
+                let i = usize::from(away[j]);
+                let at = (self.home_bucket(keys[i]) + step) & mask;
+                let (idx, full) = self.buckets[at].search(keys[i]);
+                found[i] = idx;
+                away[still] = i as u8;
+                still += usize::from(full & (idx == EMPTY));
+            }
+            count = still;
         }
     }
 
@@ -492,14 +508,21 @@ impl<K: TableKey, const N: usize> IdTable<K, N> {
         }
     }
 
-    /// Whether `len` keys would fill the table over half. At most three quarters full,
-    /// one key in six was not in its home bucket at 140 000 stores and took a second,
-    /// dependent read (one in thirty at half); at most half full the table is twice the
-    /// size at some store counts (8 MB at 140 000 UUIDs), and the ingest on one thread took
-    /// 7 % less at 14 000 stores and 2 % less at 140 000 (docs/perf-log.md, "2026-12-01,
+    /// Whether `len` keys would fill the table over its most: half natively, three
+    /// quarters in wasm. At three quarters, one key in six at 140 000 stores is not in its
+    /// home bucket and takes a second, dependent read (one in thirty at half), but the
+    /// table is half the size (4 MB of UUIDs at 140 000 stores, not 8). Natively, where each
+    /// bucket is prefetched while its row is read, half full made the ingest on one thread
+    /// 7 % faster at 14 000 stores and 2 % at 140 000; in wasm, with no prefetch, it made
+    /// it 6 % slower at 140 000 and no faster at 14 000 (docs/perf-log.md, "2026-12-01,
     /// day").
     fn over_full(&self, len: usize) -> bool {
-        len * 2 > self.buckets.len() * N
+        let slots = self.buckets.len() * N;
+        if cfg!(target_arch = "wasm32") {
+            len * 4 > slots * 3
+        } else {
+            len * 2 > slots
+        }
     }
 
     fn grow(&mut self) {
