@@ -275,10 +275,44 @@ pub(crate) fn parse_timestamp_after(
 /// it is one row in every status row. `None` for anything else, including invalid values,
 /// which the general parser then reads or explains.
 pub(crate) fn parse_export_timestamp(text: &[u8], last: &mut LastDate) -> Option<Micros> {
-    let (head, rest) = text.split_at_checked(19)?;
-    let head: &[u8; 19] = head.try_into().ok()?;
+    export_timestamp_at(text, last).and_then(|(t, len)| (len == text.len()).then_some(t))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = ONES * 0x80;
+
+/// The high bit of each byte of `x` that is an ASCII digit (SWAR: eight bytes at once).
+#[inline(always)]
+fn digit_bits(x: u64) -> u64 {
+    // With each byte's high bit set, subtracting n leaves it set exactly when byte >= n;
+    // `!x` drops bytes that had it set already (not ASCII).
+    let at_least = |n: u8| ((x | HIGH_BITS) - ONES * u64::from(n)) & HIGH_BITS;
+    at_least(b'0') & !at_least(b'9' + 1) & !x & HIGH_BITS
+}
+
+/// Eight ASCII digits (checked by the caller), the first the most significant.
+#[inline(always)]
+fn eight_digits(x: u64) -> u64 {
+    // Little-endian: byte i is digit i. Neighbours join into pairs, pairs into quads, quads
+    // into the whole, the lower-addressed one on top each time.
+    let mut v = x - ONES * u64::from(b'0');
+    v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (v * 10_000 + (v >> 32)) & 0xFFFF_FFFF
+}
+
+/// A timestamp in the exports' layout at the start of `bytes` (what follows is the
+/// caller's to check): its time, and its length. The clock and the fraction are read
+/// eight bytes at a time: byte by byte they were a tenth of the page's ingest at 10×
+/// (docs/perf-log.md, "2026-12-01, day"); `timestamps_in_the_exports_layout_read_as_the_
+/// general_parser_reads_them` holds them to the general parser.
+#[inline]
+pub(crate) fn export_timestamp_at(bytes: &[u8], last: &mut LastDate) -> Option<(Micros, usize)> {
+    const SECONDS_END: usize = "YYYY-MM-DD HH:MM:SS".len();
+    let (head, rest) = bytes.split_at_checked(SECONDS_END)?;
+    let head: &[u8; SECONDS_END] = head.try_into().ok()?;
     let two = |i: usize| two_digits(head[i], head[i + 1]);
-    if head[10] != b' ' || head[13] != b':' || head[16] != b':' {
+    if head[10] != b' ' {
         return None;
     }
     let date: [u8; 10] = head[..10].try_into().ok()?;
@@ -298,33 +332,63 @@ pub(crate) fn parse_export_timestamp(text: &[u8], last: &mut LastDate) -> Option
             days
         }
     };
-    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    // `HH:MM:SS`: digits at bytes 0, 1, 3, 4, 6, 7 and colons at 2 and 5.
+    const CLOCK_DIGITS: u64 = 0x8080_0080_8000_8080;
+    const COLONS_AT: u64 = 0x0000_FF00_00FF_0000;
+    const COLONS: u64 = 0x0000_3A00_003A_0000;
+    let clock = u64::from_le_bytes(head[11..].try_into().ok()?);
+    if digit_bits(clock) & CLOCK_DIGITS != CLOCK_DIGITS || clock & COLONS_AT != COLONS {
+        return None;
+    }
+    // Byte 0 becomes the hour, byte 3 the minute, byte 6 the second (each at most 99, so
+    // no byte carries into the next).
+    let d = clock - ONES * u64::from(b'0');
+    let pairs = d.wrapping_mul(10) + (d >> 8);
+    let (hour, minute, second) = (pairs & 0xFF, (pairs >> 24) & 0xFF, (pairs >> 48) & 0xFF);
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     let mut fraction = 0i64;
-    let mut rest = rest;
+    let mut len = SECONDS_END;
     if let [b'.', after @ ..] = rest {
-        let n = after.iter().take_while(|b| b.is_ascii_digit()).count();
+        let n = match after.first_chunk::<8>() {
+            Some(&eight) => {
+                let x = u64::from_le_bytes(eight);
+                let n = ((digit_bits(x) ^ HIGH_BITS).trailing_zeros() / 8) as usize;
+                if (1..=6).contains(&n) {
+                    // The digits, padded with zeros to eight: the fraction in units of
+                    // 10 ns.
+                    let kept = (1u64 << (8 * n)) - 1;
+                    let padded = (x & kept) | ((ONES * u64::from(b'0')) & !kept);
+                    fraction = (eight_digits(padded) / 100) as i64;
+                }
+                n
+            }
+            None => {
+                let n = after.iter().take_while(|b| b.is_ascii_digit()).count();
+                if (1..=6).contains(&n) {
+                    for &b in &after[..n] {
+                        fraction = fraction * 10 + i64::from(b - b'0');
+                    }
+                    fraction *= 10i64.pow(6 - n as u32);
+                }
+                n
+            }
+        };
         if n == 0 || n > 6 {
             return None;
         }
-        for &b in &after[..n] {
-            fraction = fraction * 10 + i64::from(b - b'0');
-        }
-        fraction *= 10i64.pow(6 - n as u32);
-        rest = &after[n..];
+        len += 1 + n;
     }
-    if !(rest.is_empty() || rest == b" UTC") {
-        return None;
+    if bytes[len..].starts_with(b" UTC") {
+        len += 4;
     }
-    Some(
-        days * MICROS_PER_DAY
-            + i64::from(hour) * MICROS_PER_HOUR
-            + i64::from(minute) * MICROS_PER_MINUTE
-            + i64::from(second) * MICROS_PER_SECOND
-            + fraction,
-    )
+    let t = days * MICROS_PER_DAY
+        + hour as i64 * MICROS_PER_HOUR
+        + minute as i64 * MICROS_PER_MINUTE
+        + second as i64 * MICROS_PER_SECOND
+        + fraction;
+    Some((t, len))
 }
 
 /// Two ASCII digits as a number.
@@ -556,6 +620,104 @@ mod tests {
             assert_eq!(parse_timestamp(text.as_bytes()), Err(problem), "{text}");
         }
         assert!(parse_timestamp(b"2024-02-29 00:00:00").is_ok());
+    }
+
+    /// The clock and the fraction are read eight bytes at a time: every byte of the clock
+    /// swapped for a digit's neighbours (`/`, `:`), a colon, a space or a digit with its high
+    /// bit set, and fractions of 0 to 8 digits followed by each kind of byte, long enough
+    /// for the eight-byte read or not, read as the general parser reads them.
+    #[test]
+    fn timestamps_in_the_exports_layout_read_as_the_general_parser_reads_them() {
+        let odd = [b'0', b'9', b'/', b':', b' ', b'5', 0xB0, 0xB9, b'2', b'6'];
+        let tails: [&[u8]; 7] = [
+            b"",
+            b" UTC",
+            b" UTC\n",
+            b"\n12345678",
+            b"x",
+            b"/",
+            &[0xB5, b'1'],
+        ];
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for at in 0..8 {
+            for &b in &odd {
+                let mut clock = *b"23:59:59";
+                clock[at] = b;
+                texts.push([&b"2024-02-29 "[..], &clock, b".123456 UTC"].concat());
+                texts.push([&b"2024-02-29 "[..], &clock].concat());
+            }
+        }
+        for digits in 0..=8usize {
+            for tail in tails {
+                for &last in &odd {
+                    let fraction: Vec<u8> = (0..digits).map(|i| b'1' + i as u8).collect();
+                    let mut text = b"1999-12-31 00:00:00.".to_vec();
+                    text.extend(&fraction[..digits.saturating_sub(1)]);
+                    if digits > 0 {
+                        text.push(last);
+                    }
+                    text.extend(tail);
+                    texts.push(text);
+                }
+            }
+        }
+        // The layout, byte by byte: the fast path must take every valid text in it.
+        let in_layout = |text: &[u8]| {
+            let digit_at = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+            let clock_ok = text.len() >= 19
+                && [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+                    .into_iter()
+                    .all(digit_at)
+                && (text[4], text[7], text[10], text[13], text[16])
+                    == (b'-', b'-', b' ', b':', b':');
+            let mut at = 19;
+            if clock_ok && text.get(at) == Some(&b'.') {
+                let n = text[at + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                if n == 0 || n > 6 {
+                    return false;
+                }
+                at += 1 + n;
+            }
+            clock_ok && (text[at..].is_empty() || &text[at..] == b" UTC")
+        };
+        let mut taken = 0;
+        for text in &texts {
+            let shown = String::from_utf8_lossy(text);
+            let general = parse_any_timestamp(text);
+            let fast = parse_export_timestamp(text, &mut LastDate::default());
+            if let Some(t) = fast {
+                assert_eq!(general, Ok(t), "{shown}");
+                taken += 1;
+            } else {
+                assert!(!(in_layout(text) && general.is_ok()), "{shown}");
+            }
+            // At the start of a line: the same time, over exactly the bytes it read.
+            if let Some((t, len)) = export_timestamp_at(text, &mut LastDate::default()) {
+                let exact = parse_export_timestamp(&text[..len], &mut LastDate::default());
+                assert_eq!(exact, Some(t), "{shown}");
+            }
+        }
+        assert!(taken > 0);
+        let t = |text: &[u8]| parse_export_timestamp(text, &mut LastDate::default());
+        assert_eq!(
+            t(b"2024-02-29 23:59:59.000001 UTC"),
+            parse_any_timestamp(b"2024-02-29 23:59:59.000001").ok()
+        );
+        assert_eq!(
+            t(b"2024-02-29 23:59:59.9"),
+            Some(ts("2024-02-29 23:59:59") + 900_000)
+        );
+        assert_eq!(
+            t(b"2024-02-29 23:59:59.123456 UTC").map(|t| t % MICROS_PER_SECOND),
+            Some(123_456)
+        );
+        assert_eq!(
+            t(b"2024-02-29 23:59:59.12 UTC").map(|t| t % MICROS_PER_SECOND),
+            Some(120_000)
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::schema::{FileKind, Layout};
 use super::store_ids::{decimal_value, uuid_value, PackedId};
 use super::{FileId, Ingest};
 use crate::engine::business::HoursRule;
-use crate::engine::time::{parse_export_timestamp, parse_time_of_day, LastDate, Micros};
+use crate::engine::time::{export_timestamp_at, parse_time_of_day, LastDate, Micros};
 
 /// One status line in the exports' layout, decoded.
 struct StatusLine {
@@ -97,13 +97,12 @@ fn export_status_line(bytes: &[u8], last: &mut LastDate) -> Option<StatusLine> {
         return None;
     };
     let stamp = &rest[after_status..];
-    let stamp_len = export_stamp_len(stamp)?;
+    let (t, stamp_len) = export_timestamp_at(stamp, last)?;
     let line_end = match stamp.get(stamp_len..)? {
         [b'\n', ..] => 1,
         [b'\r', b'\n', ..] => 2,
         _ => return None,
     };
-    let t = parse_export_timestamp(&stamp[..stamp_len], last)?;
     Some(StatusLine {
         id,
         active,
@@ -125,28 +124,6 @@ fn packed_id(bytes: &[u8]) -> Option<(PackedId, usize)> {
     // At most 19 digits: decimal_value reads no more.
     let comma = bytes.iter().take(20).position(|&b| b == b',')?;
     decimal_value(&bytes[..comma]).map(|v| (PackedId::Number(v), comma + 1))
-}
-
-/// The length of a timestamp in the exports' layout at the start of `bytes`, judged by its
-/// shape only (`parse_export_timestamp` checks the rest): 19 characters, a fraction of up
-/// to six digits, then maybe ` UTC`.
-#[inline]
-fn export_stamp_len(bytes: &[u8]) -> Option<usize> {
-    const SECONDS_END: usize = "YYYY-MM-DD HH:MM:SS".len();
-    let mut len = SECONDS_END;
-    if bytes.len() < len {
-        return None;
-    }
-    if bytes.get(len) == Some(&b'.') {
-        len += 1;
-        while len <= SECONDS_END + 6 && bytes.get(len).is_some_and(u8::is_ascii_digit) {
-            len += 1;
-        }
-    }
-    if bytes[len..].starts_with(b" UTC") {
-        len += 4;
-    }
-    Some(len)
 }
 
 impl Ingest {
