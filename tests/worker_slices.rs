@@ -118,6 +118,32 @@ async fn the_reader_worker_gives_back_exactly_the_bytes() {
     assert!(buf.is_empty());
 }
 
+/// From a byte in the middle (the part worker's half of a file), the reader gives the rest
+/// exactly, each slice full but the last: it reads the file as a stream into buffers given
+/// back and filled again, and a read from the stream may return fewer bytes than asked.
+#[wasm_bindgen_test]
+async fn the_reader_worker_reads_from_any_byte_in_full_slices() {
+    let url = script_url(include_str!("../public/reader.js"));
+    let bytes = STATUS.as_bytes();
+    let b = blob(bytes);
+    let mut pool = ReaderPool::default();
+    for (start, slice) in [(0, 5), (1, 7), (bytes.len() / 2, 64), (bytes.len() - 1, 3)] {
+        let mut slices = ReaderSlices::starting_at(&b, start as u64, slice, &url, &mut pool);
+        let mut buf = Vec::new();
+        let mut sizes = Vec::new();
+        let mut all = Vec::new();
+        while slices.next_into(&mut buf).await.unwrap() {
+            sizes.push(buf.len());
+            all.extend_from_slice(&buf);
+        }
+        assert_eq!(all, &bytes[start..], "from {start}");
+        let (last, full) = sizes.split_last().unwrap();
+        assert!(full.iter().all(|&n| n == slice as usize), "{sizes:?}");
+        assert!((1..=slice as usize).contains(last), "{sizes:?}");
+        assert!(slices.uses_reader());
+    }
+}
+
 /// A file read ahead (while the owner has not pressed Generate yet) is handed only to the
 /// job of that very file (its token), from its first byte, once; a later file replaces it.
 #[wasm_bindgen_test]
@@ -159,10 +185,10 @@ async fn without_a_working_reader_the_bytes_are_the_same() {
 
     let one_then_fail = script_url(
         "onmessage = async ({ data }) => {
-           if (data === 'more') return;
+           if (data === 'more' || data.more) return;
            const end = Math.min(data.slice, data.blob.size);
            const bytes = await data.blob.slice(0, end).arrayBuffer();
-           postMessage({ bytes, end }, [bytes]);
+           postMessage({ bytes, length: end, end }, [bytes]);
            postMessage({ error: 'NotReadableError: gone' });
          };",
     );

@@ -18,7 +18,7 @@ use crate::worker::job::SliceSource;
 #[wasm_bindgen]
 extern "C" {
     /// `{blob, start, slice, ahead}`: read `blob` from byte `start` in slices of `slice`
-    /// bytes, with at most `ahead` slices sent and not yet answered by `"more"`.
+    /// bytes, with at most `ahead` slices sent and not yet answered by `{more}`.
     #[wasm_bindgen(extends = js_sys::Object)]
     type ReaderStart;
     #[wasm_bindgen(method, setter)]
@@ -30,8 +30,9 @@ extern "C" {
     #[wasm_bindgen(method, setter)]
     fn set_ahead(this: &ReaderStart, ahead: f64);
 
-    /// The reader's answers: `{bytes, end}` (a slice, its buffer transferred), `{done:
-    /// true}`, or `{error}` (anything else than the first two means it failed).
+    /// The reader's answers: `{bytes, length, end}` (a slice: the first `length` bytes of
+    /// the buffer `bytes`, transferred), `{done: true}`, or `{error}` (anything else than
+    /// the first two means it failed).
     #[wasm_bindgen(extends = js_sys::Object)]
     type ReaderReply;
     #[wasm_bindgen(method, getter)]
@@ -39,11 +40,16 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn bytes(this: &ReaderReply) -> JsValue;
     #[wasm_bindgen(method, getter)]
+    fn length(this: &ReaderReply) -> Option<f64>;
+    #[wasm_bindgen(method, getter)]
     fn end(this: &ReaderReply) -> Option<f64>;
-}
 
-/// The reader's request for one more slice.
-const MORE: &str = "more";
+    /// `{more: buffer}`: one more slice, into this buffer again (a slice's, given back).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    type ReaderMore;
+    #[wasm_bindgen(method, setter)]
+    fn set_more(this: &ReaderMore, buffer: &ArrayBuffer);
+}
 
 /// Slices read ahead by the engine worker's file reader, `reader.js`, on a thread of its
 /// own: the reads overlap the parsing, where [`PrefetchSlices`]' do not (docs/perf-log.md).
@@ -221,13 +227,22 @@ impl ReaderSlices {
         }
         let bytes = reply.bytes().dyn_into::<ArrayBuffer>().ok()?;
         let end = reply.end()?;
-        if let Some(reader) = &self.reader {
-            let _ = reader.worker.post_message(&JsValue::from_str(MORE));
+        let length = reply.length()?;
+        if !(0.0..=f64::from(bytes.byte_length())).contains(&length) {
+            return None;
         }
-        let view = Uint8Array::new(&bytes);
+        let view = Uint8Array::new_with_byte_offset_and_length(&bytes, 0, length as u32);
         buf.resize(view.length() as usize, 0);
         view.copy_to(buf);
         self.offset = end;
+        // The buffer goes back to be filled again: the reader then allocates no new one.
+        if let Some(reader) = &self.reader {
+            let more: ReaderMore = js_sys::Object::new().unchecked_into();
+            more.set_more(&bytes);
+            let _ = reader
+                .worker
+                .post_message_with_transfer(&more, &js_sys::Array::of1(&bytes));
+        }
         Some(true)
     }
 }
