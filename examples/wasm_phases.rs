@@ -1,8 +1,8 @@
 //! The engine's phases in WebAssembly, driven by Node (`scripts/wasm-phases.mjs`): the
-//! page's engine calls in the page's order (the worker's warm-up, 8 MiB slices, room reserved after the first
-//! megabyte, grouping with progress, analysis, the report CSV), without the browser's file
-//! reading, so two builds of the engine can be compared in wasm to a few per cent where
-//! the page's own runs spread ±10 % (docs/perf-log.md, "2026-12-01, day").
+//! page's engine calls in the page's order (the worker's warm-up, 8 MiB slices, room
+//! reserved after the first megabyte, grouping, analysis, the report CSV), without the
+//! browser's file reading, so two builds of the engine can be compared in wasm to a few
+//! per cent where the page's own runs spread ±15 % (docs/perf-log.md, "2026-12-01, day").
 //! Built only for wasm32; natively it is an empty program.
 
 #[cfg(target_arch = "wasm32")]

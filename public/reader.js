@@ -7,8 +7,8 @@
 // Protocol: {blob, start, slice, ahead} starts reading at byte `start`; each slice comes back
 // as {bytes, length, end} with the buffer `bytes` transferred (not copied; its first
 // `length` bytes are the slice); {more: buffer} lets one more slice be sent (at most `ahead`
-// unanswered, so memory stays bounded) and gives a slice's buffer back to be filled again
-// ("more" alone does the same without a buffer); {done: true} at the end;
+// unanswered, so memory stays bounded) and gives a slice's buffer back to be filled again;
+// {done: true} at the end;
 // {error: "Name: message"} if a read fails.
 //
 // The file is read as a byte stream into buffers the engine worker hands back, where the
@@ -27,9 +27,9 @@ let wake = null;
 const spare = [];
 
 onmessage = ({ data }) => {
-  if (data === "more" || (data && data.more !== undefined)) {
+  if (data && data.more instanceof ArrayBuffer) {
     credits += 1;
-    if (data.more instanceof ArrayBuffer) spare.push(data.more);
+    spare.push(data.more);
     if (wake) {
       wake();
       wake = null;

@@ -27,6 +27,7 @@ pub mod report;
 pub mod slot_stores;
 pub mod stores;
 pub mod summary;
+mod swar;
 pub mod time;
 pub mod timeline;
 

@@ -3,6 +3,8 @@
 //! Instants are integer microseconds since 1970-01-01 00:00 UTC; the engine never reads
 //! a clock. Parsers take bytes and never allocate: they run once per input row.
 
+use crate::engine::swar::{digit_bits, HIGH_BITS, ONES};
+
 /// Microseconds since the Unix epoch (UTC), or a duration in microseconds.
 pub type Micros = i64;
 
@@ -278,18 +280,6 @@ pub(crate) fn parse_export_timestamp(text: &[u8], last: &mut LastDate) -> Option
     export_timestamp_at(text, last).and_then(|(t, len)| (len == text.len()).then_some(t))
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = ONES * 0x80;
-
-/// The high bit of each byte of `x` that is an ASCII digit (SWAR: eight bytes at once).
-#[inline(always)]
-fn digit_bits(x: u64) -> u64 {
-    // With each byte's high bit set, subtracting n leaves it set exactly when byte >= n;
-    // `!x` drops bytes that had it set already (not ASCII).
-    let at_least = |n: u8| ((x | HIGH_BITS) - ONES * u64::from(n)) & HIGH_BITS;
-    at_least(b'0') & !at_least(b'9' + 1) & !x & HIGH_BITS
-}
-
 /// Eight ASCII digits (checked by the caller), the first the most significant.
 #[inline(always)]
 fn eight_digits(x: u64) -> u64 {
@@ -351,33 +341,21 @@ pub(crate) fn export_timestamp_at(bytes: &[u8], last: &mut LastDate) -> Option<(
     let mut fraction = 0i64;
     let mut len = SECONDS_END;
     if let [b'.', after @ ..] = rest {
-        let n = match after.first_chunk::<8>() {
-            Some(&eight) => {
-                let x = u64::from_le_bytes(eight);
-                let n = ((digit_bits(x) ^ HIGH_BITS).trailing_zeros() / 8) as usize;
-                if (1..=6).contains(&n) {
-                    // The digits, padded with zeros to eight: the fraction in units of
-                    // 10 ns.
-                    let kept = (1u64 << (8 * n)) - 1;
-                    let padded = (x & kept) | ((ONES * u64::from(b'0')) & !kept);
-                    fraction = (eight_digits(padded) / 100) as i64;
-                }
-                n
-            }
-            None => {
-                let n = after.iter().take_while(|b| b.is_ascii_digit()).count();
-                if (1..=6).contains(&n) {
-                    for &b in &after[..n] {
-                        fraction = fraction * 10 + i64::from(b - b'0');
-                    }
-                    fraction *= 10i64.pow(6 - n as u32);
-                }
-                n
-            }
-        };
-        if n == 0 || n > 6 {
+        // Near the end of the bytes, the ones there with NULs after (not digits).
+        let eight = after.first_chunk::<8>().copied().unwrap_or_else(|| {
+            let mut eight = [0; 8];
+            eight[..after.len()].copy_from_slice(after);
+            eight
+        });
+        let x = u64::from_le_bytes(eight);
+        let n = ((digit_bits(x) ^ HIGH_BITS).trailing_zeros() / 8) as usize;
+        if !(1..=6).contains(&n) {
             return None;
         }
+        // The digits, padded with zeros to eight: the fraction in units of 10 ns.
+        let kept = (1u64 << (8 * n)) - 1;
+        let padded = (x & kept) | ((ONES * u64::from(b'0')) & !kept);
+        fraction = (eight_digits(padded) / 100) as i64;
         len += 1 + n;
     }
     if bytes[len..].starts_with(b" UTC") {

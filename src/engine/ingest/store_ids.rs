@@ -207,21 +207,12 @@ pub(super) fn uuid_value(id: &[u8]) -> Option<u128> {
     Some((u128::from(high) << 64) | u128::from(low))
 }
 
-/// Eight lowercase hex digits as a number, eight bytes at a time (SWAR).
+/// Eight lowercase hex digits as a number, eight bytes at a time ([`crate::engine::swar`]).
 #[inline(always)]
 fn hex8(digits: [u8; 8]) -> Option<u32> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Little-endian: wasm has no byte swap, and `from_be_bytes` cost ~20 instructions.
+    use crate::engine::swar::{in_range, HIGH_BITS, ONES};
     let x = u64::from_le_bytes(digits);
-    if x & HIGH != 0 {
-        return None;
-    }
-    // With each byte's high bit set, subtracting n leaves it set exactly when byte >= n.
-    let at_least = |n: u8| ((x | HIGH) - ONES * u64::from(n)) & HIGH;
-    let digit = at_least(b'0') & !at_least(b'9' + 1);
-    let letter = at_least(b'a') & !at_least(b'f' + 1);
-    if digit | letter != HIGH {
+    if in_range(x, b'0', b'9') | in_range(x, b'a', b'f') != HIGH_BITS {
         return None;
     }
     // '0'..'9' → low nibble; 'a'..'f' (bit 6 set) → low nibble + 9. Byte i is digit i,
@@ -431,9 +422,9 @@ impl<K: TableKey, const N: usize> IdTable<K, N> {
     /// processor never waits for one key's bucket to decide what to do next and reads the
     /// buckets of many keys at once (at 140 000 stores the table is larger than the L2
     /// cache). Keys whose home bucket was full without them (at 140 000 stores one in
-    /// thirty natively, one in six in wasm: [`IdTable::over_full`]) are searched for in the
-    /// next bucket the same way, all of them in one pass, and so on: one by one, each
-    /// waited for its own read (in wasm 4 % of the ingest at 10×).
+    /// thirty natively, one in six in wasm: [`IdTable::over_full`]) are then searched for
+    /// in the next bucket, all of them in one such pass, and so on. (Looked up one by one,
+    /// each of them waited for its own read: in wasm 4 % of the ingest at 10×.)
     #[inline]
     pub(super) fn find_many(&self, keys: &[K], found: &mut [StoreIdx; ID_BATCH]) {
         if self.buckets.is_empty() {
