@@ -5,8 +5,9 @@
 // anything anywhere but back to the engine worker. See src/worker/slices/reader.rs.
 //
 // Protocol: {blob, start, slice, ahead} starts reading at byte `start`; each slice comes back
-// as {bytes, length, end} with the buffer `bytes` transferred (not copied; its first
-// `length` bytes are the slice); {more: buffer} lets one more slice be sent (at most `ahead`
+// as {bytes, length, end, readMs} with the buffer `bytes` transferred (not copied; its first
+// `length` bytes are the slice; `readMs`: how long this worker waited on the browser's file
+// reads for it, which the engine worker's User Timing shows for a file's first slice); {more: buffer} lets one more slice be sent (at most `ahead`
 // unanswered, so memory stays bounded) and gives a slice's buffer back to be filled again;
 // {done: true} at the end;
 // {error: "Name: message"} if a read fails.
@@ -66,6 +67,7 @@ async function readStream({ start, slice }, stream) {
     // A read fills some of the view it is given and hands the buffer back (transferred).
     let length = 0;
     let done = false;
+    const reading = performance.now();
     while (length < slice) {
       const got = await stream.read(new Uint8Array(buffer, length, slice - length));
       if (got.value) buffer = got.value.buffer;
@@ -77,7 +79,7 @@ async function readStream({ start, slice }, stream) {
     }
     if (length > 0) {
       end += length;
-      postMessage({ bytes: buffer, length, end }, [buffer]);
+      postMessage({ bytes: buffer, length, end, readMs: performance.now() - reading }, [buffer]);
     } else {
       credits += 1;
     }
@@ -92,12 +94,13 @@ async function readSlices({ blob, start, slice }) {
   while (next < blob.size || reads.length > 0) {
     while (reads.length < PARALLEL && next < blob.size) {
       const end = Math.min(next + slice, blob.size);
-      reads.push(blob.slice(next, end).arrayBuffer().then((bytes) => ({ bytes, end })));
+      const reading = performance.now();
+      reads.push(blob.slice(next, end).arrayBuffer().then((bytes) => ({ bytes, end, readMs: performance.now() - reading })));
       next = end;
     }
-    const { bytes, end } = await reads.shift();
+    const { bytes, end, readMs } = await reads.shift();
     await credit();
-    postMessage({ bytes, length: bytes.byteLength, end }, [bytes]);
+    postMessage({ bytes, length: bytes.byteLength, end, readMs }, [bytes]);
   }
   postMessage({ done: true });
 }

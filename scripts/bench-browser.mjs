@@ -144,6 +144,13 @@ async function oneRun(browser, url, paths, expected) {
           check();
         }),
     );
+  if (process.env.BENCH_TRACE) {
+    const sw = await page.evaluate(async () => {
+      const r = await navigator.serviceWorker?.getRegistration();
+      return `controlled ${Boolean(navigator.serviceWorker?.controller)}, installing ${Boolean(r?.installing)}, waiting ${Boolean(r?.waiting)}, active ${r?.active?.state}`;
+    });
+    console.log(`    service worker at files: ${sw}`);
+  }
   await chooseFiles(page, paths);
   await waitForFileKinds(page, 3);
   if (playwrightClick) await page.getByTestId("generate").click();

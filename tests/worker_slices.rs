@@ -11,7 +11,7 @@ use store_uptime::engine::Ingest;
 use store_uptime::messages::{inspect_header, run_in_memory, InputKind, JobOptions, Outcome};
 use store_uptime::worker::job::ReadAhead;
 use store_uptime::worker::slices::{
-    read_head, BlobSlices, PrefetchSlices, ReaderPool, ReaderSlices,
+    read_head, BlobSlices, PrefetchSlices, ReaderPool, ReaderSlices, FIRST_READ_MEASURE,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -141,6 +141,33 @@ async fn the_reader_worker_reads_from_any_byte_in_full_slices() {
         assert!(full.iter().all(|&n| n == slice as usize), "{sizes:?}");
         assert!((1..=slice as usize).contains(last), "{sizes:?}");
         assert!(slices.uses_reader());
+    }
+}
+
+/// Each file's first slice, and only it, leaves a User Timing measure of how long the reader
+/// waited on the browser's read (the benchmark's "reader first read").
+#[wasm_bindgen_test]
+async fn a_files_first_slice_records_how_long_the_reader_waited_for_it() {
+    let url = script_url(include_str!("../public/reader.js"));
+    let performance: web_sys::Performance =
+        js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .unwrap()
+            .into();
+    performance.clear_measures_with_measure_name(FIRST_READ_MEASURE);
+    let bytes = STATUS.as_bytes();
+    let mut pool = ReaderPool::default();
+    for slice in [5, 64] {
+        let mut slices = ReaderSlices::new(&blob(bytes), slice, &url, &mut pool);
+        assert_eq!(read_all_from(&mut slices, slice).await, bytes);
+    }
+    let measures = performance.get_entries_by_name(FIRST_READ_MEASURE);
+    assert_eq!(measures.length(), 2, "one per file, not per slice");
+    for measure in measures.iter() {
+        let duration = js_sys::Reflect::get(&measure, &"duration".into())
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!(duration.is_finite() && duration >= 0.0, "{duration}");
     }
 }
 

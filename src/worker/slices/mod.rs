@@ -8,7 +8,7 @@ mod pool;
 mod reader;
 
 pub use pool::ReaderPool;
-pub use reader::ReaderSlices;
+pub use reader::{ReaderSlices, FIRST_READ_MEASURE};
 
 use js_sys::{ArrayBuffer, Uint8Array};
 use wasm_bindgen::JsCast;

@@ -30,7 +30,7 @@ extern "C" {
     #[wasm_bindgen(method, setter)]
     fn set_ahead(this: &ReaderStart, ahead: f64);
 
-    /// The reader's answers: `{bytes, length, end}` (a slice: the first `length` bytes of
+    /// The reader's answers: `{bytes, length, end, readMs}` (a slice: the first `length` bytes of
     /// the buffer `bytes`, transferred), `{done: true}`, or `{error}` (anything else than
     /// the first two means it failed).
     #[wasm_bindgen(extends = js_sys::Object)]
@@ -43,13 +43,25 @@ extern "C" {
     fn length(this: &ReaderReply) -> Option<f64>;
     #[wasm_bindgen(method, getter)]
     fn end(this: &ReaderReply) -> Option<f64>;
+    /// How long the reader waited on the browser's reads for this slice (diagnostics only).
+    #[wasm_bindgen(method, getter, js_name = readMs)]
+    fn read_ms(this: &ReaderReply) -> Option<f64>;
 
     /// `{more: buffer}`: one more slice, into this buffer again (a slice's, given back).
     #[wasm_bindgen(extends = js_sys::Object)]
     type ReaderMore;
     #[wasm_bindgen(method, setter)]
     fn set_more(this: &ReaderMore, buffer: &ArrayBuffer);
+
+    /// `performance.measure(name, {start, duration})`; throws where there is no User Timing.
+    #[wasm_bindgen(js_namespace = performance, js_name = measure, catch)]
+    fn measure_span(name: &str, options: &js_sys::Object) -> Result<JsValue, JsValue>;
 }
+
+/// The User Timing measure of how long the reader waited on the browser for a file's first
+/// slice: beside the job's "read wait" it tells a slow file read from a slow reader worker
+/// (BENCHMARKS.md, the 10× run whose first slice came 1.5 s late).
+pub const FIRST_READ_MEASURE: &str = "store-uptime reader first read";
 
 /// Slices read ahead by the engine worker's file reader, `reader.js`, on a thread of its
 /// own: the reads overlap the parsing, where [`PrefetchSlices`]' do not (docs/perf-log.md).
@@ -63,6 +75,8 @@ pub struct ReaderSlices {
     inbox: Rc<RefCell<Inbox>>,
     reader: Option<Reader>,
     fallback: Option<PrefetchSlices>,
+    /// No slice taken yet (the first is measured).
+    first: bool,
 }
 
 /// The reader worker and the handlers that must live as long as it does.
@@ -129,6 +143,7 @@ impl ReaderSlices {
             inbox: Rc::default(),
             reader: None,
             fallback: None,
+            first: true,
         };
         slices.reader = slices.start_reader(pool.take(reader_url));
         slices.inbox.borrow_mut().broken = slices.reader.is_none();
@@ -235,6 +250,9 @@ impl ReaderSlices {
         buf.resize(view.length() as usize, 0);
         view.copy_to(buf);
         self.offset = end;
+        if std::mem::take(&mut self.first) {
+            measure_first_read(reply.read_ms());
+        }
         // The buffer goes back to be filled again: the reader then allocates no new one.
         if let Some(reader) = &self.reader {
             let more: ReaderMore = js_sys::Object::new().unchecked_into();
@@ -273,4 +291,20 @@ impl SliceSource for ReaderSlices {
         self.inbox.borrow_mut().messages.clear();
         super::read_range(&self.blob, start, end)
     }
+}
+
+/// Records [`FIRST_READ_MEASURE`], ending now (where the reader's clock is not ours, only
+/// the duration is the reader's).
+fn measure_first_read(read_ms: Option<f64>) {
+    let Some(duration) = read_ms.filter(|ms| ms.is_finite() && *ms >= 0.0) else {
+        return;
+    };
+    let Some(performance) = crate::web::field(&js_sys::global(), "performance") else {
+        return;
+    };
+    let now = performance.unchecked_into::<web_sys::Performance>().now();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"start".into(), &(now - duration).max(0.0).into());
+    let _ = js_sys::Reflect::set(&options, &"duration".into(), &duration.min(now).into());
+    let _ = measure_span(FIRST_READ_MEASURE, &options);
 }
