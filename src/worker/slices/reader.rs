@@ -30,9 +30,9 @@ extern "C" {
     #[wasm_bindgen(method, setter)]
     fn set_ahead(this: &ReaderStart, ahead: f64);
 
-    /// The reader's answers: `{bytes, length, end, readMs}` (a slice: the first `length` bytes of
-    /// the buffer `bytes`, transferred), `{done: true}`, or `{error}` (anything else than
-    /// the first two means it failed).
+    /// The reader's answers: `{bytes, length, end, readMs}` (a slice: the first `length`
+    /// bytes of the buffer `bytes`, transferred), `{done: true}`, or `{error}` (anything
+    /// else than the first two means it failed).
     #[wasm_bindgen(extends = js_sys::Object)]
     type ReaderReply;
     #[wasm_bindgen(method, getter)]
