@@ -7,9 +7,9 @@
 // Protocol: {blob, start, slice, ahead} starts reading at byte `start`; each slice comes back
 // as {bytes, length, end, readMs} with the buffer `bytes` transferred (not copied; its first
 // `length` bytes are the slice; `readMs`: how long this worker waited on the browser's file
-// reads for it, which the engine worker's User Timing shows for a file's first slice); {more: buffer} lets one more slice be sent (at most `ahead`
-// unanswered, so memory stays bounded) and gives a slice's buffer back to be filled again;
-// {done: true} at the end;
+// reads for it, which the engine worker's User Timing shows for a file's first slice);
+// {more: buffer} lets one more slice be sent (at most `ahead` unanswered, so memory stays
+// bounded) and gives a slice's buffer back to be filled again; {done: true} at the end;
 // {error: "Name: message"} if a read fails.
 //
 // The file is read as a byte stream into buffers the engine worker hands back, where the
